@@ -1,0 +1,174 @@
+// The per-function IR every analysis, checker and model extractor reads.
+// A function is a control-flow graph of basic blocks; each block holds events in
+// program order. Nothing downstream of src/frontend ever looks at C syntax again.
+
+export interface Loc {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+/**
+ * A symbolic access path: where a value lives, relative to something a caller can
+ * name. `root` is `param:N`, `global:NAME`, `local:NAME`, `ret` (a call's result),
+ * or `?` (unresolved). `fields` are the member names walked from the root, `derefs`
+ * marks which steps went through a pointer (`->`) rather than `.`.
+ */
+export interface AccessPath {
+  root: string;
+  fields: string[];
+  /** C type of the root (struct/union/typedef name without `struct `), if known. */
+  rootType?: string;
+  /** The source text, for messages: `old->arch.vgic.lock`. */
+  text: string;
+}
+
+export type LockMode = 'exclusive' | 'shared' | 'recursive';
+export type IrqMode = 'none' | 'irq' | 'irqsave' | 'bh';
+
+/** A lock as an event refers to it. */
+export interface LockRef {
+  /** Lock class: `vcpu.arch.vgic.lock`, `domain.event_lock`, or a global's name. */
+  cls: string;
+  /** Instance path, used to tell two instances of one class apart and to map callee params to caller args. */
+  inst: AccessPath;
+}
+
+interface EventBase {
+  loc: Loc;
+}
+
+export interface AcquireEvent extends EventBase {
+  k: 'acquire';
+  lock: LockRef;
+  mode: LockMode;
+  irq: IrqMode;
+  /** trylock: the event sits on the success edge only. */
+  try: boolean;
+  /** `_nested` / subclass annotation: same-class nesting is intended. */
+  nested: boolean;
+  api: string;
+}
+
+export interface ReleaseEvent extends EventBase {
+  k: 'release';
+  lock: LockRef;
+  mode: LockMode;
+  api: string;
+}
+
+export interface CallEvent extends EventBase {
+  k: 'call';
+  callee: string;
+  /** Access paths of the arguments where they are lvalue-ish (`&x->y`, `p`, `p->q`), else null. */
+  args: (AccessPath | null)[];
+  /** Argument source text. */
+  argText: string[];
+  /** Local variable the result is assigned to, if any. */
+  assignedTo?: string;
+}
+
+export interface LoadEvent extends EventBase {
+  k: 'load';
+  path: AccessPath;
+  /** READ_ONCE / ACCESS_ONCE / read_atomic / atomic_read. */
+  once: boolean;
+  /** Local variable the value lands in, if any (`x = p->f`). */
+  into?: string;
+}
+
+export interface StoreEvent extends EventBase {
+  k: 'store';
+  path: AccessPath;
+  once: boolean;
+  /** Right-hand side source text, shortened. */
+  value: string;
+  /** Compound assignment (`|=`, `&=`, `+=`, `++`): a non-atomic read-modify-write. */
+  rmw?: string;
+}
+
+export type Ordering = 'relaxed' | 'acquire' | 'release' | 'full';
+
+export interface AtomicEvent extends EventBase {
+  k: 'atomic';
+  op: string; // test_and_set_bit, cmpxchg, atomic_inc, set_bit, ...
+  path: AccessPath;
+  /** Value-returning RMW (full barrier in LKMM) or not. */
+  returns: boolean;
+  ordering: Ordering;
+  /** Bit number / operand text where the API has one. */
+  operand?: string;
+  /** Whether the op reads, writes, or both. */
+  reads: boolean;
+  writes: boolean;
+}
+
+export type BarrierKind = 'full' | 'wmb' | 'rmb' | 'compiler' | 'acquire' | 'release';
+
+export interface BarrierEvent extends EventBase {
+  k: 'barrier';
+  kind: BarrierKind;
+  api: string;
+}
+
+export interface FreeEvent extends EventBase {
+  k: 'free';
+  path: AccessPath;
+  api: string;
+}
+
+export interface ReturnEvent extends EventBase {
+  k: 'return';
+  /** Normalized return value text (`0`, `-EINVAL`, `NULL`, `ret`); undefined for void/fall-off. */
+  value?: string;
+}
+
+/** A branch condition: recorded so models can keep conditions on shared state. */
+export interface BranchEvent extends EventBase {
+  k: 'branch';
+  text: string;
+  /** Shared locations read by the condition. */
+  reads: AccessPath[];
+}
+
+export type IrEvent =
+  | AcquireEvent
+  | ReleaseEvent
+  | CallEvent
+  | LoadEvent
+  | StoreEvent
+  | AtomicEvent
+  | BarrierEvent
+  | FreeEvent
+  | ReturnEvent
+  | BranchEvent;
+
+export interface Block {
+  id: number;
+  events: IrEvent[];
+  succ: number[];
+}
+
+export interface Param {
+  name: string;
+  type: string; // normalized: `vcpu*`, `int`
+}
+
+export interface FunctionIR {
+  /** Unique key: name, or `file::name` for static functions. */
+  key: string;
+  name: string;
+  file: string;
+  loc: Loc;
+  endLine: number;
+  isStatic: boolean;
+  params: Param[];
+  returnType: string;
+  /** Block 0 is the entry; `exit` is the unique exit block. */
+  blocks: Block[];
+  exit: number;
+  /** Sparse-style annotations: `__acquires(x)` etc. (raw text). */
+  annotations: string[];
+  /** Regions tree-sitter could not parse inside the body. */
+  parseErrors: number;
+}

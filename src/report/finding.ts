@@ -1,0 +1,86 @@
+// The output contract (JSON `version: 1`). Other tools and our own bots read it: keep it stable.
+
+export type Category = 'lock-order' | 'memory-ordering' | 'lifetime' | 'lock-balance';
+export type Severity = 'error' | 'warning' | 'note';
+
+/** One step of a witness path. */
+export interface WitnessStep {
+  file: string;
+  line: number;
+  col?: number;
+  function: string;
+  /** `acquire vgic_irq_rank.lock`, `call vgic_get_target_vcpu`, `store pending_irq.inflight`, ... */
+  event: string;
+  /** The C source line, trimmed, when known. */
+  code?: string;
+}
+
+/** One side of a race / one edge of a cycle: a named thread of execution with its call chain. */
+export interface WitnessPath {
+  /** Short label a reviewer recognises: `CPU0`, `writer`, `freeing path`. */
+  label: string;
+  /** Entry function first, down to the function holding the last step. */
+  callChain: string[];
+  steps: WitnessStep[];
+}
+
+export interface TraceStep {
+  cpu: number;
+  op: string;
+  code?: string;
+  file?: string;
+  line?: number;
+  /** Values read/written, `q->tail = 5`. */
+  note?: string;
+}
+
+export interface Confirmation {
+  status: 'not-run' | 'confirmed' | 'refuted' | 'unknown';
+  method?: 'extracted' | 'template';
+  /** Outcome shown at the end of the trace: `DEADLOCK`, `USE AFTER FREE`, ... */
+  outcome?: string;
+  trace?: TraceStep[];
+  states?: number;
+  ms?: number;
+  /** Why the search gave up (`unknown`), or what bound it searched (`refuted`). */
+  reason?: string;
+}
+
+export interface Finding {
+  id: string;
+  rule: string;
+  category: Category;
+  severity: Severity;
+  file: string;
+  line: number;
+  col?: number;
+  function: string;
+  functions: string[];
+  locks: string[];
+  message: string;
+  witness: WitnessPath[];
+  confirmation: Confirmation;
+  /** Set by differential (patch) analysis. */
+  change?: 'introduced' | 'fixed' | 'pre-existing';
+  /** Free-form extras a checker wants to keep (ranking score, shared locations, ...). */
+  extra?: Record<string, unknown>;
+}
+
+export interface InputError {
+  file: string;
+  reason: string;
+}
+
+export interface RunStats {
+  files: number;
+  lines: number;
+  functions: number;
+  seconds: number;
+}
+
+export interface Report {
+  version: 1;
+  findings: Finding[];
+  errors: InputError[];
+  stats: RunStats;
+}

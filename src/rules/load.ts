@@ -1,0 +1,132 @@
+// Loads and validates rules/*.yaml (built in) and a user's `--rules DIR`, and indexes
+// every API name for the IR builder. A mistake is reported with its file and line.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument, isMap, isSeq, LineCounter } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import {
+  RuleFileSchema,
+  type AtomicApi,
+  type BarrierApi,
+  type DeferredApi,
+  type FreeApi,
+  type HandoffApi,
+  type LockApi,
+  type ModelBinding,
+  type OnceApi,
+  type RuleFile,
+} from './schema.js';
+
+export class RuleError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`${file}:${line}: ${reason}`);
+  }
+}
+
+/** Every API name, indexed: what the IR builder consults for each call. */
+export interface RuleSet {
+  locks: Map<string, LockApi>;
+  atomics: Map<string, AtomicApi>;
+  barriers: Map<string, BarrierApi>;
+  once: Map<string, OnceApi>;
+  frees: Map<string, FreeApi>;
+  handoffs: Map<string, HandoffApi>;
+  deferred: Map<string, DeferredApi>;
+  models: ModelBinding[];
+  /** Files the set was built from. */
+  sources: string[];
+}
+
+export function builtinRulesDir(): string {
+  // src/rules/load.ts and dist/rules/load.js both sit two levels below the package root.
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'rules');
+}
+
+function nodeAt(doc: ReturnType<typeof parseDocument>, path: PropertyKey[]): YamlNode | undefined {
+  let node: unknown = doc.contents;
+  let last: YamlNode | undefined = node as YamlNode;
+  for (const key of path) {
+    if (isMap(node)) node = node.get(key as string, true);
+    else if (isSeq(node)) node = node.get(key as number, true);
+    else break;
+    if (node && typeof node === 'object' && 'range' in (node as object)) last = node as YamlNode;
+  }
+  return last;
+}
+
+export function parseRuleFile(file: string, text: string): RuleFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new RuleError(file, e.linePos?.[0]?.line ?? 1, e.message.split('\n')[0]!);
+  }
+  const parsed = RuleFileSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const node = nodeAt(doc, issue.path);
+    const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
+    const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new RuleError(file, line, `${issue.message}${where}`);
+  }
+  return parsed.data;
+}
+
+function listYaml(dir: string): string[] {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw new RuleError(dir, 0, 'rules directory does not exist');
+  }
+  if (!st.isDirectory()) return [dir];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export function emptyRuleSet(): RuleSet {
+  return {
+    locks: new Map(),
+    atomics: new Map(),
+    barriers: new Map(),
+    once: new Map(),
+    frees: new Map(),
+    handoffs: new Map(),
+    deferred: new Map(),
+    models: [],
+    sources: [],
+  };
+}
+
+export function addRuleFile(set: RuleSet, rf: RuleFile, source: string): void {
+  const put = <T extends { names: string[] }>(m: Map<string, T>, entries: T[]) => {
+    for (const e of entries) for (const n of e.names) m.set(n, e);
+  };
+  put(set.locks, rf.locks);
+  put(set.atomics, rf.atomics);
+  put(set.barriers, rf.barriers);
+  put(set.once, rf.once);
+  put(set.frees, rf.frees);
+  put(set.handoffs, rf.handoffs);
+  put(set.deferred, rf.deferred);
+  set.models.push(...rf.models);
+  set.sources.push(source);
+}
+
+/** Built-in tables, then each user directory in order (later entries override earlier ones). */
+export function loadRules(extraDirs: string[] = []): RuleSet {
+  const set = emptyRuleSet();
+  for (const dir of [builtinRulesDir(), ...extraDirs]) {
+    for (const file of listYaml(dir)) {
+      addRuleFile(set, parseRuleFile(file, readFileSync(file, 'utf8')), file);
+    }
+  }
+  return set;
+}
