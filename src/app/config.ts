@@ -1,0 +1,80 @@
+// `.github/lockcheck.yml`: the one configuration schema the App and the CLI read.
+import { z } from 'zod';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+
+export const LEVELS = ['error', 'warning', 'note'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export const LockcheckConfigSchema = z
+  .object({
+    /** Lowest severity of an introduced finding that fails the check run. */
+    failLevel: z.enum(LEVELS).default('error'),
+    /** Per-rule override: `off` drops the rule's findings, a level replaces their severity. */
+    rules: z.record(z.string().min(1), z.enum(['off', ...LEVELS])).default({}),
+    paths: z
+      .object({
+        include: z.array(z.string().min(1)).default([]),
+        exclude: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Wall-clock budget of one pull request's analysis; past it the App publishes a partial result. */
+    timeBudgetSeconds: z.number().positive().max(3600).default(120),
+    /** Extra rule directories (repository-relative), on top of the built-in `rules/`. */
+    rulesDirs: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export type LockcheckConfig = z.infer<typeof LockcheckConfigSchema>;
+
+export const CONFIG_PATHS = ['.github/lockcheck.yml', '.github/lockcheck.yaml'] as const;
+
+export function defaultConfig(): LockcheckConfig {
+  return LockcheckConfigSchema.parse({});
+}
+
+export interface ConfigError {
+  /** `config.timeBudgetSeconds: Too small: expected number to be >0` */
+  message: string;
+  /** 1-based line in the file, when known. */
+  line?: number;
+}
+
+export type ConfigResult = { ok: true; config: LockcheckConfig } | { ok: false; errors: ConfigError[] };
+
+/** Parses and validates the text of `.github/lockcheck.yml`. Never throws. */
+export function parseConfig(text: string): ConfigResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({
+        message: `YAML: ${e.message.split('\n')[0]}`,
+        line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
+      })),
+    };
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = LockcheckConfigSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      // Point at the deepest node that exists (an unknown key's parent, a wrong value itself).
+      let line: number | undefined;
+      for (let n = path.length; n >= 0 && line === undefined; n--) {
+        const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+        if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
+      }
+      const where = path.length > 0 ? path.join('.') : '(root)';
+      return { message: `${where}: ${issue.message}`, ...(line !== undefined ? { line } : {}) };
+    }),
+  };
+}
+
+/** One line per error: `line 3: failLevel: Invalid option: expected one of "error"|"warning"|"note"`. */
+export function formatConfigErrors(errors: readonly ConfigError[]): string {
+  return errors.map((e) => (e.line !== undefined ? `line ${e.line}: ${e.message}` : e.message)).join('\n');
+}

@@ -1,0 +1,138 @@
+// One pull request at one head commit: gather inputs, call the pure functions, publish.
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Finding } from '../report/finding.js';
+import { applyConfig, sortFindings, uniqueById } from './apply-config.js';
+import { annotationFor, checkOutput, conclusionFor, configErrorOutput } from './check-run.js';
+import { CONFIG_PATHS, defaultConfig, parseConfig } from './config.js';
+import type { LockcheckConfig } from './config.js';
+import { commentableLinesByFile } from './diff-lines.js';
+import { applyReviewPlan, completeCheckRun, listOwnReviewComments, listPullRequestFiles, mergeBase, startCheckRun, upsertSummaryComment } from './github.js';
+import type { Octokit } from './github.js';
+import { planReview } from './review-plan.js';
+import type { PlacedFinding } from './review-plan.js';
+import { filterSuppressed } from './suppress.js';
+import { octokitTarballDownloader } from './tree-cache.js';
+import type { TreeCache } from './tree-cache.js';
+import type { AnalyzerResult, PullRequestAnalyzer, PullRequestRef } from './types.js';
+
+/** At most this many new inline comments per run; the rest are in the summary. */
+export const MAX_INLINE_COMMENTS = 50;
+
+export interface JobDeps {
+  analyzer: PullRequestAnalyzer;
+  trees: TreeCache;
+  log?: { info: (msg: string) => void; warn: (msg: string) => void };
+}
+
+export type JobOutcome =
+  | { kind: 'already-published' }
+  | { kind: 'bad-config' }
+  | { kind: 'published'; findings: number; inline: number; partial: boolean };
+
+async function readConfig(headDir: string): Promise<{ path: string; text: string } | undefined> {
+  for (const path of CONFIG_PATHS) {
+    try {
+      return { path, text: await readFile(join(headDir, path), 'utf8') };
+    } catch {
+      // try the next name
+    }
+  }
+  return undefined;
+}
+
+/** Runs the analyzer, but returns at the deadline (plus a grace period) with a partial, empty result. */
+async function analyzeWithinBudget(analyzer: PullRequestAnalyzer, input: Parameters<PullRequestAnalyzer>[0]): Promise<AnalyzerResult> {
+  const graceMs = 2_000;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<AnalyzerResult>((resolve) => {
+    timer = setTimeout(() => resolve({ findings: [], partial: true, errors: [] }), Math.max(0, input.deadlineMs - Date.now()) + graceMs);
+  });
+  try {
+    return await Promise.race([analyzer(input), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Findings on a commentable diff line, in publishing order, at most `MAX_INLINE_COMMENTS`. */
+export function placeInDiff(findings: readonly Finding[], lines: Map<string, Set<number>>): PlacedFinding[] {
+  return findings
+    .filter((f) => lines.get(f.file)?.has(f.line) ?? false)
+    .slice(0, MAX_INLINE_COMMENTS)
+    .map((f) => ({ finding: f, path: f.file, line: f.line }));
+}
+
+export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: PullRequestRef): Promise<JobOutcome> {
+  const startedAt = Date.now();
+  const check = await startCheckRun(octokit, ref);
+  if (check.kind === 'done') return { kind: 'already-published' };
+  try {
+    const [files, baseSha] = await Promise.all([listPullRequestFiles(octokit, ref), mergeBase(octokit, ref)]);
+    const download = octokitTarballDownloader(octokit);
+    const [headDir, baseDir] = await Promise.all([
+      deps.trees.get(ref.owner, ref.repo, ref.headSha, download),
+      deps.trees.get(ref.owner, ref.repo, baseSha, download),
+    ]);
+
+    const configFile = await readConfig(headDir);
+    let config: LockcheckConfig = defaultConfig();
+    if (configFile) {
+      const parsed = parseConfig(configFile.text);
+      if (!parsed.ok) {
+        const { output, annotations } = configErrorOutput(configFile.path, parsed.errors);
+        await completeCheckRun(octokit, ref, check.id, output, annotations, 'failure');
+        return { kind: 'bad-config' };
+      }
+      config = parsed.config;
+    }
+
+    const changedFiles = files.filter((f) => f.status !== 'removed').map((f) => f.filename);
+    const result = await analyzeWithinBudget(deps.analyzer, {
+      baseDir,
+      headDir,
+      changedFiles,
+      config,
+      deadlineMs: startedAt + config.timeBudgetSeconds * 1000,
+    });
+
+    const configured = applyConfig(uniqueById(result.findings), config);
+    const { kept, suppressed } = filterSuppressed(configured, (file) => {
+      try {
+        return readFileSync(join(headDir, file), 'utf8');
+      } catch {
+        return undefined;
+      }
+    });
+    const findings = sortFindings(kept);
+
+    const inDiff = placeInDiff(findings, commentableLinesByFile(files));
+    const existing = await listOwnReviewComments(octokit, ref);
+    const plan = planReview(inDiff, new Set(findings.map((f) => f.id)), existing, ref.headSha);
+    const review = await applyReviewPlan(octokit, ref, plan);
+    if (review.rejected) deps.log?.warn(`review rejected for ${ref.owner}/${ref.repo}#${ref.number}: ${review.rejected}`);
+    const inlineIds = new Set(inDiff.filter((p) => review.posted.has(p.finding.id) || !plan.create.some((c) => c.id === p.finding.id)).map((p) => p.finding.id));
+
+    const output = checkOutput({
+      findings,
+      inlineIds,
+      partial: result.partial,
+      errors: result.errors,
+      suppressed: suppressed.length,
+      failLevel: config.failLevel,
+      timeBudgetSeconds: config.timeBudgetSeconds,
+      analyzedFiles: changedFiles.length,
+    });
+    await completeCheckRun(octokit, ref, check.id, output, findings.map(annotationFor), conclusionFor(findings, config.failLevel, result.partial));
+
+    const summary = `### lockcheck at ${ref.headSha.slice(0, 12)}: ${output.title}\n\n${output.summary}`;
+    await upsertSummaryComment(octokit, ref, summary, findings.length === 0 && !result.partial);
+    return { kind: 'published', findings: findings.length, inline: inlineIds.size, partial: result.partial };
+  } catch (e) {
+    // Say so on the check run rather than leaving it spinning; the queue logs and forgets the head.
+    const message = e instanceof Error ? e.message : String(e);
+    await completeCheckRun(octokit, ref, check.id, { title: 'lockcheck could not analyze this pull request', summary: `Internal error:\n\n\`\`\`text\n${message.slice(0, 60_000)}\n\`\`\`` }, [], 'neutral').catch(() => undefined);
+    throw e;
+  }
+}
