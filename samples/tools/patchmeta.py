@@ -1,0 +1,55 @@
+"""Patch metadata for samples/tools/mkpatch.py: one entry per sample, with
+the fix patch (pre/ -> fix/) and the bug patch (fix/ -> pre/)."""
+
+META = {}
+
+META['001-vgic-rank-inversion'] = {
+    'fix': {
+        'name': 'Stefano Stabellini', 'email': 'sstabellini@kernel.org',
+        'date': 'Sat, 11 Feb 2017 01:37:00 +0000',
+        'message_id': '1486777020-20170211-lockcheck-001-fix@kernel.org',
+        'subject': 'xen/arm: fix rank/vgic lock inversion bug',
+        'body': '''
+gic_update_one_lr is called with the vgic lock of the current vcpu held
+(by gic_clear_lrs or vgic_vcpu_inject_irq) and, for an irq that is being
+migrated, calls vgic_get_target_vcpu, which takes the rank lock.  The
+GICD_ITARGETSR write emulation takes the rank lock first and then calls
+vgic_migrate_irq, which takes the vgic lock of the old vcpu.  The two
+orders form a rank/vgic lock inversion: two pcpus can deadlock.
+
+The rank lock is only taken in vgic_get_target_vcpu to read the target
+vcpu of the irq, so read it atomically instead, and write rank->vcpu
+atomically in vgic_store_itargetsr.  vgic_get_target_vcpu no longer takes
+any lock, which removes the vgic -> rank edge.
+
+Also add a write barrier between list_del_init(&p->inflight) and
+irq_set_affinity, in gic_update_one_lr and in vgic_migrate_irq: once the
+physical affinity changes the next interrupt can be received on the new
+pcpu, where vgic_vcpu_inject_irq looks at p->inflight under a different
+vgic lock.  The removal from inflight must be visible before that.
+
+Coverity-ID: 1381855
+Coverity-ID: 1381853
+
+Suggested-by: Julien Grall <julien.grall@arm.com>
+Signed-off-by: Stefano Stabellini <sstabellini@kernel.org>
+''',
+    },
+    'bug': {
+        'name': 'Stefano Stabellini', 'email': 'sstabellini@kernel.org',
+        'date': 'Tue, 20 Dec 2016 22:42:00 +0000',
+        'message_id': '1482273720-20161220-lockcheck-001-bug@kernel.org',
+        'subject': 'xen/arm: take the rank lock to read the target vcpu',
+        'body': '''
+rank->vcpu[] is written by the GICD_ITARGETSR emulation with the rank
+lock held.  Take the rank lock in vgic_get_target_vcpu as well, so that
+the target vcpu is always read consistently, and use plain accesses to
+rank->vcpu[] now that every access is covered by the rank lock.
+
+Drop the write barriers before irq_set_affinity in gic_update_one_lr and
+vgic_migrate_irq: irq_set_affinity takes the irq descriptor lock anyway.
+
+Signed-off-by: Stefano Stabellini <sstabellini@kernel.org>
+''',
+    },
+}
