@@ -244,8 +244,14 @@ function parseSection(sec: Section, warnings: string[]): DiffFile | null {
 }
 
 function readHunks(file: DiffFile, body: string[], warnings: string[]): void {
-  // parse-diff wants a file header before the hunks.
-  const parsed = parseDiffLib(['--- a/x', '+++ b/x', ...body].join('\n'));
+  // One parse-diff call per hunk, so a hunk whose counts are short (lines lost in an archive)
+  // cannot swallow the next hunk header. parse-diff wants a file header first.
+  const groups: string[][] = [];
+  for (const line of body) {
+    if (line.startsWith('@@') && parseHunkHeader(line)) groups.push([line]);
+    else groups[groups.length - 1]?.push(line);
+  }
+  const parsed = groups.flatMap((g) => parseDiffLib(['--- a/x', '+++ b/x', ...g].join('\n')));
   for (const f of parsed) {
     for (const chunk of f.chunks) {
       const h = parseHunkHeader(chunk.content);
