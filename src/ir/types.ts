@@ -17,7 +17,9 @@ export interface Loc {
 export interface AccessPath {
   root: string;
   fields: string[];
-  /** C type of the root (struct/union/typedef name without `struct `), if known. */
+  /** Parallel to `fields`: true where the step was `->` (or `[i]`/`*` through a pointer). */
+  arrows: boolean[];
+  /** C type of the root, normalized (`vcpu*`, `spinlock_t`), if known. */
   rootType?: string;
   /** The source text, for messages: `old->arch.vgic.lock`. */
   text: string;

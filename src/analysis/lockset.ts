@@ -1,0 +1,264 @@
+// Lockset dataflow over one function's CFG, using callee summaries at call sites.
+// Per lock instance the lattice is held / released / mixed (joins of differing states
+// are mixed), so only locks held on every path count as held: correlated
+// `if (x) lock(); ... if (x) unlock();` code does not produce false orderings.
+import type { AccessPath, FunctionIR, IrEvent, LockRef } from '../ir/types.js';
+import type { RuleSet } from '../rules/load.js';
+import type { TypeEnv } from './type-env.js';
+import {
+  instKey,
+  type Acq,
+  type ChainStep,
+  type FunctionLocks,
+  type LockEntry,
+  type Summary,
+} from './summary-types.js';
+
+export interface LocksetContext {
+  env: TypeEnv;
+  rules: RuleSet;
+  resolveCallee(caller: FunctionIR, name: string): FunctionIR | undefined;
+  summaries: Map<string, Summary>;
+}
+
+type State = Map<string, LockEntry>;
+
+const MAX_SUMMARY_ACQUIRES = 64;
+
+export function lockKey(l: LockRef): string {
+  return `${l.cls || '?'}|${instKey(l.inst)}`;
+}
+
+function pathText(p: AccessPath, base: string, from: number): string {
+  let s = base;
+  for (let i = from; i < p.fields.length; i++) {
+    const f = p.fields[i]!;
+    s = f === '[]' ? (p.arrows[i] ? `(*${s})` : `${s}[]`) : s + (p.arrows[i] ? '->' : '.') + f;
+  }
+  return s;
+}
+
+/** Rewrites a callee-relative lock into the caller's terms at one call site. */
+export function mapLock(l: LockRef, args: (AccessPath | null)[], callee: string, env: TypeEnv): LockRef {
+  const r = l.inst.root;
+  if (r.startsWith('param:')) {
+    const a = args[Number(r.slice(6))];
+    if (a) {
+      const inst: AccessPath = {
+        root: a.root,
+        fields: [...a.fields, ...l.inst.fields],
+        arrows: [...a.arrows, ...l.inst.arrows],
+        text: pathText(l.inst, a.text.replace(/^&/, ''), 0),
+        ...(a.rootType ? { rootType: a.rootType } : {}),
+      };
+      return { cls: l.cls || env.classOf(inst), inst };
+    }
+    return { cls: l.cls, inst: { ...l.inst, root: `?${callee}:${r}` } };
+  }
+  if (r.startsWith('global:')) return l;
+  // callee-internal instance: same class, an instance the caller cannot name
+  return { cls: l.cls, inst: { ...l.inst, root: r.startsWith('@') ? r : `@${callee}:${r}` } };
+}
+
+function join(a: State, b: State): State {
+  const out: State = new Map();
+  for (const [k, ea] of a) {
+    const eb = b.get(k);
+    if (eb && eb.status === ea.status) out.set(k, ea.chain.length <= eb.chain.length ? ea : eb);
+    else out.set(k, { ...ea, status: 'mixed' });
+  }
+  for (const [k, eb] of b) if (!a.has(k)) out.set(k, { ...eb, status: 'mixed' });
+  return out;
+}
+
+function sameState(a: State, b: State): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, ea] of a) if (b.get(k)?.status !== ea.status) return false;
+  return true;
+}
+
+/** Finds the entry a release refers to: the same instance, else the only held lock of that class. */
+function findEntry(state: State, key: string, lock: LockRef): [string, LockEntry] | undefined {
+  const e = state.get(key);
+  if (e) return [key, e];
+  if (!lock.cls) return undefined;
+  let found: [string, LockEntry] | undefined;
+  for (const [k, v] of state) {
+    if (v.lock.cls === lock.cls && v.status !== 'released') {
+      if (found) return undefined;
+      found = [k, v];
+    }
+  }
+  return found;
+}
+
+export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: FunctionLocks; summary: Summary } {
+  const { blocks } = fn;
+  const hasLockWork = blocks.some((b) => b.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && ctx.summaries.has(ctx.resolveCallee(fn, e.callee)?.key ?? ''))));
+  const facts: FunctionLocks = { acquires: [], releases: [], returns: [] };
+  if (!hasLockWork) {
+    for (const b of blocks) for (const e of b.events) if (e.k === 'return') facts.returns.push({ fn: fn.name, loc: e.loc, ...(e.value !== undefined ? { value: e.value } : {}), state: [] });
+    return { facts, summary: { acquires: [], returnsHolding: [], releasesHeld: [] } };
+  }
+
+  const entry: (State | undefined)[] = new Array(blocks.length);
+  entry[0] = new Map();
+  const order = reversePostorder(fn);
+  // fixpoint without recording
+  let changed = true;
+  let rounds = 0;
+  while (changed && rounds++ < 50) {
+    changed = false;
+    for (const id of order) {
+      const inState = entry[id];
+      if (!inState) continue;
+      const out = transferBlock(fn, id, inState, ctx, null);
+      for (const s of blocks[id]!.succ) {
+        const prev = entry[s];
+        const next = prev ? join(prev, out) : out;
+        if (!prev || !sameState(prev, next)) {
+          entry[s] = next;
+          changed = true;
+        }
+      }
+    }
+  }
+  for (const id of order) if (entry[id]) transferBlock(fn, id, entry[id]!, ctx, facts);
+  return { facts, summary: summarize(fn, facts) };
+}
+
+function reversePostorder(fn: FunctionIR): number[] {
+  const seen = new Uint8Array(fn.blocks.length);
+  const post: number[] = [];
+  const stack: [number, number][] = [[0, 0]];
+  seen[0] = 1;
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const succ = fn.blocks[top[0]]!.succ;
+    if (top[1] < succ.length) {
+      const s = succ[top[1]++]!;
+      if (!seen[s]) {
+        seen[s] = 1;
+        stack.push([s, 0]);
+      }
+    } else {
+      post.push(top[0]);
+      stack.pop();
+    }
+  }
+  return post.reverse();
+}
+
+function acqOf(fnName: string, e: Extract<IrEvent, { k: 'acquire' }>, ctx: LocksetContext): Acq {
+  const api = ctx.rules.locks.get(e.api);
+  return {
+    key: lockKey(e.lock),
+    lock: e.lock,
+    mode: e.mode,
+    irq: e.irq,
+    nested: e.nested,
+    try: e.try,
+    noOrder: api?.noOrder ?? false,
+    ...(api?.level !== undefined ? { level: api.level } : {}),
+    api: e.api,
+    chain: [{ fn: fnName, loc: e.loc }],
+  };
+}
+
+function heldList(state: State): LockEntry[] {
+  const out: LockEntry[] = [];
+  for (const e of state.values()) if (e.status === 'held') out.push(e);
+  return out;
+}
+
+function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetContext, facts: FunctionLocks | null): State {
+  const state: State = new Map(input);
+  const name = fn.name;
+  for (const e of fn.blocks[id]!.events) {
+    switch (e.k) {
+      case 'acquire': {
+        const acq = acqOf(name, e, ctx);
+        if (state.get(acq.key)?.dropped) acq.retake = true;
+        if (facts) {
+          const again = state.get(acq.key);
+          facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
+        }
+        state.set(acq.key, { ...acq, status: 'held' });
+        break;
+      }
+      case 'release': {
+        const key = lockKey(e.lock);
+        const found = findEntry(state, key, e.lock);
+        const chain: ChainStep[] = [{ fn: name, loc: e.loc }];
+        if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock: e.lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
+        if (found) state.set(found[0], { ...found[1], status: 'released', releasedAt: chain });
+        else state.set(key, { key, lock: e.lock, mode: e.mode, irq: 'none', nested: false, try: false, noOrder: false, api: e.api, chain, status: 'released', releasedAt: chain, dropped: true });
+        break;
+      }
+      case 'call': {
+        const callee = ctx.resolveCallee(fn, e.callee);
+        const s = callee ? ctx.summaries.get(callee.key) : undefined;
+        if (!s || !callee) break;
+        const site: ChainStep = { fn: name, loc: e.loc };
+        if (facts) {
+          for (const a of s.acquires) {
+            const lock = mapLock(a.lock, e.args, callee.name, ctx.env);
+            const acq: Acq = { ...a, lock, key: lockKey(lock), chain: [site, ...a.chain] };
+            const again = state.get(acq.key);
+            facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
+          }
+        }
+        for (const r of s.releasesHeld) {
+          const lock = mapLock(r.lock, e.args, callee.name, ctx.env);
+          const key = lockKey(lock);
+          const found = findEntry(state, key, lock);
+          const chain = [site, ...r.chain];
+          if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
+          if (found) state.set(found[0], { ...found[1], status: 'released', releasedAt: chain });
+          else state.set(key, { key, lock, mode: 'exclusive', irq: 'none', nested: false, try: false, noOrder: false, api: callee.name, chain, status: 'released', releasedAt: chain, dropped: true });
+        }
+        for (const h of s.returnsHolding) {
+          const lock = mapLock(h.lock, e.args, callee.name, ctx.env);
+          const key = lockKey(lock);
+          state.set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held' });
+        }
+        break;
+      }
+      case 'return':
+        if (facts) facts.returns.push({ fn: name, loc: e.loc, ...(e.value !== undefined ? { value: e.value } : {}), state: [...state.values()] });
+        break;
+      default:
+        break;
+    }
+  }
+  return state;
+}
+
+function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
+  const acquires = new Map<string, Acq>();
+  for (const f of facts.acquires) {
+    if (f.acq.try || f.acq.retake) continue;
+    const prev = acquires.get(f.acq.key);
+    if (!prev || f.acq.chain.length < prev.chain.length) acquires.set(f.acq.key, f.acq);
+  }
+  const sorted = [...acquires.values()].sort((a, b) => a.chain.length - b.chain.length).slice(0, MAX_SUMMARY_ACQUIRES);
+  const returnsHolding: Acq[] = [];
+  const releasesHeld: Summary['releasesHeld'] = [];
+  const rets = facts.returns;
+  if (rets.length > 0) {
+    const first = rets[0]!.state;
+    for (const e of first) {
+      const everywhere = (st: 'held' | 'released') =>
+        rets.every((r) => r.state.some((x) => x.key === e.key && x.status === st));
+      if (e.status === 'held' && everywhere('held')) {
+        const { status: _s, releasedAt: _r, ...acq } = e;
+        returnsHolding.push(acq);
+      } else if (e.status === 'released' && everywhere('released')) {
+        const rel = facts.releases.find((r) => r.key === e.key && r.before === 'untouched');
+        if (rel) releasesHeld.push({ key: e.key, lock: rel.lock, chain: rel.chain });
+      }
+    }
+  }
+  void fn;
+  return { acquires: sorted, returnsHolding, releasesHeld };
+}

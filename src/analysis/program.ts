@@ -1,0 +1,107 @@
+// The whole-tree program: every function's IR with lock classes resolved, the call graph,
+// bottom-up summaries (recursion to a fixpoint) and the lockset facts checkers read.
+import type { FileFacts } from '../frontend/file-facts.js';
+import type { FunctionIR } from '../ir/types.js';
+import type { RuleSet } from '../rules/load.js';
+import { TypeEnv } from './type-env.js';
+import { runLockset, type LocksetContext } from './lockset.js';
+import type { FunctionLocks, Summary } from './summary-types.js';
+import { stronglyConnected } from './scc.js';
+
+export interface Program {
+  env: TypeEnv;
+  rules: RuleSet;
+  functions: FunctionIR[];
+  byKey: Map<string, FunctionIR>;
+  /** Non-static definitions by name. */
+  byName: Map<string, FunctionIR[]>;
+  resolveCallee(caller: FunctionIR, name: string): FunctionIR | undefined;
+  /** Callee keys per function key. */
+  calls: Map<string, Set<string>>;
+  /** Caller keys per function key. */
+  callers: Map<string, Set<string>>;
+  summaries: Map<string, Summary>;
+  locks: Map<string, FunctionLocks>;
+  files: FileFacts[];
+}
+
+function blockCount(f: FunctionIR): number {
+  return f.blocks.length;
+}
+
+export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
+  const env = new TypeEnv();
+  for (const f of files) env.add(f);
+  const functions: FunctionIR[] = [];
+  const byKey = new Map<string, FunctionIR>();
+  const byName = new Map<string, FunctionIR[]>();
+  for (const f of files) {
+    for (const fn of f.functions) {
+      const prev = byKey.get(fn.key);
+      // the same function defined twice (#ifdef arms, duplicate inputs): keep the larger body
+      if (prev && blockCount(prev) >= blockCount(fn)) continue;
+      byKey.set(fn.key, fn);
+    }
+  }
+  for (const fn of byKey.values()) {
+    functions.push(fn);
+    if (!fn.isStatic) {
+      const list = byName.get(fn.name) ?? [];
+      list.push(fn);
+      byName.set(fn.name, list);
+    }
+  }
+  // lock classes, now that every struct and typedef is known
+  for (const fn of functions) {
+    for (const b of fn.blocks) {
+      for (const e of b.events) {
+        if ((e.k === 'acquire' || e.k === 'release') && !e.lock.cls) e.lock.cls = env.classOf(e.lock.inst);
+      }
+    }
+  }
+  const resolveCallee = (caller: FunctionIR, name: string): FunctionIR | undefined => {
+    const local = byKey.get(`${caller.file}::${name}`);
+    if (local) return local;
+    const list = byName.get(name);
+    return list?.[0];
+  };
+  const calls = new Map<string, Set<string>>();
+  const callers = new Map<string, Set<string>>();
+  for (const fn of functions) {
+    const out = new Set<string>();
+    for (const b of fn.blocks) {
+      for (const e of b.events) {
+        if (e.k !== 'call') continue;
+        const c = resolveCallee(fn, e.callee);
+        if (c) out.add(c.key);
+      }
+    }
+    calls.set(fn.key, out);
+    for (const c of out) {
+      let s = callers.get(c);
+      if (!s) callers.set(c, (s = new Set()));
+      s.add(fn.key);
+    }
+  }
+  const summaries = new Map<string, Summary>();
+  const locks = new Map<string, FunctionLocks>();
+  const ctx: LocksetContext = { env, rules, resolveCallee, summaries };
+  const sig = (s: Summary) =>
+    `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}`;
+  for (const comp of stronglyConnected(functions.map((f) => f.key), (k) => calls.get(k) ?? new Set())) {
+    const recursive = comp.length > 1 || (calls.get(comp[0]!)?.has(comp[0]!) ?? false);
+    for (let round = 0; round < (recursive ? 6 : 1); round++) {
+      let changed = false;
+      for (const key of comp) {
+        const fn = byKey.get(key)!;
+        const { facts, summary } = runLockset(fn, ctx);
+        const prev = summaries.get(key);
+        if (!prev || sig(prev) !== sig(summary)) changed = true;
+        summaries.set(key, summary);
+        locks.set(key, facts);
+      }
+      if (!changed) break;
+    }
+  }
+  return { env, rules, functions, byKey, byName, resolveCallee, calls, callers, summaries, locks, files };
+}

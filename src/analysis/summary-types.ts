@@ -1,0 +1,84 @@
+// What the interprocedural analysis knows about each function and each lock operation.
+import type { AccessPath, IrqMode, Loc, LockMode, LockRef } from '../ir/types.js';
+
+/** One hop of a call chain: the function and the site in it (a call, or the lock operation itself). */
+export interface ChainStep {
+  fn: string;
+  loc: Loc;
+}
+
+/** A lock acquisition as seen from some function: where, how, and the call chain that reaches it. */
+export interface Acq {
+  key: string;
+  lock: LockRef;
+  mode: LockMode;
+  irq: IrqMode;
+  nested: boolean;
+  /** A trylock: never waits, so it adds no lock-order edge. */
+  try: boolean;
+  noOrder: boolean;
+  level?: number;
+  api: string;
+  /** From the analyzed function down to the lock operation. */
+  chain: ChainStep[];
+  /** Re-taking a lock the caller held and this function dropped (`__must_hold` style). */
+  retake?: boolean;
+}
+
+export type LockStatus = 'held' | 'released' | 'mixed';
+
+export interface LockEntry extends Acq {
+  status: LockStatus;
+  /** Release site, when status is 'released'. */
+  releasedAt?: ChainStep[];
+  /** Released without being taken here: the caller's lock. */
+  dropped?: boolean;
+}
+
+export interface Summary {
+  /** Every lock the function may take (transitively), callee-relative instances, shortest chains. */
+  acquires: Acq[];
+  /** Locks held at every return that the function took itself: it is a lock function for its callers. */
+  returnsHolding: Acq[];
+  /** Locks released at every return that the function did not take: an unlock function. */
+  releasesHeld: { key: string; lock: LockRef; chain: ChainStep[] }[];
+}
+
+/** Facts recorded while running the lockset dataflow over one function, for the checkers. */
+export interface AcquireFact {
+  fn: string;
+  acq: Acq;
+  /** Locks held (status 'held') just before. */
+  held: LockEntry[];
+  /** The same lock instance already held (recursive acquisition). */
+  again?: LockEntry;
+}
+
+export interface ReleaseFact {
+  fn: string;
+  key: string;
+  lock: LockRef;
+  chain: ChainStep[];
+  /** Status of that lock just before: 'released' means a definite double unlock. */
+  before: LockStatus | 'untouched';
+  prev?: LockEntry;
+}
+
+export interface ReturnFact {
+  fn: string;
+  loc: Loc;
+  value?: string;
+  state: LockEntry[];
+}
+
+export interface FunctionLocks {
+  acquires: AcquireFact[];
+  releases: ReleaseFact[];
+  returns: ReturnFact[];
+}
+
+export function instKey(p: AccessPath): string {
+  let s = p.root;
+  for (let i = 0; i < p.fields.length; i++) s += (p.arrows[i] ? '->' : '.') + p.fields[i];
+  return s;
+}

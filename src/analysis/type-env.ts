@@ -1,0 +1,87 @@
+// Whole-tree type environment and lock identity: lock class = struct type + field path
+// from the last pointer dereference (`vcpu.arch.vgic.lock`), globals by name.
+import { basename } from 'node:path';
+import { parseTypeString, type CType } from '../frontend/ctypes.js';
+import type { FileFacts } from '../frontend/file-facts.js';
+import type { AccessPath } from '../ir/types.js';
+
+export class TypeEnv {
+  readonly structs = new Map<string, Record<string, string>>();
+  readonly typedefs = new Map<string, string>();
+  readonly globals = new Map<string, string>();
+  readonly fnReturn = new Map<string, string>();
+
+  add(f: FileFacts): void {
+    for (const s of f.structs) {
+      const prev = this.structs.get(s.name);
+      if (!prev) this.structs.set(s.name, s.fields);
+      else for (const [k, v] of Object.entries(s.fields)) if (!(k in prev)) prev[k] = v;
+    }
+    for (const [a, t] of f.typedefs) if (!this.typedefs.has(a)) this.typedefs.set(a, t);
+    for (const g of f.globals) if (!g.isStatic && !this.globals.has(g.name)) this.globals.set(g.name, g.type);
+    for (const [n, t] of f.protos) if (!this.fnReturn.has(n)) this.fnReturn.set(n, t);
+    for (const fn of f.functions) if (!fn.isStatic || !this.fnReturn.has(fn.name)) this.fnReturn.set(fn.name, fn.returnType);
+  }
+
+  /** Follows typedefs: `spinlock_t` stays (no struct), `vcpu_t*` -> `vcpu*`. */
+  resolve(t: string | undefined): CType | undefined {
+    if (!t || t.startsWith('?')) return undefined;
+    let ct = parseTypeString(t);
+    for (let i = 0; i < 8; i++) {
+      if (this.structs.has(ct.name) && !this.typedefs.has(ct.name)) break;
+      const next = this.typedefs.get(ct.name);
+      if (!next) break;
+      const n = parseTypeString(next);
+      if (n.name === ct.name) break;
+      ct = { name: n.name, ptr: n.ptr + ct.ptr };
+    }
+    return ct;
+  }
+
+  fieldType(struct: string, field: string): CType | undefined {
+    const fields = this.structs.get(struct);
+    const t = fields?.[field];
+    return t ? this.resolve(t) : undefined;
+  }
+
+  /** The lock class of an access path, or '' when the code does not say (resolved later at a call site). */
+  classOf(p: AccessPath): string {
+    let clsRoot: string | undefined;
+    let type: CType | undefined;
+    const root = p.root;
+    if (root.startsWith('global:')) {
+      const name = root.slice(7);
+      const at = name.indexOf('@');
+      clsRoot = at >= 0 ? `${name.slice(0, at)}@${basename(name.slice(at + 1))}` : name;
+      type = this.resolve(p.rootType ?? this.globals.get(at >= 0 ? name.slice(0, at) : name));
+    } else if (root.startsWith('ret:')) {
+      type = this.resolve(p.rootType ?? this.fnReturn.get(root.slice(4)));
+    } else {
+      type = this.resolve(p.rootType);
+    }
+    if (p.fields.length === 0) return clsRoot ?? '';
+    let segs: string[] = [];
+    for (let i = 0; i < p.fields.length; i++) {
+      const f = p.fields[i]!;
+      if (p.arrows[i]) {
+        if (type && !type.name.startsWith('?')) {
+          clsRoot = type.name;
+          segs = [];
+          type = { name: type.name, ptr: Math.max(0, type.ptr - 1) };
+        }
+      } else if (i === 0 && clsRoot === undefined && type && !type.name.startsWith('?')) {
+        clsRoot = type.name; // a struct held by value (local, parameter, global)
+      }
+      if (f === '[]') {
+        if (p.arrows[i]) continue; // `*p`: the dereference above already took the pointer away
+        type = type ? { name: type.name, ptr: Math.max(0, type.ptr - 1) } : undefined;
+        segs.push('[]');
+        continue;
+      }
+      segs.push(f);
+      type = type ? this.fieldType(type.name, f) : undefined;
+    }
+    if (clsRoot === undefined) return '';
+    return segs.length ? `${clsRoot}.${segs.join('.')}` : clsRoot;
+  }
+}

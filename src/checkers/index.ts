@@ -1,0 +1,12 @@
+// The checker registry: adding a rule is one module here plus its test file.
+import type { Checker } from './api.js';
+import { lockInversion } from './lock-inversion.js';
+import { recursiveLock } from './recursive-lock.js';
+import { lockLeak } from './lock-leak.js';
+import { doubleUnlock } from './double-unlock.js';
+
+export const checkers: Checker[] = [lockInversion, recursiveLock, lockLeak, doubleUnlock];
+
+export function checkerById(id: string): Checker | undefined {
+  return checkers.find((c) => c.meta.id === id);
+}

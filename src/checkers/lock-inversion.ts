@@ -1,0 +1,100 @@
+// lock-inversion (lock-order): a cycle in the lock-order graph, of any length, through
+// calls in any file; two instances of one class nested without `_nested` or address
+// ordering; a declared lock level (Xen mm-locks.h) taken out of order.
+import type { EdgeWitness } from '../analysis/lock-graph.js';
+import { findCycles } from '../analysis/lock-graph.js';
+import type { WitnessPath } from '../report/finding.js';
+import type { Checker, CheckerContext } from './api.js';
+import { chainSteps, normalizeCode, pathOf } from './witness.js';
+
+function edgePath(label: string, w: EdgeWitness, ctx: CheckerContext): WitnessPath {
+  const held = chainSteps(w.held.chain, `acquire ${w.held.lock.cls} (${w.held.lock.inst.text})`, ctx.source);
+  const acq = chainSteps(w.acq.chain, `acquire ${w.acq.lock.cls} (${w.acq.lock.inst.text})`, ctx.source);
+  return pathOf(label, [...held, ...acq]);
+}
+
+function via(w: EdgeWitness): string {
+  const names = w.acq.chain.slice(1).map((c) => c.fn);
+  return names.length ? ` (via ${names.join(' -> ')})` : '';
+}
+
+/** A cycle cannot deadlock if some lock in it is both held and awaited in shared mode. */
+function sharedBreaksCycle(ws: EdgeWitness[]): boolean {
+  for (let i = 0; i < ws.length; i++) {
+    const waiter = ws[i]!.acq;
+    const holder = ws[(i + 1) % ws.length]!.held;
+    if (waiter.mode === 'shared' && holder.mode === 'shared') return true;
+  }
+  return false;
+}
+
+export const lockInversion: Checker = {
+  meta: {
+    id: 'lock-inversion',
+    category: 'lock-order',
+    severity: 'error',
+    description: 'Locks taken in opposite orders on two paths (a cycle in the lock-order graph): two CPUs can deadlock.',
+    defaultOn: true,
+  },
+  run(ctx) {
+    const g = ctx.lockGraph;
+    for (const cycle of findCycles(g)) {
+      const edges = cycle.map((from, i) => g.edges.get(from)!.get(cycle[(i + 1) % cycle.length]!)!);
+      const firsts = edges.map((ws) => ws[0]!);
+      if (sharedBreaksCycle(firsts)) continue;
+      const witness: WitnessPath[] = [];
+      firsts.forEach((w, i) => witness.push(edgePath(`CPU${i}`, w, ctx)));
+      edges.forEach((ws, i) => ws.slice(1).forEach((w, j) => witness.push(edgePath(`CPU${i} (also ${j + 2})`, w, ctx))));
+      const functions = [...new Set(witness.flatMap((p) => p.callChain))];
+      const parts = firsts.map((w) => `${w.acq.lock.cls} while holding ${w.held.lock.cls} in ${w.fn}${via(w)}`);
+      const w0 = firsts[0]!;
+      const at = w0.acq.chain[0]!.loc;
+      ctx.report({
+        file: at.file,
+        line: at.line,
+        col: at.col,
+        function: w0.fn,
+        functions,
+        locks: cycle,
+        message: `possible lock-order inversion (${cycle.length} locks): takes ${parts.join('; and ')}`,
+        witness,
+        fingerprint: [cycle.join('>'), ...firsts.map((w) => `${w.fn}:${normalizeCode(ctx.source.line(w.acq.chain[0]!.loc.file, w.acq.chain[0]!.loc.line))}`)],
+      });
+    }
+    const seenSelf = new Set<string>();
+    for (const w of g.selfNesting) {
+      const k = `${w.fn}|${w.acq.lock.cls}`;
+      if (seenSelf.has(k)) continue;
+      seenSelf.add(k);
+      const at = w.acq.chain[0]!.loc;
+      const path = edgePath('CPU0', w, ctx);
+      ctx.report({
+        severity: 'warning',
+        file: at.file,
+        line: at.line,
+        col: at.col,
+        function: w.fn,
+        functions: path.callChain,
+        locks: [w.acq.lock.cls],
+        message: `two instances of lock class ${w.acq.lock.cls} nested (${w.held.lock.inst.text} then ${w.acq.lock.inst.text}${via(w)}) without a _nested annotation or address ordering: another CPU nesting them the other way deadlocks`,
+        witness: [path, { ...path, label: 'CPU1' }],
+        fingerprint: ['self', w.acq.lock.cls, w.fn, normalizeCode(ctx.source.line(at.file, at.line))],
+      });
+    }
+    for (const w of g.levelViolations) {
+      const at = w.acq.chain[0]!.loc;
+      const path = edgePath('CPU0', w, ctx);
+      ctx.report({
+        file: at.file,
+        line: at.line,
+        col: at.col,
+        function: w.fn,
+        functions: path.callChain,
+        locks: [w.held.lock.cls, w.acq.lock.cls],
+        message: `${w.acq.lock.cls} (level ${w.acq.level}) taken while holding ${w.held.lock.cls} (level ${w.held.level}): violates the declared lock order`,
+        witness: [path],
+        fingerprint: ['level', w.held.lock.cls, w.acq.lock.cls, w.fn],
+      });
+    }
+  },
+};

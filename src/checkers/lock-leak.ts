@@ -1,0 +1,60 @@
+// lock-leak (lock-balance): a return path still holds a lock that another return path
+// of the same function releases, where the two paths return the same value (or the
+// holding one returns an error): the classic error path that forgets to unlock.
+// Paths that return different success values are conditional-lock functions, not leaks.
+import type { Checker } from './api.js';
+import { chainSteps, normalizeCode, pathOf } from './witness.js';
+
+function isErrorValue(v: string | undefined): boolean {
+  if (!v) return false;
+  return /^-\s*E[A-Z0-9]+$/.test(v) || /^-\d+$/.test(v) || /^ERR_PTR\(/.test(v) || v === 'NULL' || v === 'false' || /^-?E[A-Z]+$/.test(v);
+}
+
+export const lockLeak: Checker = {
+  meta: {
+    id: 'lock-leak',
+    category: 'lock-balance',
+    severity: 'warning',
+    description: 'A return path keeps a lock that other return paths of the same function release (a forgotten unlock on an error path).',
+    defaultOn: true,
+  },
+  run(ctx) {
+    for (const [fnKey, facts] of ctx.program.locks) {
+      const fn = ctx.program.byKey.get(fnKey);
+      if (!fn || fn.annotations.some((a) => a.startsWith('acquires') || a.startsWith('cond_acquires'))) continue;
+      const rets = facts.returns;
+      if (rets.length < 2) continue;
+      const reported = new Set<string>();
+      for (const r1 of rets) {
+        for (const e of r1.state) {
+          if (e.status !== 'held' || e.retake || e.try || reported.has(e.key)) continue;
+          if (e.lock.inst.root.startsWith('?')) continue;
+          const r2 = rets.find((r) => r !== r1 && r.state.some((x) => x.key === e.key && x.status === 'released') && (r.value === r1.value || isErrorValue(r1.value)));
+          if (!r2) continue;
+          reported.add(e.key);
+          const rel = r2.state.find((x) => x.key === e.key)!;
+          const name = e.lock.cls || e.lock.inst.text;
+          const holding = pathOf('leaking path', [
+            ...chainSteps(e.chain, `acquire ${name}`, ctx.source),
+            ...chainSteps([{ fn: r1.fn, loc: r1.loc }], `return ${r1.value ?? ''} holding ${name}`.trim(), ctx.source),
+          ]);
+          const releasing = pathOf('releasing path', [
+            ...chainSteps(rel.releasedAt ?? [], `release ${name}`, ctx.source),
+            ...chainSteps([{ fn: r2.fn, loc: r2.loc }], `return ${r2.value ?? ''}`.trim(), ctx.source),
+          ]);
+          ctx.report({
+            file: r1.loc.file,
+            line: r1.loc.line,
+            col: r1.loc.col,
+            function: fn.name,
+            functions: [...new Set([...holding.callChain, ...releasing.callChain])],
+            locks: [name],
+            message: `returns${r1.value ? ` ${r1.value}` : ''} still holding ${e.lock.inst.text} (taken at line ${e.chain[0]!.loc.line}), which the return at line ${r2.loc.line} releases`,
+            witness: [holding, releasing],
+            fingerprint: [name, fn.name, normalizeCode(ctx.source.line(r1.loc.file, r1.loc.line)), r1.value ?? ''],
+          });
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,55 @@
+// recursive-lock (lock-balance): taking a non-recursive lock this CPU already holds,
+// directly or through any call chain: a self-deadlock.
+import type { Checker } from './api.js';
+import { chainSteps, normalizeCode, pathOf } from './witness.js';
+import { rootReassigned } from './local-rebind.js';
+
+export const recursiveLock: Checker = {
+  meta: {
+    id: 'recursive-lock',
+    category: 'lock-balance',
+    severity: 'error',
+    description: 'A non-recursive lock acquired again while already held (directly or through calls): the CPU deadlocks on itself.',
+    defaultOn: true,
+  },
+  run(ctx) {
+    const seen = new Set<string>();
+    for (const [fnKey, facts] of ctx.program.locks) {
+      const fn = ctx.program.byKey.get(fnKey);
+      for (const f of facts.acquires) {
+        const first = f.again;
+        const acq = f.acq;
+        if (!first || acq.try || acq.retake) continue;
+        if (acq.mode === 'recursive' || first.mode === 'recursive') continue;
+        if (acq.mode === 'shared' && first.mode === 'shared') continue;
+        if (acq.noOrder) continue;
+        const root = acq.lock.inst.root;
+        if (root.startsWith('?') || root.startsWith('@') || acq.lock.inst.fields.includes('[]')) continue;
+        if (rootReassigned(fn, root)) continue;
+        const a = first.chain[0]!.loc;
+        const b = acq.chain[0]!.loc;
+        if (a.line === b.line && a.file === b.file && first.chain.length === acq.chain.length) continue; // one site in a loop
+        const k = `${f.fn}|${acq.key}|${b.line}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        const steps = [
+          ...chainSteps(first.chain, `acquire ${acq.lock.cls || acq.lock.inst.text} (${first.lock.inst.text})`, ctx.source),
+          ...chainSteps(acq.chain, `acquire ${acq.lock.cls || acq.lock.inst.text} again (${acq.lock.inst.text})`, ctx.source),
+        ];
+        const path = pathOf('CPU0', steps);
+        const via = acq.chain.length > 1 ? ` via ${acq.chain.slice(1).map((c) => c.fn).join(' -> ')}` : '';
+        ctx.report({
+          file: b.file,
+          line: b.line,
+          col: b.col,
+          function: f.fn,
+          functions: path.callChain,
+          locks: [acq.lock.cls || acq.lock.inst.text],
+          message: `${acq.lock.inst.text} acquired again${via} while already held since line ${a.line} (${first.api}): recursive locking deadlocks`,
+          witness: [path],
+          fingerprint: [acq.lock.cls, f.fn, normalizeCode(ctx.source.line(b.file, b.line)), normalizeCode(ctx.source.line(a.file, a.line))],
+        });
+      }
+    }
+  },
+};

@@ -1,0 +1,25 @@
+// Renders a report in the requested format and decides the exit code.
+import type { Finding, Report, Severity } from '../report/finding.js';
+import { formatText } from '../report/text.js';
+import { toSarif } from '../report/sarif.js';
+import { checkers } from '../checkers/index.js';
+
+export const VERSION = '0.1.0';
+export type Format = 'text' | 'json' | 'sarif';
+
+const RANK: Record<Severity, number> = { note: 0, warning: 1, error: 2 };
+
+export function atOrAbove(findings: Finding[], level: Severity): Finding[] {
+  return findings.filter((f) => RANK[f.severity] >= RANK[level]);
+}
+
+export function render(report: Report, format: Format): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify({ version: report.version, findings: report.findings, errors: report.errors, stats: report.stats }, null, 2) + '\n';
+    case 'sarif':
+      return JSON.stringify(toSarif(report.findings, checkers.map((c) => c.meta), VERSION), null, 2) + '\n';
+    default:
+      return formatText(report.findings, report.errors, report.stats);
+  }
+}

@@ -1,0 +1,175 @@
+// The one entry every front end calls: files -> facts (worker threads) -> program ->
+// lock graph -> checkers -> findings. `analyzePaths` for trees on disk,
+// `analyzeSources` for in-memory text (patches, tests).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import type { FileFacts } from '../frontend/file-facts.js';
+import { collectFiles, decodeSource } from '../ingest/files.js';
+import { loadRules, type RuleSet } from '../rules/load.js';
+import { buildProgram, type Program } from '../analysis/program.js';
+import { buildLockGraph, type LockGraph } from '../analysis/lock-graph.js';
+import { checkers as allCheckers } from '../checkers/index.js';
+import type { Checker, DraftFinding } from '../checkers/api.js';
+import type { Finding, InputError, Report, Severity } from '../report/finding.js';
+import { fingerprint } from '../report/fingerprint.js';
+import { CachedSources } from './source-lookup.js';
+import { extractMany, type ExtractResult, type ExtractTask } from './worker.js';
+
+export interface AnalyzeOptions {
+  /** Extra rule directories (`--rules DIR`). */
+  rulesDirs?: string[];
+  /** Pre-loaded rules (overrides rulesDirs). */
+  rules?: RuleSet;
+  /** Worker threads; 1 = in-process. Default: available cores. */
+  jobs?: number;
+  /** Only these rule ids (default: every default-on rule). */
+  only?: string[];
+  /** Also run off-by-default rules. */
+  allRules?: boolean;
+  /** Per-rule severity overrides or 'off'. */
+  ruleLevels?: Record<string, Severity | 'off'>;
+  /** Called after each batch of files is parsed. */
+  onProgress?: (done: number, total: number) => void;
+  /** Hook for later pipeline stages (models): runs on the finished findings. */
+  postProcess?: (findings: Finding[], program: Program) => Promise<void> | void;
+}
+
+export interface AnalysisResult extends Report {
+  program: Program;
+  lockGraph: LockGraph;
+}
+
+function selectCheckers(opts: AnalyzeOptions): Checker[] {
+  return allCheckers.filter((c) => {
+    const level = opts.ruleLevels?.[c.meta.id];
+    if (level === 'off') return false;
+    if (opts.only?.length) return opts.only.includes(c.meta.id);
+    return c.meta.defaultOn || opts.allRules || level !== undefined;
+  });
+}
+
+export function runCheckers(program: Program, sources: CachedSources, opts: AnalyzeOptions): { findings: Finding[]; lockGraph: LockGraph } {
+  const lockGraph = buildLockGraph(program);
+  const findings: Finding[] = [];
+  const ids = new Set<string>();
+  for (const checker of selectCheckers(opts)) {
+    const report = (d: DraftFinding) => {
+      const { fingerprint: parts, severity, ...rest } = d;
+      const id = fingerprint(checker.meta.id, parts);
+      if (ids.has(id)) return;
+      ids.add(id);
+      const level = opts.ruleLevels?.[checker.meta.id];
+      findings.push({
+        id,
+        rule: checker.meta.id,
+        category: checker.meta.category,
+        severity: level && level !== 'off' ? level : severity ?? checker.meta.severity,
+        ...rest,
+        confirmation: { status: 'not-run' },
+      });
+    };
+    checker.run({ program, lockGraph, source: sources, report });
+  }
+  findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.rule.localeCompare(b.rule)));
+  return { findings, lockGraph };
+}
+
+function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number): Promise<AnalysisResult> | AnalysisResult {
+  const program = buildProgram(facts, rules);
+  const { findings, lockGraph } = runCheckers(program, sources, opts);
+  const result: AnalysisResult = {
+    version: 1,
+    findings,
+    errors,
+    stats: {
+      files: facts.length,
+      lines: facts.reduce((n, f) => n + f.lines, 0),
+      functions: program.functions.length,
+      seconds: 0,
+    },
+    program,
+    lockGraph,
+  };
+  const done = () => {
+    result.stats.seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
+    return result;
+  };
+  if (opts.postProcess) return Promise.resolve(opts.postProcess(findings, program)).then(done);
+  return done();
+}
+
+/** Analyze in-memory sources (patches, tests). Synchronous unless a postProcess hook is async. */
+export function analyzeSources(files: { path: string; text: string }[], opts: AnalyzeOptions = {}): AnalysisResult {
+  const t0 = performance.now();
+  const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
+  const texts = new Map(files.map((f) => [f.path, f.text]));
+  const res = extractMany(files.map((f) => f.path), rules, (p) => {
+    const t = texts.get(p)!;
+    return decodeSource(Buffer.from(t, 'utf8'));
+  });
+  const out = finish(res.facts, res.errors, rules, new CachedSources(texts), { ...opts, postProcess: undefined }, t0);
+  return out as AnalysisResult;
+}
+
+function workerPath(): string | undefined {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.js')) return undefined; // running from TypeScript sources (tests): in-process
+  const p = here.replace(/analyze\.js$/, 'worker.js');
+  return existsSync(p) ? p : undefined;
+}
+
+async function extractParallel(files: string[], opts: AnalyzeOptions, rules: RuleSet): Promise<ExtractResult> {
+  const jobs = Math.max(1, opts.jobs ?? availableParallelism());
+  const wp = workerPath();
+  if (jobs === 1 || !wp || files.length < 8) {
+    const out: ExtractResult = { facts: [], errors: [] };
+    const step = 64;
+    for (let i = 0; i < files.length; i += step) {
+      const r = extractMany(files.slice(i, i + step), rules);
+      out.facts.push(...r.facts);
+      out.errors.push(...r.errors);
+      opts.onProgress?.(Math.min(files.length, i + step), files.length);
+    }
+    return out;
+  }
+  const { Piscina } = await import('piscina');
+  const pool = new Piscina({ filename: wp, maxThreads: jobs, minThreads: jobs, idleTimeout: 1000 });
+  try {
+    const batch = Math.max(4, Math.min(64, Math.ceil(files.length / (jobs * 16))));
+    const tasks: Promise<ExtractResult>[] = [];
+    let done = 0;
+    for (let i = 0; i < files.length; i += batch) {
+      const slice = files.slice(i, i + batch);
+      const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [] };
+      tasks.push(
+        (pool.run(task) as Promise<ExtractResult>).then(
+          (r) => {
+            done += slice.length;
+            opts.onProgress?.(done, files.length);
+            return r;
+          },
+          (e: Error) => ({ facts: [], errors: slice.map((f) => ({ file: f, reason: `worker failed: ${e.message}` })) }),
+        ),
+      );
+    }
+    const results = await Promise.all(tasks);
+    const out: ExtractResult = { facts: [], errors: [] };
+    for (const r of results) {
+      out.facts.push(...r.facts);
+      out.errors.push(...r.errors);
+    }
+    return out;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Analyze files and directories on disk (recursively, .c and .h). */
+export async function analyzePaths(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  const t0 = performance.now();
+  const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
+  const { files, errors } = collectFiles(paths);
+  const res = await extractParallel(files, opts, rules);
+  return finish(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0);
+}

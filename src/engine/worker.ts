@@ -1,0 +1,41 @@
+// Worker-thread task: parse files and build their IR. Loaded by piscina from dist/.
+import { extractFile, type FileFacts } from '../frontend/file-facts.js';
+import { readSource } from '../ingest/files.js';
+import { loadRules, type RuleSet } from '../rules/load.js';
+import type { InputError } from '../report/finding.js';
+
+export interface ExtractTask {
+  files: string[];
+  rulesDirs: string[];
+}
+
+export interface ExtractResult {
+  facts: FileFacts[];
+  errors: InputError[];
+}
+
+const ruleCache = new Map<string, RuleSet>();
+
+export function extractMany(files: string[], rules: RuleSet, read: (f: string) => { text: string } | { reason: string } = readSource): ExtractResult {
+  const out: ExtractResult = { facts: [], errors: [] };
+  for (const file of files) {
+    const src = read(file);
+    if ('reason' in src) {
+      out.errors.push({ file, reason: src.reason });
+      continue;
+    }
+    try {
+      out.facts.push(extractFile(file, src.text, rules));
+    } catch (e) {
+      out.errors.push({ file, reason: `could not be analyzed: ${(e as Error).message}` });
+    }
+  }
+  return out;
+}
+
+export default function run(task: ExtractTask): ExtractResult {
+  const key = task.rulesDirs.join('\0');
+  let rules = ruleCache.get(key);
+  if (!rules) ruleCache.set(key, (rules = loadRules(task.rulesDirs)));
+  return extractMany(task.files, rules);
+}

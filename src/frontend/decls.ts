@@ -1,0 +1,185 @@
+// Top-level declarations of one translation unit: structs and their field types, typedefs,
+// globals, prototypes, function-like macros, and the function definitions to build IR for.
+// Walks into #if/#ifdef groups and ERROR regions so one bad region loses only itself.
+import type { SyntaxNode } from './parser.js';
+import { specName, typeToString, unwrapDeclarator } from './ctypes.js';
+
+export interface StructDef {
+  name: string;
+  fields: Record<string, string>;
+}
+
+export interface GlobalDecl {
+  name: string;
+  type: string;
+  isStatic: boolean;
+}
+
+export interface MacroDef {
+  name: string;
+  params: string[];
+  body: string;
+  line: number;
+}
+
+export interface FunctionDefNode {
+  node: SyntaxNode;
+  name: string;
+  isStatic: boolean;
+  returnType: string;
+  /** Parameter list node. */
+  params: SyntaxNode | null;
+  body: SyntaxNode;
+  annotations: string[];
+}
+
+export interface FileDecls {
+  structs: StructDef[];
+  typedefs: [string, string][];
+  globals: GlobalDecl[];
+  protos: [string, string][];
+  macros: MacroDef[];
+  functions: FunctionDefNode[];
+  errors: number;
+}
+
+function hasStorage(node: SyntaxNode, word: string): boolean {
+  for (const c of node.namedChildren) {
+    if (c.type === 'storage_class_specifier' && c.text === word) return true;
+  }
+  return false;
+}
+
+/** Registers a struct/union specifier with a body (and nested anonymous ones). Returns its name. */
+function collectStruct(spec: SyntaxNode, out: StructDef[], anonName: string): string {
+  const nameNode = spec.childForFieldName('name');
+  const name = nameNode ? nameNode.text : anonName;
+  const body = spec.childForFieldName('body');
+  if (!body) return name;
+  const fields: Record<string, string> = {};
+  for (const f of body.namedChildren) {
+    if (f.type !== 'field_declaration') continue;
+    const t = f.childForFieldName('type');
+    let base = specName(t);
+    const declarators = f.childrenForFieldName('declarator');
+    if (t && (t.type === 'struct_specifier' || t.type === 'union_specifier') && t.childForFieldName('body')) {
+      const firstName = declarators.length ? unwrapDeclarator(declarators[0]!).name : null;
+      base = collectStruct(t, out, `${name}::${firstName ?? 'anon'}`);
+      if (declarators.length === 0) {
+        // anonymous member struct/union: its fields are reachable directly
+        const inner = out.find((s) => s.name === base);
+        if (inner) Object.assign(fields, inner.fields);
+      }
+    }
+    for (const d of declarators) {
+      const u = unwrapDeclarator(d);
+      if (u.name) fields[u.name] = typeToString({ name: base, ptr: u.isFunction ? 0 : u.ptr });
+    }
+  }
+  out.push({ name, fields });
+  return name;
+}
+
+function annotationsOf(fn: SyntaxNode): string[] {
+  const out: string[] = [];
+  const re = /__(acquires|releases|must_hold|cond_acquires)\s*\(([^)]*\)?)\)/g;
+  const head = fn.text.slice(0, (fn.childForFieldName('body')?.startIndex ?? fn.endIndex) - fn.startIndex);
+  for (const m of head.matchAll(re)) out.push(`${m[1]}(${m[2]})`);
+  return out;
+}
+
+export function collectDecls(root: SyntaxNode): FileDecls {
+  const out: FileDecls = { structs: [], typedefs: [], globals: [], protos: [], macros: [], functions: [], errors: 0 };
+  let anon = 0;
+  const visit = (node: SyntaxNode): void => {
+    for (const c of node.namedChildren) {
+      switch (c.type) {
+        case 'function_definition': {
+          const body = c.childForFieldName('body');
+          const u = unwrapDeclarator(c.childForFieldName('declarator'));
+          if (!body || !u.name) break;
+          const t = c.childForFieldName('type');
+          out.functions.push({
+            node: c,
+            name: u.name,
+            isStatic: hasStorage(c, 'static'),
+            returnType: typeToString({ name: specName(t), ptr: u.ptr }),
+            params: u.fnDecl?.childForFieldName('parameters') ?? null,
+            body,
+            annotations: annotationsOf(c),
+          });
+          if (t && (t.type === 'struct_specifier' || t.type === 'union_specifier')) collectStruct(t, out.structs, `anon${anon++}`);
+          break;
+        }
+        case 'declaration': {
+          const t = c.childForFieldName('type');
+          let base = specName(t);
+          if (t && (t.type === 'struct_specifier' || t.type === 'union_specifier') && t.childForFieldName('body')) {
+            base = collectStruct(t, out.structs, `anon${anon++}`);
+          }
+          const isStatic = hasStorage(c, 'static');
+          for (const d of c.childrenForFieldName('declarator')) {
+            const u = unwrapDeclarator(d);
+            if (!u.name) continue;
+            if (u.isFunction) out.protos.push([u.name, typeToString({ name: base, ptr: u.ptr })]);
+            else out.globals.push({ name: u.name, type: typeToString({ name: base, ptr: u.ptr }), isStatic });
+          }
+          break;
+        }
+        case 'type_definition': {
+          const t = c.childForFieldName('type');
+          let base = specName(t);
+          const decls = c.childrenForFieldName('declarator');
+          if (t && (t.type === 'struct_specifier' || t.type === 'union_specifier') && t.childForFieldName('body')) {
+            const first = decls.length ? unwrapDeclarator(decls[0]!).name : null;
+            base = collectStruct(t, out.structs, first ?? `anon${anon++}`);
+          }
+          for (const d of decls) {
+            const u = unwrapDeclarator(d);
+            if (u.name && u.name !== base) out.typedefs.push([u.name, typeToString({ name: base, ptr: u.ptr })]);
+          }
+          break;
+        }
+        case 'struct_specifier':
+        case 'union_specifier':
+          collectStruct(c, out.structs, `anon${anon++}`);
+          break;
+        case 'preproc_function_def': {
+          const name = c.childForFieldName('name')?.text;
+          const params = c.childForFieldName('parameters');
+          const value = c.childForFieldName('value');
+          if (name && params && value) {
+            out.macros.push({
+              name,
+              params: params.namedChildren.filter((p) => p.type === 'identifier').map((p) => p.text),
+              body: value.text.replace(/\\\n/g, ' ').trim(),
+              line: c.startPosition.row + 1,
+            });
+          }
+          break;
+        }
+        case 'ERROR':
+          out.errors++;
+          visit(c);
+          break;
+        case 'preproc_if':
+        case 'preproc_ifdef':
+        case 'preproc_else':
+        case 'preproc_elif':
+        case 'preproc_elifdef':
+        case 'linkage_specification':
+        case 'declaration_list':
+          visit(c);
+          break;
+        case 'expression_statement':
+          // a top-level macro invocation that swallowed what follows
+          if (c.hasError) out.errors++;
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  visit(root);
+  return out;
+}

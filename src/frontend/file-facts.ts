@@ -1,0 +1,50 @@
+// Everything the whole-tree phase needs from one file: declarations and function IR.
+// Produced in worker threads; plain data (structured-clone friendly).
+import { parseC } from './parser.js';
+import { collectDecls, type MacroDef, type StructDef, type GlobalDecl } from './decls.js';
+import { buildFunction } from '../ir/build.js';
+import type { FunctionIR } from '../ir/types.js';
+import type { RuleSet } from '../rules/load.js';
+
+export interface FileFacts {
+  file: string;
+  lines: number;
+  structs: StructDef[];
+  typedefs: [string, string][];
+  globals: GlobalDecl[];
+  protos: [string, string][];
+  macros: MacroDef[];
+  functions: FunctionIR[];
+  parseErrors: number;
+}
+
+export function extractFile(file: string, text: string, rules: RuleSet): FileFacts {
+  const tree = parseC(text);
+  const decls = collectDecls(tree.rootNode);
+  const globals = new Map<string, { type: string; isStatic: boolean }>();
+  for (const g of decls.globals) globals.set(g.name, { type: g.type, isStatic: g.isStatic });
+  const functions: FunctionIR[] = [];
+  let parseErrors = decls.errors;
+  for (const def of decls.functions) {
+    try {
+      const fn = buildFunction(def, file, rules, globals);
+      parseErrors += fn.parseErrors;
+      functions.push(fn);
+    } catch {
+      parseErrors++; // one function the builder cannot handle loses only itself
+    }
+  }
+  let lines = 1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;
+  return {
+    file,
+    lines,
+    structs: decls.structs,
+    typedefs: decls.typedefs,
+    globals: decls.globals,
+    protos: decls.protos,
+    macros: decls.macros,
+    functions,
+    parseErrors,
+  };
+}

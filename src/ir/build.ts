@@ -1,0 +1,668 @@
+// Builds the per-function IR (a CFG of events) from a tree-sitter function definition.
+// Kernel idioms: `list_for_each_entry(...) { }` macros followed by a block are loops,
+// `WITH_QEMU_LOCK_GUARD(m) { }` holds over its block, `QEMU_LOCK_GUARD(m)` until the scope
+// ends, statement expressions are inlined, #ifdef arms are alternative branches, and
+// trylock forms acquire only on their success edge.
+import type { SyntaxNode } from '../frontend/parser.js';
+import type { FunctionDefNode } from '../frontend/decls.js';
+import type { RuleSet } from '../rules/load.js';
+import type { LockApi } from '../rules/schema.js';
+import { isShared, pathOf, typeNameOf, withField, type Scope } from './paths.js';
+import type { AccessPath, AcquireEvent, Block, FunctionIR, IrEvent, Loc, LockRef } from './types.js';
+
+interface TryInfo {
+  ev: AcquireEvent;
+  /** Success when the tested value is zero (mutex_lock_interruptible, pthread_mutex_trylock). */
+  zero: boolean;
+}
+
+const NOT_CALLS = new Set(['sizeof', 'likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE', 'BUG_ON', 'ASSERT', 'IS_ERR', 'PTR_ERR', 'ERR_PTR', 'ARRAY_SIZE', 'offsetof', 'typeof', '__builtin_expect']);
+const PASS_THROUGH = new Set(['likely', 'unlikely', '__builtin_expect', 'WARN_ON', 'WARN_ON_ONCE', 'unlikely_notrace']);
+
+function shortText(s: string, max = 60): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > max ? t.slice(0, max - 3) + '...' : t;
+}
+
+export class FunctionBuilder {
+  private blocks: Block[] = [];
+  private cur = 0;
+  private readonly exit: number;
+  private breakStack: number[] = [];
+  private continueStack: number[] = [];
+  private labels = new Map<string, number>();
+  private guardScopes: LockRef[][] = [];
+  private tryVars = new Map<string, TryInfo>();
+  private scope: Scope;
+  private parseErrors = 0;
+
+  constructor(
+    private readonly def: FunctionDefNode,
+    private readonly file: string,
+    private readonly rules: RuleSet,
+    globals: Scope['globals'],
+  ) {
+    this.scope = { params: new Map(), locals: new Map(), globals, file };
+    this.newBlock(); // entry = 0
+    this.exit = this.newBlock();
+  }
+
+  build(): FunctionIR {
+    const def = this.def;
+    const params: FunctionIR['params'] = [];
+    let idx = 0;
+    for (const p of def.params?.namedChildren ?? []) {
+      if (p.type !== 'parameter_declaration') continue;
+      const type = typeNameOf(p.childForFieldName('type'), p.childForFieldName('declarator'));
+      const declNode = p.childForFieldName('declarator');
+      let name = declNode ? declNode.text : '';
+      const m = /([A-Za-z_]\w*)\s*(\[.*\])?\s*$/.exec(name);
+      name = m ? m[1]! : `arg${idx}`;
+      if (type === 'void' && !declNode) continue;
+      params.push({ name, type });
+      this.scope.params.set(name, { index: idx, type });
+      idx++;
+    }
+    this.cur = 0;
+    this.stmt(def.body);
+    if (this.cur >= 0) {
+      this.releaseGuards(0);
+      this.emit({ k: 'return', loc: this.loc(def.body.lastChild ?? def.body) });
+      this.edge(this.cur, this.exit);
+    }
+    const start = def.node.startPosition;
+    return {
+      key: def.isStatic ? `${this.file}::${def.name}` : def.name,
+      name: def.name,
+      file: this.file,
+      loc: { file: this.file, line: start.row + 1, col: start.column + 1 },
+      endLine: def.node.endPosition.row + 1,
+      isStatic: def.isStatic,
+      params,
+      returnType: def.returnType,
+      blocks: this.blocks,
+      exit: this.exit,
+      annotations: def.annotations,
+      parseErrors: this.parseErrors,
+    };
+  }
+
+  // ---- CFG plumbing -------------------------------------------------------
+
+  private newBlock(): number {
+    const id = this.blocks.length;
+    this.blocks.push({ id, events: [], succ: [] });
+    return id;
+  }
+
+  private edge(from: number, to: number): void {
+    if (from < 0) return;
+    const s = this.blocks[from]!.succ;
+    if (!s.includes(to)) s.push(to);
+  }
+
+  private emit(ev: IrEvent): void {
+    if (this.cur < 0) this.cur = this.newBlock(); // unreachable code still gets analyzed
+    this.blocks[this.cur]!.events.push(ev);
+  }
+
+  private loc(n: SyntaxNode): Loc {
+    return { file: this.file, line: n.startPosition.row + 1, col: n.startPosition.column + 1 };
+  }
+
+  private label(name: string): number {
+    let b = this.labels.get(name);
+    if (b === undefined) {
+      b = this.newBlock();
+      this.labels.set(name, b);
+    }
+    return b;
+  }
+
+  private releaseGuards(downTo: number): void {
+    for (let i = this.guardScopes.length - 1; i >= downTo; i--) {
+      for (const g of [...this.guardScopes[i]!].reverse()) {
+        this.emit({ k: 'release', lock: g, mode: 'exclusive', api: 'guard-scope-end', loc: this.blocks[this.cur]?.events.at(-1)?.loc ?? { file: this.file, line: 0, col: 0 } });
+      }
+    }
+  }
+
+  // ---- statements ---------------------------------------------------------
+
+  private stmt(n: SyntaxNode | null): void {
+    if (!n) return;
+    switch (n.type) {
+      case 'compound_statement':
+        return this.compound(n.namedChildren);
+      case 'declaration':
+        return this.declaration(n);
+      case 'expression_statement': {
+        const e = n.namedChildren[0];
+        if (e) this.expr(e);
+        return;
+      }
+      case 'if_statement':
+        return this.ifStmt(n);
+      case 'while_statement':
+        return this.loop(n.childForFieldName('condition'), n.childForFieldName('body'), null, false);
+      case 'for_statement': {
+        const init = n.childForFieldName('initializer');
+        if (init) init.type === 'declaration' ? this.declaration(init) : this.expr(init);
+        return this.loop(n.childForFieldName('condition'), n.childForFieldName('body'), n.childForFieldName('update'), false);
+      }
+      case 'do_statement':
+        return this.loop(n.childForFieldName('condition'), n.childForFieldName('body'), null, true);
+      case 'switch_statement':
+        return this.switchStmt(n);
+      case 'return_statement':
+        return this.returnStmt(n);
+      case 'break_statement': {
+        const t = this.breakStack.at(-1);
+        if (t !== undefined) this.edge(this.cur, t);
+        this.cur = -1;
+        return;
+      }
+      case 'continue_statement': {
+        const t = this.continueStack.at(-1);
+        if (t !== undefined) this.edge(this.cur, t);
+        this.cur = -1;
+        return;
+      }
+      case 'goto_statement': {
+        const l = n.childForFieldName('label');
+        if (l) this.edge(this.cur, this.label(l.text));
+        this.cur = -1;
+        return;
+      }
+      case 'labeled_statement': {
+        const l = n.childForFieldName('label');
+        if (l) {
+          const b = this.label(l.text);
+          this.edge(this.cur, b);
+          this.cur = b;
+        }
+        for (const c of n.namedChildren) if (c.type !== 'statement_identifier') this.stmt(c);
+        return;
+      }
+      case 'attributed_statement':
+        for (const c of n.namedChildren) if (c.type !== 'attribute_declaration') this.stmt(c);
+        return;
+      case 'case_statement':
+        for (const c of n.namedChildren.slice(n.childForFieldName('value') ? 1 : 0)) this.stmt(c);
+        return;
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+        return this.preprocBranch(n);
+      case 'preproc_else':
+        return this.compound(n.namedChildren);
+      case 'ERROR':
+        this.parseErrors++;
+        return this.compound(n.namedChildren);
+      case 'comment':
+      case 'preproc_def':
+      case 'preproc_function_def':
+      case 'preproc_include':
+      case 'preproc_call':
+        return;
+      default:
+        if (n.type.endsWith('_expression') || n.type === 'identifier') this.expr(n);
+        return;
+    }
+  }
+
+  private compound(children: SyntaxNode[]): void {
+    this.guardScopes.push([]);
+    const depth = this.guardScopes.length - 1;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i]!;
+      // `macro(args) { ... }`: an expression statement missing its ';' followed by a block
+      const call = c.type === 'expression_statement' ? c.namedChildren[0] : undefined;
+      const next = children[i + 1];
+      if (call?.type === 'call_expression' && next && next.type === 'compound_statement' && c.lastChild?.isMissing) {
+        this.macroBlock(call, next);
+        i++;
+        continue;
+      }
+      this.stmt(c);
+    }
+    if (this.cur >= 0) this.releaseGuards(depth);
+    this.guardScopes.pop();
+  }
+
+  private macroBlock(call: SyntaxNode, body: SyntaxNode): void {
+    const name = call.childForFieldName('function')?.text ?? '';
+    const api = this.rules.locks.get(name);
+    if (api?.scoped) {
+      const lock = this.lockRef(call, api);
+      if (lock) this.emit(this.acquireEvent(call, api, lock, name));
+      this.stmt(body);
+      if (lock && this.cur >= 0) this.emit({ k: 'release', lock, mode: api.mode, api: name, loc: this.loc(body.lastChild ?? body) });
+      return;
+    }
+    // an iteration macro: evaluate its arguments, then loop over the block
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) this.expr(a);
+    this.loop(null, body, null, false, true);
+  }
+
+  private preprocBranch(n: SyntaxNode): void {
+    const alt = n.childForFieldName('alternative');
+    const start = this.cur;
+    const join = this.newBlock();
+    const thenB = this.newBlock();
+    this.edge(start, thenB);
+    this.cur = thenB;
+    this.compound(n.namedChildren.filter((c) => c !== alt && c !== n.childForFieldName('condition') && c !== n.childForFieldName('name')));
+    this.edge(this.cur, join);
+    const elseB = this.newBlock();
+    this.edge(start, elseB);
+    this.cur = elseB;
+    if (alt) this.stmt(alt);
+    this.edge(this.cur, join);
+    this.cur = join;
+  }
+
+  private declaration(n: SyntaxNode): void {
+    const typeNode = n.childForFieldName('type');
+    for (const d of n.childrenForFieldName('declarator')) {
+      const inner = d.type === 'init_declarator' ? d.childForFieldName('declarator') : d;
+      const type = typeNameOf(typeNode, inner);
+      const m = inner ? /([A-Za-z_]\w*)\s*(\[.*\])?\s*$/.exec(inner.text) : null;
+      const name = m?.[1];
+      if (name) this.scope.locals.set(name, type);
+      const value = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
+      if (value && name) this.assignLocal(name, value);
+      else if (value) this.expr(value);
+    }
+  }
+
+  private ifStmt(n: SyntaxNode): void {
+    const cond = n.childForFieldName('condition');
+    const tryAcq = cond ? this.condition(cond) : null;
+    const start = this.cur;
+    const thenB = this.newBlock();
+    const elseB = this.newBlock();
+    const join = this.newBlock();
+    this.edge(start, thenB);
+    this.edge(start, elseB);
+    this.cur = thenB;
+    if (tryAcq?.onTrue) this.emit(tryAcq.ev);
+    this.stmt(n.childForFieldName('consequence'));
+    this.edge(this.cur, join);
+    this.cur = elseB;
+    if (tryAcq && !tryAcq.onTrue) this.emit(tryAcq.ev);
+    const alt = n.childForFieldName('alternative');
+    if (alt) this.stmt(alt.type === 'else_clause' ? alt.namedChildren[0] ?? null : alt);
+    this.edge(this.cur, join);
+    this.cur = join;
+  }
+
+  private loop(cond: SyntaxNode | null, body: SyntaxNode | null, update: SyntaxNode | null, bodyFirst: boolean, macro = false): void {
+    const head = this.newBlock();
+    const after = this.newBlock();
+    const cont = this.newBlock();
+    const bodyB = this.newBlock();
+    this.edge(this.cur, bodyFirst ? bodyB : head);
+    this.cur = head;
+    const tryAcq = cond ? this.condition(cond) : null;
+    const infinite = cond ? /^\(\s*(1|true)\s*\)$/.test(cond.text) : !macro;
+    const headEnd = this.cur;
+    this.edge(headEnd, bodyB);
+    if (!infinite) {
+      if (tryAcq && !tryAcq.onTrue) {
+        const ex = this.newBlock();
+        this.edge(headEnd, ex);
+        this.cur = ex;
+        this.emit(tryAcq.ev);
+        this.edge(ex, after);
+      } else this.edge(headEnd, after);
+    }
+    this.breakStack.push(after);
+    this.continueStack.push(cont);
+    this.cur = bodyB;
+    if (tryAcq?.onTrue) this.emit(tryAcq.ev);
+    this.stmt(body);
+    this.edge(this.cur, cont);
+    this.breakStack.pop();
+    this.continueStack.pop();
+    this.cur = cont;
+    if (update) this.expr(update);
+    this.edge(this.cur, head);
+    this.cur = after;
+  }
+
+  private switchStmt(n: SyntaxNode): void {
+    const cond = n.childForFieldName('condition');
+    if (cond) this.expr(cond);
+    const dispatch = this.cur;
+    const after = this.newBlock();
+    this.breakStack.push(after);
+    let hasDefault = false;
+    let prev = -1;
+    const body = n.childForFieldName('body');
+    for (const c of body?.namedChildren ?? []) {
+      if (c.type === 'case_statement') {
+        const b = this.newBlock();
+        this.edge(dispatch, b);
+        this.edge(prev, b);
+        if (!c.childForFieldName('value')) hasDefault = true;
+        this.cur = b;
+        this.stmt(c);
+        prev = this.cur;
+      } else {
+        if (prev < 0 && this.cur < 0) this.cur = this.newBlock();
+        this.stmt(c);
+        prev = this.cur;
+      }
+    }
+    this.edge(prev, after);
+    if (!hasDefault) this.edge(dispatch, after);
+    this.breakStack.pop();
+    this.cur = after;
+  }
+
+  private returnStmt(n: SyntaxNode): void {
+    const v = n.namedChildren[0];
+    if (v) this.expr(v);
+    this.releaseGuards(0);
+    this.emit({ k: 'return', loc: this.loc(n), value: v ? shortText(v.text, 40) : undefined });
+    this.edge(this.cur, this.exit);
+    this.cur = -1;
+  }
+
+  /** Evaluates a branch condition; returns a trylock acquire and the edge it belongs on. */
+  private condition(cond: SyntaxNode): { ev: AcquireEvent; onTrue: boolean } | null {
+    const found = this.tryPolarity(cond, false);
+    const before = this.blocks[this.cur >= 0 ? this.cur : 0]!.events.length;
+    this.expr(cond, found?.call);
+    const evs = this.cur >= 0 ? this.blocks[this.cur]!.events.slice(before) : [];
+    const reads: AccessPath[] = [];
+    for (const e of evs) if (e.k === 'load' || (e.k === 'atomic' && e.reads)) reads.push(e.path);
+    this.emit({ k: 'branch', loc: this.loc(cond), text: shortText(cond.text, 80), reads });
+    if (!found) return null;
+    return { ev: found.ev, onTrue: found.onTrue };
+  }
+
+  /** Finds a trylock (or a variable holding a trylock result) in a condition and on which edge it succeeded. */
+  private tryPolarity(n: SyntaxNode, neg: boolean): { ev: AcquireEvent; onTrue: boolean; call?: SyntaxNode } | null {
+    switch (n.type) {
+      case 'parenthesized_expression':
+        return n.namedChildren[0] ? this.tryPolarity(n.namedChildren[0], neg) : null;
+      case 'unary_expression':
+        return n.child(0)?.type === '!' && n.namedChildren[0] ? this.tryPolarity(n.namedChildren[0], !neg) : null;
+      case 'identifier': {
+        const t = this.tryVars.get(n.text);
+        if (!t) return null;
+        this.tryVars.delete(n.text);
+        return { ev: t.ev, onTrue: t.zero ? neg : !neg };
+      }
+      case 'assignment_expression': {
+        const r = n.childForFieldName('right');
+        return r ? this.tryPolarity(r, neg) : null;
+      }
+      case 'binary_expression': {
+        const op = n.child(1)?.type;
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        if (!l || !r) return null;
+        if (op === '==' || op === '!=') {
+          const zeroSide = r.text === '0' ? l : l.text === '0' ? r : null;
+          if (!zeroSide) return null;
+          return this.tryPolarity(zeroSide, op === '==' ? !neg : neg);
+        }
+        if (op === '&&' || op === '||') {
+          for (const side of [l, r]) {
+            const f = this.tryPolarity(side, neg);
+            // `a && trylock()`: the true edge implies success; `a || !trylock()`: the false edge does
+            if (f && ((op === '&&') !== neg ? f.onTrue : !f.onTrue)) return f;
+          }
+        }
+        return null;
+      }
+      case 'call_expression': {
+        const name = n.childForFieldName('function')?.text ?? '';
+        if (PASS_THROUGH.has(name)) {
+          const a = n.childForFieldName('arguments')?.namedChildren[0];
+          return a ? this.tryPolarity(a, neg) : null;
+        }
+        const api = this.rules.locks.get(name);
+        if (!api?.try || api.op !== 'acquire') return null;
+        const lock = this.lockRef(n, api);
+        if (!lock) return null;
+        return { ev: this.acquireEvent(n, api, lock, name), onTrue: api.tryZero ? neg : !neg, call: n };
+      }
+      default:
+        return null;
+    }
+  }
+
+  // ---- expressions --------------------------------------------------------
+
+  private assignLocal(name: string, value: SyntaxNode): void {
+    const v = value.type === 'parenthesized_expression' && value.namedChildren[0]?.type !== 'compound_statement' ? value.namedChildren[0]! : value;
+    if (v.type === 'call_expression') {
+      const fname = v.childForFieldName('function')?.text ?? '';
+      const api = this.rules.locks.get(fname);
+      if (api?.try && api.op === 'acquire') {
+        const lock = this.lockRef(v, api);
+        if (lock) this.tryVars.set(name, { ev: this.acquireEvent(v, api, lock, fname), zero: api.tryZero });
+        for (const a of v.childForFieldName('arguments')?.namedChildren ?? []) this.expr(a);
+        return;
+      }
+    }
+    const before = this.cur >= 0 ? this.blocks[this.cur]!.events.length : 0;
+    this.expr(v);
+    const last = this.cur >= 0 ? this.blocks[this.cur]!.events.at(-1) : undefined;
+    if (last && this.blocks[this.cur]!.events.length > before) {
+      if (last.k === 'call') last.assignedTo = name;
+      else if (last.k === 'load') last.into = name;
+    }
+  }
+
+  private expr(n: SyntaxNode, skipCall?: SyntaxNode): void {
+    switch (n.type) {
+      case 'call_expression':
+        if (n === skipCall) {
+          for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) this.expr(a);
+          return;
+        }
+        return this.call(n);
+      case 'assignment_expression': {
+        const left = n.childForFieldName('left');
+        const right = n.childForFieldName('right');
+        const op = n.child(1)?.text ?? '=';
+        if (left?.type === 'identifier' && right && op === '=' && !this.isGlobalName(left.text)) {
+          return this.assignLocal(left.text, right);
+        }
+        if (right) this.expr(right, skipCall);
+        if (left) {
+          if (left.type !== 'identifier' && left.type !== 'field_expression') this.subExprs(left);
+          else if (left.type === 'field_expression') this.subExprs(left.childForFieldName('argument'));
+          const p = pathOf(left, this.scope);
+          if (p && isShared(p)) {
+            this.emit({ k: 'store', loc: this.loc(n), path: p, once: false, value: right ? shortText(right.text, 40) : '', ...(op !== '=' ? { rmw: op } : {}) });
+          }
+        }
+        return;
+      }
+      case 'update_expression': {
+        const arg = n.childForFieldName('argument');
+        const p = arg ? pathOf(arg, this.scope) : null;
+        if (p && isShared(p)) this.emit({ k: 'store', loc: this.loc(n), path: p, once: false, value: shortText(n.text), rmw: n.text.includes('++') ? '++' : '--' });
+        return;
+      }
+      case 'field_expression':
+      case 'subscript_expression': {
+        this.subExprs(n.childForFieldName('argument'));
+        if (n.type === 'subscript_expression') {
+          const idx = n.childForFieldName('index');
+          if (idx) this.expr(idx);
+        }
+        const p = pathOf(n, this.scope);
+        if (p && isShared(p)) this.emit({ k: 'load', loc: this.loc(n), path: p, once: false });
+        return;
+      }
+      case 'identifier': {
+        if (this.isGlobalName(n.text)) {
+          const p = pathOf(n, this.scope);
+          if (p) this.emit({ k: 'load', loc: this.loc(n), path: p, once: false });
+        }
+        return;
+      }
+      case 'pointer_expression': {
+        const arg = n.childForFieldName('argument');
+        if (!arg) return;
+        if (n.child(0)?.type === '&') return this.subExprs(arg.type === 'field_expression' ? arg.childForFieldName('argument') : arg);
+        this.expr(arg);
+        return;
+      }
+      case 'parenthesized_expression': {
+        const inner = n.namedChildren[0];
+        if (!inner) return;
+        if (inner.type === 'compound_statement') return this.stmt(inner); // statement expression
+        return this.expr(inner, skipCall);
+      }
+      case 'sizeof_expression':
+      case 'alignof_expression':
+      case 'string_literal':
+      case 'concatenated_string':
+      case 'number_literal':
+      case 'char_literal':
+      case 'true':
+      case 'false':
+      case 'null':
+        return;
+      case 'compound_statement':
+        return this.stmt(n);
+      default:
+        for (const c of n.namedChildren) this.expr(c, skipCall);
+    }
+  }
+
+  /** Evaluates the non-path parts under a path expression (calls, index expressions). */
+  private subExprs(n: SyntaxNode | null): void {
+    if (!n) return;
+    switch (n.type) {
+      case 'identifier':
+        return;
+      case 'field_expression':
+        return this.subExprs(n.childForFieldName('argument'));
+      case 'subscript_expression': {
+        this.subExprs(n.childForFieldName('argument'));
+        const idx = n.childForFieldName('index');
+        if (idx) this.expr(idx);
+        return;
+      }
+      case 'parenthesized_expression':
+      case 'pointer_expression':
+      case 'cast_expression':
+        for (const c of n.namedChildren) if (c.type !== 'type_descriptor') this.subExprs(c);
+        return;
+      default:
+        this.expr(n);
+    }
+  }
+
+  private isGlobalName(name: string): boolean {
+    if (this.scope.params.has(name) || this.scope.locals.has(name)) return false;
+    return this.scope.globals.has(name);
+  }
+
+  private lockRef(call: SyntaxNode, api: LockApi): LockRef | null {
+    if (api.global !== undefined) {
+      return { cls: api.global, inst: { root: `global:${api.global}`, fields: [], arrows: [], text: api.global } };
+    }
+    const arg = call.childForFieldName('arguments')?.namedChildren[api.arg ?? 0];
+    if (!arg) return null;
+    let p = pathOf(arg, this.scope);
+    if (!p) return null;
+    p = withField(p, api.field);
+    return { cls: '', inst: p };
+  }
+
+  private acquireEvent(call: SyntaxNode, api: LockApi, lock: LockRef, name: string): AcquireEvent {
+    return { k: 'acquire', loc: this.loc(call), lock, mode: api.mode, irq: api.irq, try: api.try, nested: api.nested, api: name };
+  }
+
+  private call(n: SyntaxNode): void {
+    const fn = n.childForFieldName('function');
+    const args = n.childForFieldName('arguments')?.namedChildren ?? [];
+    const name = fn?.type === 'identifier' ? fn.text : null;
+    if (!name) {
+      if (fn) this.subExprs(fn);
+      for (const a of args) this.expr(a);
+      return;
+    }
+    const r = this.rules;
+    const lockApi = r.locks.get(name);
+    if (lockApi && !lockApi.scoped) {
+      for (const a of args) this.subExprs(a);
+      const lock = this.lockRef(n, lockApi);
+      if (!lock) return;
+      if (lockApi.op === 'release') {
+        this.emit({ k: 'release', loc: this.loc(n), lock, mode: lockApi.mode, api: name });
+        return;
+      }
+      if (lockApi.try) return; // a trylock whose result is not tested: no lock is known to be held
+      this.emit(this.acquireEvent(n, lockApi, lock, name));
+      if (lockApi.guard) this.guardScopes.at(-1)?.push(lock);
+      return;
+    }
+    const once = r.once.get(name);
+    if (once) {
+      const target = args[once.arg];
+      if (once.op === 'store') for (const a of args.slice(once.arg + 1)) this.expr(a);
+      if (target) {
+        this.subExprs(target.type === 'field_expression' ? target.childForFieldName('argument') : target);
+        const p = pathOf(target, this.scope);
+        if (p) {
+          if (once.op === 'load') this.emit({ k: 'load', loc: this.loc(n), path: p, once: true });
+          else this.emit({ k: 'store', loc: this.loc(n), path: p, once: true, value: shortText(args[once.arg + 1]?.text ?? '', 40) });
+        }
+      }
+      return;
+    }
+    const atomic = r.atomics.get(name);
+    if (atomic) {
+      for (const a of args) this.subExprs(a);
+      const target = args[atomic.arg];
+      const p = target ? pathOf(target, this.scope) : null;
+      if (p) {
+        this.emit({
+          k: 'atomic', loc: this.loc(n), op: name, path: p, returns: atomic.returns, ordering: atomic.ordering,
+          reads: atomic.reads, writes: atomic.writes,
+          ...(atomic.operand !== undefined && args[atomic.operand] ? { operand: shortText(args[atomic.operand]!.text, 30) } : {}),
+        });
+      }
+      return;
+    }
+    const barrier = r.barriers.get(name);
+    if (barrier) {
+      this.emit({ k: 'barrier', loc: this.loc(n), kind: barrier.kind, api: name });
+      if (!r.frees.has(name) && !r.deferred.has(name)) return;
+    }
+    const free = r.frees.get(name);
+    if (free) {
+      for (const a of args) this.expr(a);
+      const target = args[free.arg];
+      const p = target ? pathOf(target, this.scope) : null;
+      if (p) this.emit({ k: 'free', loc: this.loc(n), path: p, api: name });
+      return;
+    }
+    if (NOT_CALLS.has(name)) {
+      for (const a of args) this.expr(a);
+      return;
+    }
+    for (const a of args) this.expr(a);
+    this.emit({
+      k: 'call', loc: this.loc(n), callee: name,
+      args: args.map((a) => pathOf(a, this.scope)),
+      argText: args.map((a) => shortText(a.text, 40)),
+    });
+  }
+}
+
+export function buildFunction(def: FunctionDefNode, file: string, rules: RuleSet, globals: Scope['globals']): FunctionIR {
+  return new FunctionBuilder(def, file, rules, globals).build();
+}

@@ -1,0 +1,82 @@
+// Text output: `file:line:col: severity: message [rule]`, then lockdep's "Possible unsafe
+// locking scenario" in CPU columns, each side's call chain with source lines, and the
+// model's verdict.
+import type { Finding, TraceStep, WitnessPath } from './finding.js';
+
+const COL = 40;
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s + ' ' : s + ' '.repeat(n - s.length);
+}
+
+function columns(rows: { cpu: number; text: string }[], ncpu: number): string[] {
+  const out: string[] = [];
+  out.push('       ' + Array.from({ length: ncpu }, (_, i) => pad(`CPU${i}`, COL)).join('').trimEnd());
+  out.push('       ' + Array.from({ length: ncpu }, () => pad('----', COL)).join('').trimEnd());
+  for (const r of rows) out.push('  ' + ' '.repeat(r.cpu * COL) + '     ' + r.text);
+  return out;
+}
+
+function lockScenario(f: Finding): string[] {
+  const n = f.locks.length;
+  if (f.rule === 'lock-inversion' && n >= 2) {
+    const rows = [];
+    for (let i = 0; i < n; i++) rows.push({ cpu: i, text: `lock(${f.locks[i]});` });
+    for (let i = n - 1; i >= 0; i--) rows.push({ cpu: i, text: `lock(${f.locks[(i + 1) % n]});` });
+    return [...columns(rows, n), '', ' *** DEADLOCK ***'];
+  }
+  if (f.rule === 'lock-inversion' && n === 1) {
+    const rows = [
+      { cpu: 0, text: `lock(${f.locks[0]}/A);` },
+      { cpu: 1, text: `lock(${f.locks[0]}/B);` },
+      { cpu: 1, text: `lock(${f.locks[0]}/A);` },
+      { cpu: 0, text: `lock(${f.locks[0]}/B);` },
+    ];
+    return [...columns(rows, 2), '', ' *** DEADLOCK ***'];
+  }
+  if (f.rule === 'recursive-lock') {
+    return [...columns([{ cpu: 0, text: `lock(${f.locks[0]});` }, { cpu: 0, text: `lock(${f.locks[0]});` }], 1), '', ' *** DEADLOCK ***'];
+  }
+  return [];
+}
+
+function traceLines(trace: TraceStep[], outcome: string | undefined): string[] {
+  const ncpu = Math.max(1, ...trace.map((t) => t.cpu + 1));
+  const rows = trace.map((t) => ({
+    cpu: t.cpu,
+    text: `${t.code ?? t.op}${t.note ? `  // ${t.note}` : ''}${t.file ? `  ${t.file.split('/').pop()}:${t.line}` : ''}`,
+  }));
+  return [...columns(rows, ncpu), '', ` *** ${outcome ?? 'VIOLATION'} ***`];
+}
+
+function pathLines(p: WitnessPath): string[] {
+  const out = [` ${p.label}: ${p.callChain.join(' -> ')}`];
+  for (const s of p.steps) {
+    const where = `${s.file}:${s.line}`;
+    out.push(`   ${pad(where, 34)} ${pad(s.function, 28)} ${s.event}${s.code ? `    | ${s.code}` : ''}`);
+  }
+  return out;
+}
+
+export function formatFinding(f: Finding): string {
+  const lines = [`${f.file}:${f.line}:${f.col ?? 1}: ${f.severity}: ${f.message} [${f.rule}]`];
+  const c = f.confirmation;
+  const scenario = c.trace?.length ? traceLines(c.trace, c.outcome) : lockScenario(f);
+  if (scenario.length) lines.push(' Possible unsafe locking scenario:', '', ...scenario, '');
+  for (const p of f.witness) lines.push(...pathLines(p));
+  const verdict = c.status === 'not-run' ? 'not run' : `${c.status}${c.method ? ` (${c.method} model` : ''}${c.states !== undefined ? `, ${c.states} states` : ''}${c.ms !== undefined ? `, ${c.ms} ms` : ''}${c.method ? ')' : ''}${c.reason ? `: ${c.reason}` : ''}`;
+  lines.push(` model: ${verdict}`);
+  if (f.change) lines.push(` change: ${f.change}`);
+  lines.push(` id: ${f.id}`);
+  return lines.join('\n');
+}
+
+export function formatText(findings: Finding[], errors: { file: string; reason: string }[], stats: { files: number; lines: number; functions: number; seconds: number }): string {
+  const parts = findings.map(formatFinding);
+  for (const e of errors) parts.push(`${e.file}: error: ${e.reason}`);
+  const byRule = new Map<string, number>();
+  for (const f of findings) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
+  const summary = [...byRule].map(([r, n]) => `${n} ${r}`).join(', ');
+  parts.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}${summary ? ` (${summary})` : ''} in ${stats.files} files, ${stats.lines} lines, ${stats.functions} functions, ${stats.seconds.toFixed(2)} s${errors.length ? `; ${errors.length} input error${errors.length === 1 ? '' : 's'}` : ''}`);
+  return parts.join('\n\n') + '\n';
+}
