@@ -25,7 +25,7 @@ typedef int bool_t;
 typedef uint64_t paddr_t;
 typedef uint64_t register_t;
 typedef uint16_t domid_t;
-typedef uint32_t event_word_t;
+
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -131,6 +131,8 @@ void raise_softirq(unsigned int nr);
 #define ENODEV 19
 #define ERESTART 85
 #define EAGAIN 11
+#define ENOSYS 38
+#define EFAULT 14
 
 /* Arm trap / MMIO emulation */
 struct hsr_dabt { unsigned int size:2; unsigned int write:1; };

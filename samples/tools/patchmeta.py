@@ -53,3 +53,58 @@ Signed-off-by: Stefano Stabellini <sstabellini@kernel.org>
 ''',
     },
 }
+
+META['000-evtchn-fifo-old-tail'] = {
+    'fix': {
+        'name': 'David Vrabel', 'email': 'david.vrabel@citrix.com',
+        'date': 'Wed, 20 Nov 2013 16:41:32 +0000',
+        'message_id': '1384965692-20131120-lockcheck-000-fix@citrix.com',
+        'subject': "evtchn/fifo: don't corrupt queues if an old tail moves queues",
+        'body': '''
+evtchn_fifo_set_pending() relies on being serialized for each event
+channel, to protect evtchn->last_* and the split test_bit(LINKED) and
+set_bit(LINKED).  Interdomain events are serialized by the sender's
+event lock, but evtchn_fifo_unmask() holds only the local domain's event
+lock, so two CPUs may link the same event concurrently:
+
+  CPU A                           CPU B
+
+     evtchn_fifo_set_pending()    clear_bit(MASKED)
+       set_bit(PENDING)           test_bit(PENDING)
+       test_bit(LINKED)           EVTCHNOP_unmask()
+       link to q->tail
+       q->tail = port
+                                    q->tail = 0 because q->tail == port
+                                    q->head = port
+
+The double link of the event loses any other event preceding it in the
+queue.  Similarly, last_vcpu_id and last_priority are read before the old
+queue's lock is taken and may have changed by the time it is held, so the
+wrong queue is locked and its tail is not invalidated.
+
+Check for the old queue changing after locking old_q->lock (retrying if
+it did), and use test_and_set_bit(LINKED) under the lock to bail early if
+another CPU linked the event.
+
+Signed-off-by: David Vrabel <david.vrabel@citrix.com>
+''',
+    },
+    'bug': {
+        'name': 'David Vrabel', 'email': 'david.vrabel@citrix.com',
+        'date': 'Tue, 19 Nov 2013 18:17:00 +0000',
+        'message_id': '1384885020-20131119-lockcheck-000-bug@citrix.com',
+        'subject': "evtchn/fifo: don't corrupt queues if an old tail is linked",
+        'body': '''
+An event may still be the tail of a queue even if the queue is now
+empty (an 'old tail' event).  When an event is linked, save the vcpu id
+and priority of the queue it is being linked onto and use them, when it
+is linked again, to find and lock the old queue and invalidate its tail.
+
+The lookup of the old queue no longer needs a retry loop: take the old
+queue's lock directly, and set LINKED with set_bit() once the old tail
+has been invalidated.
+
+Signed-off-by: David Vrabel <david.vrabel@citrix.com>
+''',
+    },
+}
