@@ -143,6 +143,12 @@ export async function* splitMbox(source: AsyncIterable<Chunk> | Iterable<Chunk>,
         const nl = buf.indexOf('\nFrom ', searchFrom);
         candidate = nl < 0 ? -1 : nl + 1;
       }
+      if (candidate < 0 && atLineStart && segStart === 0 && buf.length < 5 && !final) {
+        // Too short to tell whether the stream starts with "From ": wait for more.
+        carry = buf;
+        carryAtLineStart = true;
+        return;
+      }
       if (candidate < 0) {
         // No more candidates: keep the last bytes in case "\nFrom " straddles the chunk edge.
         const keepFrom = final ? buf.length : Math.max(segStart, buf.length - 6);
