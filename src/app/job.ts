@@ -56,12 +56,24 @@ async function analyzeWithinBudget(analyzer: PullRequestAnalyzer, input: Paramet
   }
 }
 
-/** Findings on a commentable diff line, in publishing order, at most `MAX_INLINE_COMMENTS`. */
+/**
+ * Where each finding can get an inline comment: its own line when the diff shows it, else the
+ * first witness step the diff shows (the new half of an inversion sits in the patch while the
+ * finding may be anchored at the old half). At most `MAX_INLINE_COMMENTS`, in publishing order.
+ */
 export function placeInDiff(findings: readonly Finding[], lines: Map<string, Set<number>>): PlacedFinding[] {
-  return findings
-    .filter((f) => lines.get(f.file)?.has(f.line) ?? false)
-    .slice(0, MAX_INLINE_COMMENTS)
-    .map((f) => ({ finding: f, path: f.file, line: f.line }));
+  const shown = (file: string, line: number): boolean => lines.get(file)?.has(line) ?? false;
+  const placed: PlacedFinding[] = [];
+  for (const f of findings) {
+    if (placed.length >= MAX_INLINE_COMMENTS) break;
+    if (shown(f.file, f.line)) {
+      placed.push({ finding: f, path: f.file, line: f.line });
+      continue;
+    }
+    const step = f.witness.flatMap((w) => w.steps).find((s) => shown(s.file, s.line));
+    if (step) placed.push({ finding: f, path: step.file, line: step.line });
+  }
+  return placed;
 }
 
 export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: PullRequestRef): Promise<JobOutcome> {
