@@ -108,3 +108,48 @@ Signed-off-by: David Vrabel <david.vrabel@citrix.com>
 ''',
     },
 }
+
+META['002-xen-mapcache-lock0'] = {
+    'fix': {
+        'name': 'Alexey Gerasimenko', 'email': 'x1917x@gmail.com',
+        'date': 'Thu, 20 Jul 2017 02:10:00 +0300',
+        'message_id': '20170720021000.lockcheck-002-fix@gmail.com',
+        'subject': 'xen-mapcache: lock every mapping handed out to callers',
+        'body': '''
+xen_map_cache(addr, 0, lock=0) returns a pointer into a mapcache entry
+without pinning it: the caller uses it after mapcache_unlock(), e.g.
+
+    ptr = qemu_map_ram_ptr(mr->ram_block, addr1);
+    memcpy(buf, ptr, len);
+
+rcu_read_lock() in the callers protects QEMU's own structures only, not
+the mapcache.  A concurrent xen_map_cache() for the same bucket (a DMA
+mapping with lock=1 or another lock=0 request of a different size) sees
+an unlocked entry and remaps it with xen_remap_bucket(), breaking the
+mapping that is still being used.
+
+Get rid of the lock0/lock1 request separation: every mapping returned by
+xen_map_cache() is locked (entry->lock++ and a MapCacheRev on
+locked_entries) and must be released with
+xen_invalidate_map_cache_entry().  Release it in the RAM read path
+through a new qemu_unmap_ram_ptr(), as address_space_unmap() already
+does for DMA mappings.
+
+Signed-off-by: Alexey Gerasimenko <x1917x@gmail.com>
+''',
+    },
+    'bug': {
+        'name': 'Alexey Gerasimenko', 'email': 'x1917x@gmail.com',
+        'date': 'Wed, 19 Jul 2017 11:00:00 +0300',
+        'message_id': '20170719110000.lockcheck-002-bug@gmail.com',
+        'subject': 'xen-mapcache: add unlocked (lock=0) mappings for short reads',
+        'body': '''
+Short reads of guest RAM (qemu_map_ram_ptr) do not need to keep their
+mapping: add a lock argument to xen_map_cache() and let lock=0 requests
+skip the MapCacheRev bookkeeping, reusing the last entry when possible.
+The caller can then drop qemu_unmap_ram_ptr() after the copy.
+
+Signed-off-by: Alexey Gerasimenko <x1917x@gmail.com>
+''',
+    },
+}
