@@ -65,7 +65,7 @@ function join(a: State, b: State): State {
   for (const [k, ea] of a) {
     const eb = b.get(k);
     if (eb && eb.status === ea.status) out.set(k, ea.chain.length <= eb.chain.length ? ea : eb);
-    else out.set(k, { ...ea, status: 'mixed' });
+    else out.set(k, { ...ea, status: 'mixed', ...(ea.dropped || eb?.dropped ? { dropped: true } : {}) });
   }
   for (const [k, eb] of b) if (!a.has(k)) out.set(k, { ...eb, status: 'mixed' });
   return out;
@@ -178,12 +178,13 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
     switch (e.k) {
       case 'acquire': {
         const acq = acqOf(name, e, ctx);
-        if (state.get(acq.key)?.dropped) acq.retake = true;
+        const prior = state.get(acq.key);
+        if (prior?.dropped) acq.retake = true;
         if (facts) {
           const again = state.get(acq.key);
           facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
         }
-        state.set(acq.key, { ...acq, status: 'held' });
+        state.set(acq.key, { ...acq, status: 'held', ...(prior?.dropped ? { dropped: true } : {}) });
         break;
       }
       case 'release': {

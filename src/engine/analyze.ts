@@ -15,6 +15,7 @@ import type { Finding, InputError, Report, Severity } from '../report/finding.js
 import { fingerprint } from '../report/fingerprint.js';
 import { CachedSources } from './source-lookup.js';
 import { extractMany, type ExtractResult, type ExtractTask } from './worker.js';
+import { restoreFiles } from './transfer.js';
 
 export interface AnalyzeOptions {
   /** Extra rule directories (`--rules DIR`). */
@@ -156,6 +157,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
     const results = await Promise.all(tasks);
     const out: ExtractResult = { facts: [], errors: [] };
     for (const r of results) {
+      restoreFiles(r.facts);
       out.facts.push(...r.facts);
       out.errors.push(...r.errors);
     }

@@ -3,6 +3,7 @@ import { extractFile, type FileFacts } from '../frontend/file-facts.js';
 import { readSource } from '../ingest/files.js';
 import { loadRules, type RuleSet } from '../rules/load.js';
 import type { InputError } from '../report/finding.js';
+import { stripFiles } from './transfer.js';
 
 export interface ExtractTask {
   files: string[];
@@ -37,5 +38,7 @@ export default function run(task: ExtractTask): ExtractResult {
   const key = task.rulesDirs.join('\0');
   let rules = ruleCache.get(key);
   if (!rules) ruleCache.set(key, (rules = loadRules(task.rulesDirs)));
-  return extractMany(task.files, rules);
+  const out = extractMany(task.files, rules);
+  stripFiles(out.facts);
+  return out;
 }

@@ -1,5 +1,5 @@
 // C types as the analysis needs them: a base name (struct/union/typedef/primitive) and a pointer depth.
-import type { SyntaxNode } from './parser.js';
+import type { LiteNode as SyntaxNode } from './lite-tree.js';
 
 export interface CType {
   name: string;

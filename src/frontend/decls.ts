@@ -1,7 +1,7 @@
 // Top-level declarations of one translation unit: structs and their field types, typedefs,
 // globals, prototypes, function-like macros, and the function definitions to build IR for.
 // Walks into #if/#ifdef groups and ERROR regions so one bad region loses only itself.
-import type { SyntaxNode } from './parser.js';
+import type { LiteNode as SyntaxNode } from './lite-tree.js';
 import { specName, typeToString, unwrapDeclarator } from './ctypes.js';
 
 export interface StructDef {

@@ -1,6 +1,6 @@
 // Everything the whole-tree phase needs from one file: declarations and function IR.
 // Produced in worker threads; plain data (structured-clone friendly).
-import { parseC } from './parser.js';
+import { parseLite } from './lite-tree.js';
 import { collectDecls, type MacroDef, type StructDef, type GlobalDecl } from './decls.js';
 import { buildFunction } from '../ir/build.js';
 import type { FunctionIR } from '../ir/types.js';
@@ -19,8 +19,7 @@ export interface FileFacts {
 }
 
 export function extractFile(file: string, text: string, rules: RuleSet): FileFacts {
-  const tree = parseC(text);
-  const decls = collectDecls(tree.rootNode);
+  const decls = collectDecls(parseLite(text));
   const globals = new Map<string, { type: string; isStatic: boolean }>();
   for (const g of decls.globals) globals.set(g.name, { type: g.type, isStatic: g.isStatic });
   const functions: FunctionIR[] = [];

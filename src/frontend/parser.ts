@@ -6,7 +6,6 @@ const require = createRequire(import.meta.url);
 const Parser = require('tree-sitter') as typeof ParserT;
 const CLang = require('tree-sitter-c') as unknown;
 
-export type SyntaxNode = ParserT.SyntaxNode;
 export type Tree = ParserT.Tree;
 
 let parser: ParserT | undefined;

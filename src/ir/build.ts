@@ -3,7 +3,7 @@
 // `WITH_QEMU_LOCK_GUARD(m) { }` holds over its block, `QEMU_LOCK_GUARD(m)` until the scope
 // ends, statement expressions are inlined, #ifdef arms are alternative branches, and
 // trylock forms acquire only on their success edge.
-import type { SyntaxNode } from '../frontend/parser.js';
+import type { LiteNode as SyntaxNode } from '../frontend/lite-tree.js';
 import type { FunctionDefNode } from '../frontend/decls.js';
 import type { RuleSet } from '../rules/load.js';
 import type { LockApi } from '../rules/schema.js';

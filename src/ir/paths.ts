@@ -1,5 +1,5 @@
 // Access paths of C lvalues: `&old->arch.vgic.lock` -> root param:0 (vcpu*), fields arch.vgic.lock.
-import type { SyntaxNode } from '../frontend/parser.js';
+import type { LiteNode as SyntaxNode } from '../frontend/lite-tree.js';
 import { specName, typeToString, unwrapDeclarator } from '../frontend/ctypes.js';
 import type { AccessPath } from './types.js';
 
