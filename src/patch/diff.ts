@@ -304,6 +304,8 @@ function readHunks(file: DiffFile, body: string[], warnings: string[]): void {
 export function parseUnifiedDiff(text: string): ParsedDiff {
   const warnings: string[] = [];
   const lines = text.replace(/\r\n/g, '\n').split('\n');
+  // The text's final newline does not start another (blank context) line.
+  if (lines[lines.length - 1] === '') lines.pop();
   const files: DiffFile[] = [];
   for (const sec of splitSections(lines)) {
     const f = parseSection(sec, warnings);
