@@ -16,7 +16,7 @@ export interface TraceInput {
 export interface RenderOptions {
   /** Column titles (default `CPU0`, `CPU1`, ...). */
   cpuNames?: string[];
-  /** Maximum width of one CPU column (longer cells are cut with `...`). Default 56. */
+  /** Maximum width of one CPU column (longer cells are cut with `...`). Default 72. */
   maxColumn?: number;
   /** Show file:line at the right of each line (default true). */
   locations?: boolean;
@@ -40,7 +40,7 @@ function where(step: TraceStep): string {
 /** Lockdep-style text of a trace. */
 export function renderTrace(input: TraceInput, opts: RenderOptions = {}): string {
   const steps = input.trace;
-  const maxCol = opts.maxColumn ?? 56;
+  const maxCol = opts.maxColumn ?? 72;
   const showLoc = opts.locations ?? true;
   const nCpu = Math.max(1, ...steps.map((s) => s.cpu + 1));
   const names = Array.from({ length: nCpu }, (_, i) => opts.cpuNames?.[i] ?? `CPU${i}`);

@@ -188,7 +188,7 @@ export class Engine {
         pc++;
       } else if (k === K_JUMP) {
         const c = p.e1[g]!(s);
-        if (this.log && p.asts[g]) this.note(t, g, c ? 'branch taken' : 'branch not taken', true);
+        if (this.log && p.asts[g]) this.note(t, g, jumpNote(p.ops[g]!, c !== 0), true);
         pc = c !== 0 ? p.target[g]! : pc + 1;
       } else if (k === K_ASSERT) {
         if (p.e1[g]!(s) === 0) {
@@ -407,7 +407,7 @@ export class Engine {
       case K_JUMP: {
         const c = p.e1[g]!(s);
         if (c !== 0) next = p.target[g]!;
-        if (this.log) this.note(t, g, c ? 'branch taken' : 'branch not taken');
+        if (this.log) this.note(t, g, jumpNote(p.ops[g]!, c !== 0));
         break;
       }
       case K_LOCAL:
@@ -490,6 +490,11 @@ export class Engine {
   }
 }
 
+function jumpNote(op: Op, taken: boolean): string {
+  if (op.k === 'jump' && op.test !== undefined) return taken ? 'false' : 'true';
+  return taken ? 'jump taken' : 'jump not taken';
+}
+
 /** Short op text for traces: `lock(rank)`, `r0 = load(x)`, ... */
 export function describeOp(op: Op): string {
   switch (op.k) {
@@ -518,6 +523,7 @@ export function describeOp(op: Op): string {
     case 'local':
       return `${op.into} = ${op.value}`;
     case 'jump':
+      if (op.test !== undefined) return `if (${op.test})`;
       return op.cond !== undefined ? `if (${op.cond}) goto ${op.to}` : `goto ${op.to}`;
     case 'bound':
       return `loop bound ${op.limit}`;

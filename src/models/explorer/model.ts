@@ -61,8 +61,9 @@ export type Op = Src &
     | { k: 'assert'; cond: Expr; outcome?: string; msg?: string }
     /** Local computation: `into = value` (registers only; fused into the preceding step). */
     | { k: 'local'; into: string; value: Expr }
-    /** Jump to op index `to` when `cond` is true (always when absent). Jumps only go forward. */
-    | { k: 'jump'; to: number; cond?: Expr }
+    /** Jump to op index `to` when `cond` is true (always when absent). Jumps only go forward.
+     *  `test`: the C condition of the `if`/`while` this jump skips on (shown in traces). */
+    | { k: 'jump'; to: number; cond?: Expr; test?: Expr }
     /** A bounded loop ran out of unrolled iterations: the search result becomes `unknown`. */
     | { k: 'bound'; limit: number }
   );
@@ -234,7 +235,7 @@ export class ThreadBuilder {
   /** `if (cond) then else otherwise`. A condition naming shared variables is a visible read. */
   if(cond: Expr, then: Body, otherwise?: Body, o: Src = {}): this {
     const jIdx = this.ops.length;
-    this.push({ k: 'jump', to: -1, cond: negate(cond) }, o);
+    this.push({ k: 'jump', to: -1, cond: negate(cond), test: cond }, o);
     then(this);
     if (otherwise) {
       const skip = this.ops.length;
@@ -257,11 +258,11 @@ export class ThreadBuilder {
     this.breaks.push(exits);
     for (let i = 0; i < limit; i++) {
       exits.push(this.ops.length);
-      this.push({ k: 'jump', to: -1, cond: negate(cond) }, o);
+      this.push({ k: 'jump', to: -1, cond: negate(cond), test: cond }, o);
       body(this);
     }
     exits.push(this.ops.length);
-    this.push({ k: 'jump', to: -1, cond: negate(cond) }, o);
+    this.push({ k: 'jump', to: -1, cond: negate(cond), test: cond }, o);
     this.push({ k: 'bound', limit }, o);
     this.breaks.pop();
     for (const e of exits) patch(this.ops, e, this.ops.length);
