@@ -62,6 +62,11 @@ export function classifyMessage(message: MailMessage, options: IngestOptions = {
     }
     return { ...base, status: 'not-a-patch', reason: 'reply-quotes-patch', detail: 'a reply quoting a patch: review context' };
   }
+  // Quoted hunk fragments without file headers (reviewers trim them): still review context.
+  const quotedDiffLines = message.body.match(/^> ?(@@ -\d+|[+-](?![+-]{2} ))/gm)?.length ?? 0;
+  if (quotedDiffLines >= 2) {
+    return { ...base, status: 'not-a-patch', reason: 'reply-quotes-patch', detail: 'quotes diff lines without file headers: review context' };
+  }
   if (subjectInfo.isCover && !subjectInfo.isReply) {
     const cover: PatchMessage = {
       message,
