@@ -123,8 +123,67 @@ export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: Functi
       }
     }
   }
-  for (const id of order) if (entry[id]) transferBlock(fn, id, entry[id]!, ctx, facts);
+  recordFacts(fn, order, entry, ctx, facts);
   return { facts, summary: summarize(fn, facts) };
+}
+
+function hasMixed(s: State | undefined): boolean {
+  if (s) for (const e of s.values()) if (e.status === 'mixed') return true;
+  return false;
+}
+
+function stateSig(s: State): string {
+  let out = '';
+  for (const [k, e] of s) out += `${k}=${e.status};`;
+  return out;
+}
+
+/**
+ * Records the checkers' facts. Where a block joins paths that disagree about a lock
+ * (`goto out` from an error path that forgot to unlock, then `out: return ret;`), its
+ * releases and returns are also replayed once per incoming path state (looking back
+ * through lock-free join blocks, at most 8 states), so a leak or double unlock on one
+ * path is not hidden by the merge. Acquisitions (lock order) stay on merged must-hold.
+ */
+function recordFacts(fn: FunctionIR, order: number[], entry: (State | undefined)[], ctx: LocksetContext, facts: FunctionLocks): void {
+  const { blocks } = fn;
+  const out: (State | undefined)[] = new Array(blocks.length);
+  const preds: number[][] = blocks.map(() => []);
+  for (const b of blocks) for (const s of b.succ) preds[s]!.push(b.id);
+  for (const id of order) if (entry[id]) out[id] = transferBlock(fn, id, entry[id]!, ctx, null);
+  const lockish = (id: number) =>
+    blocks[id]!.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && !!ctx.summaries.get(ctx.resolveCallee(fn, e.callee)?.key ?? '')));
+  const incoming = (id: number, depth: number, acc: Map<string, State>, seen: Set<number>): void => {
+    for (const p of preds[id]!) {
+      if (!out[p] || seen.has(p) || acc.size > 8) continue;
+      seen.add(p);
+      if (!lockish(p) && preds[p]!.length > 1 && depth < 4 && hasMixed(entry[p])) incoming(p, depth + 1, acc, seen);
+      else acc.set(stateSig(out[p]!), out[p]!);
+    }
+  };
+  for (const id of order) {
+    const e = entry[id];
+    if (!e) continue;
+    const relevant = blocks[id]!.events.some((ev) => ev.k === 'return' || ev.k === 'release' || ev.k === 'call');
+    if (preds[id]!.length > 1 && relevant && hasMixed(e)) {
+      const states = new Map<string, State>();
+      incoming(id, 0, states, new Set());
+      if (states.size > 1 && states.size <= 8) {
+        const merged: FunctionLocks = { acquires: [], releases: [], returns: [] };
+        transferBlock(fn, id, e, ctx, merged);
+        facts.acquires.push(...merged.acquires);
+        facts.releases.push(...merged.releases);
+        for (const st of states.values()) {
+          const split: FunctionLocks = { acquires: [], releases: [], returns: [] };
+          transferBlock(fn, id, st, ctx, split);
+          facts.returns.push(...split.returns);
+          facts.releases.push(...split.releases.filter((r) => r.before === 'released'));
+        }
+        continue;
+      }
+    }
+    transferBlock(fn, id, e, ctx, facts);
+  }
 }
 
 function reversePostorder(fn: FunctionIR): number[] {

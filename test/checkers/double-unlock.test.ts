@@ -1,0 +1,63 @@
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const decls = `struct dev { spinlock_t lock; int state; };\n`;
+
+ruleTester('double-unlock', {
+  valid: [
+    { name: 'one unlock per lock', code: `${decls}void f(struct dev *d) { spin_lock(&d->lock); d->state = 0; spin_unlock(&d->lock); }` },
+    {
+      name: 'unlock on each branch once',
+      code: `${decls}void f(struct dev *d, int x) {
+	spin_lock(&d->lock);
+	if (x) {
+		spin_unlock(&d->lock);
+		return;
+	}
+	spin_unlock(&d->lock);
+}`,
+    },
+    {
+      name: 'an unlock helper releases the caller lock once',
+      code: `${decls}static void dev_unlock(struct dev *d) { spin_unlock(&d->lock); }\nvoid f(struct dev *d) { spin_lock(&d->lock); dev_unlock(d); }`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'unlock twice in a row',
+      code: `${decls}void f(struct dev *d) {
+	spin_lock(&d->lock);
+	spin_unlock(&d->lock);
+	spin_unlock(&d->lock);
+}`,
+      functions: ['f'],
+      message: /already released at line 4/,
+    },
+    {
+      name: 'an error path unlocks, then jumps to a label that unlocks again',
+      code: `${decls}int f(struct dev *d, int x) {
+	int ret = 0;
+	spin_lock(&d->lock);
+	if (x) {
+		spin_unlock(&d->lock);
+		ret = -EIO;
+		goto out;
+	}
+	d->state = 1;
+out:
+	spin_unlock(&d->lock);
+	return ret;
+}`,
+      functions: ['f'],
+    },
+    {
+      name: 'the callee already released the lock',
+      code: `${decls}static void finish(struct dev *d) { d->state = 2; spin_unlock(&d->lock); }
+void f(struct dev *d) {
+	spin_lock(&d->lock);
+	finish(d);
+	spin_unlock(&d->lock);
+}`,
+      functions: ['f', 'finish'],
+    },
+  ],
+});

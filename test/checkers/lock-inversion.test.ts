@@ -1,0 +1,183 @@
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const decls = `
+struct bus { spinlock_t lock; };
+struct dev { spinlock_t lock; struct bus *bus; struct dev *parent; };
+static DEFINE_SPINLOCK(a_lock);
+static DEFINE_SPINLOCK(b_lock);
+static DEFINE_SPINLOCK(c_lock);
+`;
+
+ruleTester('lock-inversion', {
+  valid: [
+    {
+      name: 'two paths take the locks in the same order',
+      code: `${decls}
+void f(void) { spin_lock(&a_lock); spin_lock(&b_lock); spin_unlock(&b_lock); spin_unlock(&a_lock); }
+void g(void) { spin_lock(&a_lock); spin_lock(&b_lock); spin_unlock(&b_lock); spin_unlock(&a_lock); }`,
+    },
+    {
+      name: 'the reverse order uses a trylock, which never waits',
+      code: `${decls}
+void f(void) { spin_lock(&a_lock); spin_lock(&b_lock); spin_unlock(&b_lock); spin_unlock(&a_lock); }
+void g(void) {
+	spin_lock(&b_lock);
+	if (spin_trylock(&a_lock)) {
+		spin_unlock(&a_lock);
+	}
+	spin_unlock(&b_lock);
+}`,
+    },
+    {
+      name: 'the first lock is released before the second is taken',
+      code: `${decls}
+void f(void) { spin_lock(&a_lock); spin_unlock(&a_lock); spin_lock(&b_lock); spin_unlock(&b_lock); }
+void g(void) { spin_lock(&b_lock); spin_lock(&a_lock); spin_unlock(&a_lock); spin_unlock(&b_lock); }`,
+    },
+    {
+      name: 'a lock taken on only one branch is not held after the join',
+      code: `${decls}
+void f(int x) {
+	if (x)
+		spin_lock(&a_lock);
+	spin_lock(&b_lock);
+	spin_unlock(&b_lock);
+	if (x)
+		spin_unlock(&a_lock);
+}
+void g(void) { spin_lock(&b_lock); spin_lock(&a_lock); spin_unlock(&a_lock); spin_unlock(&b_lock); }`,
+    },
+    {
+      name: 'readers on both sides of a reader-writer lock do not exclude each other',
+      code: `
+static DEFINE_RWLOCK(tbl_lock);
+static DEFINE_SPINLOCK(obj_lock);
+void f(void) { read_lock(&tbl_lock); spin_lock(&obj_lock); spin_unlock(&obj_lock); read_unlock(&tbl_lock); }
+void g(void) { spin_lock(&obj_lock); read_lock(&tbl_lock); read_unlock(&tbl_lock); spin_unlock(&obj_lock); }`,
+    },
+    {
+      name: 'same-class nesting annotated with spin_lock_nested',
+      code: `${decls}
+void f(struct dev *d) {
+	spin_lock(&d->parent->lock);
+	spin_lock_nested(&d->lock, SINGLE_DEPTH_NESTING);
+	spin_unlock(&d->lock);
+	spin_unlock(&d->parent->lock);
+}`,
+    },
+    {
+      name: 'same-class nesting ordered by address',
+      code: `${decls}
+void double_lock(struct dev *a, struct dev *b) {
+	if (a < b) {
+		spin_lock(&a->lock);
+		spin_lock(&b->lock);
+	} else {
+		spin_lock(&b->lock);
+		spin_lock(&a->lock);
+	}
+}`,
+    },
+    {
+      name: 'rcu_read_lock does not order against spinlocks',
+      code: `${decls}
+void f(void) { rcu_read_lock(); spin_lock(&a_lock); spin_unlock(&a_lock); rcu_read_unlock(); }
+void g(void) { spin_lock(&a_lock); rcu_read_lock(); rcu_read_unlock(); spin_unlock(&a_lock); }`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'ABBA in two functions',
+      code: `${decls}
+void f(void) { spin_lock(&a_lock); spin_lock(&b_lock); spin_unlock(&b_lock); spin_unlock(&a_lock); }
+void g(void) { spin_lock(&b_lock); spin_lock(&a_lock); spin_unlock(&a_lock); spin_unlock(&b_lock); }`,
+      functions: ['f', 'g'],
+      locks: ['a_lock@test.c', 'b_lock@test.c'],
+      check: (fs) => {
+        const w = fs[0]!.witness;
+        // each side names where its first lock was taken and where it waits for the second
+        const cpu0 = w.find((p) => p.label === 'CPU0')!;
+        const cpu1 = w.find((p) => p.label === 'CPU1')!;
+        if (cpu0.steps.length !== 2 || cpu1.steps.length !== 2) throw new Error('each side has two steps');
+        if (cpu0.steps[0]!.line !== 8 || cpu1.steps[0]!.line !== 9) throw new Error(`sides at lines ${cpu0.steps[0]!.line} and ${cpu1.steps[0]!.line}`);
+      },
+    },
+    {
+      name: 'cycle through calls in other files, classes by struct type and field',
+      files: {
+        'drivers/dev.h': 'struct bus { spinlock_t lock; };\nstruct dev { spinlock_t lock; struct bus *bus; };\n',
+        'drivers/core.c': `#include "dev.h"
+void bus_rescan(struct bus *b);
+static void dev_update(struct dev *d) {
+	spin_lock(&d->lock);
+	bus_rescan(d->bus);
+	spin_unlock(&d->lock);
+}
+void dev_ioctl(struct dev *d) { dev_update(d); }`,
+        'drivers/bus.c': `#include "dev.h"
+void dev_poke(struct dev *d);
+void bus_rescan(struct bus *b) {
+	spin_lock(&b->lock);
+	spin_unlock(&b->lock);
+}
+void bus_walk(struct bus *b, struct dev *d) {
+	spin_lock(&b->lock);
+	dev_poke(d);
+	spin_unlock(&b->lock);
+}`,
+        'drivers/poke.c': `#include "dev.h"
+void dev_poke(struct dev *d) { spin_lock(&d->lock); spin_unlock(&d->lock); }`,
+      },
+      functions: ['dev_update', 'bus_rescan', 'bus_walk', 'dev_poke'],
+      locks: ['dev.lock', 'bus.lock'],
+    },
+    {
+      name: 'a three-lock cycle is reported once',
+      code: `${decls}
+void f(void) { spin_lock(&a_lock); spin_lock(&b_lock); spin_unlock(&b_lock); spin_unlock(&a_lock); }
+void g(void) { spin_lock(&b_lock); spin_lock(&c_lock); spin_unlock(&c_lock); spin_unlock(&b_lock); }
+void h(void) { spin_lock(&c_lock); spin_lock(&a_lock); spin_unlock(&a_lock); spin_unlock(&c_lock); }`,
+      functions: ['f', 'g', 'h'],
+      locks: ['a_lock@test.c', 'b_lock@test.c', 'c_lock@test.c'],
+    },
+    {
+      name: 'a wrapper that returns holding a lock orders like the lock itself',
+      code: `${decls}
+static void dev_lock(struct dev *d) { spin_lock(&d->lock); }
+static void dev_unlock(struct dev *d) { spin_unlock(&d->lock); }
+void f(struct dev *d) { dev_lock(d); spin_lock(&a_lock); spin_unlock(&a_lock); dev_unlock(d); }
+void g(struct dev *d) { spin_lock(&a_lock); dev_lock(d); dev_unlock(d); spin_unlock(&a_lock); }`,
+      functions: ['f', 'g'],
+      locks: ['dev.lock', 'a_lock@test.c'],
+    },
+    {
+      name: 'two instances of one class nested without annotation',
+      code: `${decls}
+void reparent(struct dev *child, struct dev *newp) {
+	spin_lock(&child->lock);
+	spin_lock(&newp->lock);
+	spin_unlock(&newp->lock);
+	spin_unlock(&child->lock);
+}`,
+      functions: ['reparent'],
+      locks: ['dev.lock'],
+      message: /two instances of lock class dev.lock/,
+    },
+    {
+      name: 'Xen mm-locks: a lower level taken under a higher one',
+      code: `
+struct paging_domain { mm_lock_t lock; };
+struct arch_domain { struct paging_domain paging; };
+struct domain { struct arch_domain arch; };
+struct p2m_domain { mm_rwlock_t lock; struct domain *domain; };
+void sh_fixup(struct domain *d, struct p2m_domain *p2m) {
+	paging_lock(d);
+	p2m_lock(p2m);
+	p2m_unlock(p2m);
+	paging_unlock(d);
+}`,
+      functions: ['sh_fixup'],
+      message: /violates the declared lock order/,
+    },
+  ],
+});

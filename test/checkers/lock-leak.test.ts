@@ -1,0 +1,75 @@
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const decls = `struct dev { spinlock_t lock; struct mutex m; int state; };\n`;
+
+ruleTester('lock-leak', {
+  valid: [
+    {
+      name: 'every path unlocks',
+      code: `${decls}int f(struct dev *d, int x) {
+	spin_lock(&d->lock);
+	if (x) {
+		spin_unlock(&d->lock);
+		return -EINVAL;
+	}
+	d->state = x;
+	spin_unlock(&d->lock);
+	return 0;
+}`,
+    },
+    {
+      name: 'a lock function returns holding the lock on every path',
+      code: `${decls}static void dev_lock(struct dev *d) { spin_lock(&d->lock); }\nvoid g(struct dev *d) { dev_lock(d); d->state = 1; spin_unlock(&d->lock); }`,
+    },
+    {
+      name: 'conditional lock function: success holds, failure does not',
+      code: `${decls}bool dev_trylock(struct dev *d) {
+	if (!spin_trylock(&d->lock))
+		return false;
+	return true;
+}`,
+    },
+    {
+      name: 'mutex_lock_interruptible failure returns without the lock',
+      code: `${decls}int f(struct dev *d) {
+	if (mutex_lock_interruptible(&d->m))
+		return -EINTR;
+	d->state = 2;
+	mutex_unlock(&d->m);
+	return 0;
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'an error return forgets to unlock',
+      code: `${decls}int f(struct dev *d, int x) {
+	spin_lock(&d->lock);
+	if (x < 0)
+		return -EINVAL;
+	d->state = x;
+	spin_unlock(&d->lock);
+	return 0;
+}`,
+      functions: ['f'],
+      message: /returns -EINVAL still holding &d->lock/,
+    },
+    {
+      name: 'goto to a shared exit label skips the unlock',
+      code: `${decls}int f(struct dev *d, int x) {
+	int ret = 0;
+	mutex_lock(&d->m);
+	if (x < 0) {
+		ret = -EINVAL;
+		goto out;
+	}
+	d->state = x;
+	mutex_unlock(&d->m);
+out:
+	return ret;
+}`,
+      functions: ['f'],
+      locks: ['dev.m'],
+    },
+  ],
+});

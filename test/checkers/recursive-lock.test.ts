@@ -1,0 +1,68 @@
+import { ruleTester } from '../helpers/rule-tester.js';
+
+const decls = `struct dev { spinlock_t lock; struct list_head list; int n; };
+static DEFINE_SPINLOCK(g_lock);
+`;
+
+ruleTester('recursive-lock', {
+  valid: [
+    { name: 'lock, unlock, lock again', code: `${decls}void f(void) { spin_lock(&g_lock); spin_unlock(&g_lock); spin_lock(&g_lock); spin_unlock(&g_lock); }` },
+    { name: 'Xen recursive spinlock taken twice', code: `${decls}void f(struct dev *d) { spin_lock_recursive(&d->lock); spin_lock_recursive(&d->lock); spin_unlock_recursive(&d->lock); spin_unlock_recursive(&d->lock); }` },
+    {
+      name: 'each list entry locked and unlocked in a loop',
+      code: `${decls}void f(struct list_head *head) {
+	struct dev *d;
+	list_for_each_entry(d, head, list) {
+		spin_lock(&d->lock);
+		d->n++;
+		spin_unlock(&d->lock);
+	}
+}`,
+    },
+    { name: 'two read locks', code: `static DEFINE_RWLOCK(rw);\nvoid f(void) { read_lock(&rw); read_lock(&rw); read_unlock(&rw); read_unlock(&rw); }` },
+    {
+      name: 'a helper that drops and retakes the caller lock',
+      code: `${decls}static void wait_locked(struct dev *d) {
+	spin_unlock(&d->lock);
+	schedule();
+	spin_lock(&d->lock);
+}
+void f(struct dev *d) { spin_lock(&d->lock); wait_locked(d); spin_unlock(&d->lock); }`,
+    },
+    {
+      name: 'the callee locks after the caller unlocked',
+      code: `${decls}static void poke(struct dev *d) { spin_lock(&d->lock); spin_unlock(&d->lock); }
+void f(struct dev *d) { spin_lock(&d->lock); spin_unlock(&d->lock); poke(d); }`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'the same lock twice in one function',
+      code: `${decls}void f(void) {
+	spin_lock(&g_lock);
+	spin_lock(&g_lock);
+}`,
+      functions: ['f'],
+      message: /already held since line 4/,
+    },
+    {
+      name: 'through a two-level call chain, mapping the argument to the parameter',
+      code: `${decls}static void inner(struct dev *x) { spin_lock(&x->lock); x->n = 0; spin_unlock(&x->lock); }
+static void middle(struct dev *y) { inner(y); }
+void outer(struct dev *d) {
+	spin_lock(&d->lock);
+	middle(d);
+	spin_unlock(&d->lock);
+}`,
+      functions: ['outer', 'middle', 'inner'],
+      locks: ['dev.lock'],
+    },
+    {
+      name: 'a mutex held across a call that takes it again',
+      code: `struct ctx { struct mutex m; };
+static void reset(struct ctx *c) { mutex_lock(&c->m); mutex_unlock(&c->m); }
+void ioctl(struct ctx *c) { mutex_lock(&c->m); reset(c); mutex_unlock(&c->m); }`,
+      functions: ['ioctl', 'reset'],
+    },
+  ],
+});
