@@ -16,7 +16,7 @@ export interface TraceInput {
 export interface RenderOptions {
   /** Column titles (default `CPU0`, `CPU1`, ...). */
   cpuNames?: string[];
-  /** Maximum width of one CPU column (longer cells are cut with `...`). Default 72. */
+  /** Maximum width of one CPU column (longer cells are cut with `...`). Default 72 (48 with more than two CPUs). */
   maxColumn?: number;
   /** Show file:line at the right of each line (default true). */
   locations?: boolean;
@@ -40,9 +40,9 @@ function where(step: TraceStep): string {
 /** Lockdep-style text of a trace. */
 export function renderTrace(input: TraceInput, opts: RenderOptions = {}): string {
   const steps = input.trace;
-  const maxCol = opts.maxColumn ?? 72;
-  const showLoc = opts.locations ?? true;
   const nCpu = Math.max(1, ...steps.map((s) => s.cpu + 1));
+  const maxCol = opts.maxColumn ?? (nCpu > 2 ? 48 : 72);
+  const showLoc = opts.locations ?? true;
   const names = Array.from({ length: nCpu }, (_, i) => opts.cpuNames?.[i] ?? `CPU${i}`);
   const widths = names.map((n) => n.length);
   for (const s of steps) if (s.cpu >= 0) widths[s.cpu] = Math.max(widths[s.cpu]!, Math.min(maxCol, cell(s).length));
