@@ -60,6 +60,7 @@ void read_unlock(rwlock_t *l);
 void write_lock(rwlock_t *l);
 void write_unlock(rwlock_t *l);
 int write_trylock(rwlock_t *l);
+int rw_is_write_locked(rwlock_t *l);
 void pcidevs_lock(void);
 void pcidevs_unlock(void);
 int local_irq_is_enabled(void);
@@ -129,10 +130,33 @@ void raise_softirq(unsigned int nr);
 #define EINVAL 22
 #define ENOMEM 12
 #define ENODEV 19
+#define EEXIST 17
 #define ERESTART 85
 #define EAGAIN 11
 #define ENOSYS 38
 #define EFAULT 14
+
+/* rangesets, domains, PCI config space */
+struct rangeset;
+struct rangeset *rangeset_new(struct domain *d, char *name, unsigned int flags);
+void rangeset_destroy(struct rangeset *r);
+int rangeset_add_range(struct rangeset *r, unsigned long s, unsigned long e);
+int rangeset_remove_range(struct rangeset *r, unsigned long s, unsigned long e);
+int rangeset_consume_ranges(struct rangeset *r,
+                            int (*cb)(unsigned long s, unsigned long e,
+                                      void *ctxt, unsigned long *c),
+                            void *ctxt);
+void domain_crash(struct domain *d);
+bool is_hardware_domain(const struct domain *d);
+bool has_vpci(const struct domain *d);
+void process_pending_softirqs(void);
+bool general_preempt_check(void);
+#define PFN_DOWN(x) ((x) >> 12)
+#define PAGE_SHIFT 12
+#define XENLOG_DEBUG "<D>"
+#define ASSERT_UNREACHABLE() do { } while ( 0 )
+#define __must_check __attribute__((warn_unused_result))
+#define CONFIG_HAS_PCI 1
 
 /* Arm trap / MMIO emulation */
 struct hsr_dabt { unsigned int size:2; unsigned int write:1; };

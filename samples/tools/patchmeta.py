@@ -153,3 +153,52 @@ Signed-off-by: Alexey Gerasimenko <x1917x@gmail.com>
 ''',
     },
 }
+
+META['003-vpci-remove-pending'] = {
+    'fix': {
+        'name': 'Oleksandr Andrushchenko', 'email': 'oleksandr_andrushchenko@epam.com',
+        'date': 'Fri, 19 Nov 2021 13:34:00 +0200',
+        'message_id': '20211119113400.lockcheck-003-fix@epam.com',
+        'subject': 'vpci: protect pdev->vpci with a per-domain rwlock on removal',
+        'body': '''
+vpci_remove_device() frees pdev->vpci, including the lock inside it,
+right after releasing that lock, while other CPUs may be about to take
+it:
+
+ - vpci_process_pending() on a vCPU that deferred a BAR {un}map with
+   defer_map() locks v->vpci.pdev->vpci->lock after the mapping is done;
+ - vpci_read()/vpci_write() lock pdev->vpci->lock from the MMIO and port
+   I/O traps;
+ - vpci_process_pending() itself calls vpci_remove_device() on failure.
+
+pdev->vpci->lock cannot protect the removal because it is freed with it,
+and pcidevs_lock() is too heavy for the hot paths.  Add a per-domain
+rwlock: vpci_read(), vpci_write() and vpci_process_pending() are readers
+and re-check pdev->vpci (or the pending work) under it,
+vpci_remove_device() is the writer.  Under the write lock, cancel the
+{un}map work other vCPUs deferred on the device, clear pdev->vpci and
+free the vPCI state.  Changes to the domain's pdev_list are done under
+the write lock too.
+
+Do not remove the device from vpci_process_pending() on failure: crash
+the domain if it is not the hardware domain.
+
+Signed-off-by: Oleksandr Andrushchenko <oleksandr_andrushchenko@epam.com>
+''',
+    },
+    'bug': {
+        'name': 'Oleksandr Andrushchenko', 'email': 'oleksandr_andrushchenko@epam.com',
+        'date': 'Thu, 18 Nov 2021 15:21:00 +0200',
+        'message_id': '20211118132100.lockcheck-003-bug@epam.com',
+        'subject': 'vpci: drop the per-domain vPCI lock',
+        'body': '''
+The per-domain rwlock taken around every vPCI config space access is
+contended for no good reason: every device already has its own
+pdev->vpci->lock.  Use it for the removal as well, and remove the device
+from vpci_process_pending() when the deferred mapping fails instead of
+crashing the domain.
+
+Signed-off-by: Oleksandr Andrushchenko <oleksandr_andrushchenko@epam.com>
+''',
+    },
+}
