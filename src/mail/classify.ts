@@ -17,7 +17,7 @@ function makePatch(
 ): PatchMessage {
   const parsed = parseUnifiedDiff(diffText);
   // Scanner warnings already name short hunks; parse-diff's say the same thing again.
-  const extra = warnings.some((w) => / is \d+ old\/\d+ new lines short/.test(w)) ? [] : parsed.warnings;
+  const extra = warnings.some((w) => / is \d+ old lines (short|over)/.test(w)) ? [] : parsed.warnings;
   return {
     message,
     subjectInfo: parseSubject(message.subject),

@@ -92,8 +92,9 @@ function scanDiff(lines: string[], start: number, st: ScanState): number {
   let file = '';
   let binaryPatch = false;
   const closeHunk = (why: string): void => {
-    if (state === 'hunk' && (oldLeft > 0 || newLeft > 0)) {
-      st.warnings.push(`${file || 'diff'}: hunk ${hunkHeader.replace(/ @@.*$/, ' @@')} is ${oldLeft} old/${newLeft} new lines short (${why})`);
+    if (state === 'hunk' && (oldLeft !== 0 || newLeft !== 0)) {
+      const part = (n: number, side: string): string => (n >= 0 ? `${n} ${side} lines short` : `${-n} ${side} lines over`);
+      st.warnings.push(`${file || 'diff'}: hunk ${hunkHeader.replace(/ @@.*$/, ' @@')} is ${part(oldLeft, 'old')}, ${part(newLeft, 'new')} (${why})`);
     }
   };
   while (i < lines.length) {
@@ -166,6 +167,14 @@ function scanDiff(lines: string[], start: number, st: ScanState): number {
       while (j < lines.length && (lines[j] ?? '').trim() === '') j++;
       const after = lines[j];
       if (after === undefined || isFooter(after) || isProse(after)) {
+        // The hunk's last context lines may be these blank lines (their space eaten): take
+        // them when that is exactly what the counts still ask for.
+        if (oldLeft === newLeft && oldLeft <= j - i) {
+          for (let k = 0; k < oldLeft; k++) st.out.push(' ');
+          i += oldLeft;
+          oldLeft = newLeft = 0;
+          return i;
+        }
         closeHunk('text follows');
         return i;
       }

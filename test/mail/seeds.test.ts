@@ -38,7 +38,7 @@ describe.skipIf(!present)('seed archive pages', () => {
     expect(f.hunks[0]!.lines.some((l) => l.kind === 'add' && l.text.startsWith('static struct evtchn_fifo_queue *lock_old_queue('))).toBe(true);
     // The archive dropped lines (braces, blank lines): every hunk is short, and we say so.
     expect(p.warnings.filter((w) => / lines short /.test(w))).toHaveLength(5);
-    expect(p.warnings).toContain('xen/common/event_fifo.c: hunk @@ -34,6 +34,30 @@ is 3 old/11 new lines short (next hunk starts)');
+    expect(p.warnings).toContain('xen/common/event_fifo.c: hunk @@ -34,6 +34,30 @@ is 3 old lines short, 11 new lines short (next hunk starts)');
     expect(p.diffText).not.toContain('Xen-devel mailing list');
   });
 
