@@ -148,6 +148,8 @@ function search(ctx: Ctx, bound: number, reduction: Reduction, stats: SearchStat
   const sleep = new Int32Array(maxDepth + 1);
   const done = new Int32Array(maxDepth + 1);
   const ample = new Int32Array(maxDepth + 1);
+  const enabled = new Int32Array(maxDepth + 1);
+  const lkmm = p.lkmm;
   const last = new Int32Array(maxDepth + 1);
   const pre = new Int32Array(maxDepth + 1);
   const chT = new Int32Array(maxDepth + 1);
@@ -190,6 +192,7 @@ function search(ctx: Ctx, bound: number, reduction: Reduction, stats: SearchStat
       }
     }
     ample[d] = single >= 0 ? 1 << single : en;
+    enabled[d] = en;
     if (en !== 0) return V_NONE;
     // Terminal state.
     let unfinished = 0;
@@ -235,12 +238,13 @@ function search(ctx: Ctx, bound: number, reduction: Reduction, stats: SearchStat
     const am = ample[d]! & ~sleep[d]!;
     while (t < T) {
       if ((am >> t) & 1) {
-        const n = eng.choices(s, t);
+        // Sequential consistency: one choice per enabled thread; relaxed loads may have more.
+        const n = lkmm ? eng.choices(s, t) : 1;
         if (c < n) {
           np = pre[d]!;
           if (bound >= 0) {
             const lt = last[d]!;
-            if (lt >= 0 && lt !== t && eng.choices(s, lt) > 0) np++;
+            if (lt >= 0 && lt !== t && (enabled[d]! >> lt) & 1) np++;
           }
           if (np <= bound || bound < 0) {
             chosen = t;
