@@ -182,3 +182,15 @@ describe('limits give unknown, never a silent pass', () => {
     expect(r.reason).toMatch(/loop unroll limit 2 reached at w\.c:7/);
   });
 });
+
+describe('model validation', () => {
+  it('rejects unknown names, backward jumps and shared reads in local computation', () => {
+    const base = { name: 'bad', vars: { x: 0 }, locks: ['l'] };
+    expect(() => explore({ ...base, threads: [{ ops: [{ k: 'lock', lock: 'nope' }] }] })).toThrow(/unknown lock nope/);
+    expect(() => explore({ ...base, threads: [{ ops: [{ k: 'load', into: 'r', var: 'y' }] }] })).toThrow(/unknown shared variable y/);
+    expect(() => explore({ ...base, threads: [{ ops: [{ k: 'local', into: 'r', value: 'x + 1' }] }] })).toThrow(/reads shared state/);
+    expect(() =>
+      explore({ ...base, threads: [{ ops: [{ k: 'load', into: 'r', var: 'x' }, { k: 'jump', to: 0 }] }] }),
+    ).toThrow(/jumps must go forward/);
+  });
+});
