@@ -202,3 +202,41 @@ Signed-off-by: Oleksandr Andrushchenko <oleksandr_andrushchenko@epam.com>
 ''',
     },
 }
+
+META['004-kvm-irqfd-shutdown'] = {
+    'fix': {
+        'name': 'Gregory Haskins', 'email': 'ghaskins@novell.com',
+        'date': 'Thu, 02 Jul 2009 11:39:09 -0400',
+        'message_id': '20090702153909.lockcheck-004-fix@dev.haskins.net',
+        'subject': 'KVM: Fix races in irqfd using new eventfd_kref_get interface',
+        'body': '''
+eventfd currently emits a POLLHUP wakeup on f_ops->release() to generate a
+"release" callback.  This lets eventfd clients know if the eventfd is about
+to go away and is very useful particularly for in-kernel clients.  However,
+until recently it is not possible to use this feature of eventfd in a
+race-free way.
+
+This patch utilizes a new eventfd interface to rectify the problem.  It
+also carefully coordinates the shutdown path using a deferred work-item
+so that we may support a full mutual-disassociate protocol between KVM and
+eventfd.
+
+Signed-off-by: Gregory Haskins <ghaskins@novell.com>
+''',
+    },
+    'bug': {
+        'name': 'Gregory Haskins', 'email': 'ghaskins@novell.com',
+        'date': 'Mon, 29 Jun 2009 16:52:00 -0400',
+        'message_id': '20090629205200.lockcheck-004-bug@dev.haskins.net',
+        'subject': 'KVM: irqfd: tear down irqfds directly in kvm_irqfd_release',
+        'body': '''
+The deferred shutdown work item, the dedicated cleanup workqueue and the
+eventfd context reference are more machinery than irqfd needs: unhook the
+wait-queue entry on POLLHUP from the wakeup itself, and let
+kvm_irqfd_release() unhook, flush and free every remaining irqfd
+directly, under kvm->lock.
+
+Signed-off-by: Gregory Haskins <ghaskins@novell.com>
+''',
+    },
+}
