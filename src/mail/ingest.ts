@@ -24,7 +24,7 @@ export async function ingestRawMessage(raw: RawMessage | Buffer | string, option
         subject: h.subject,
         status: 'failed',
         reason: 'too-large',
-        detail: `message is ${size} bytes, over the ${limit}-byte limit`,
+        detail: `message is ${size} bytes, over the ${msg.sizeLimit ?? limit}-byte limit`,
         header: h,
         warnings: [],
       };

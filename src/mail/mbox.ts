@@ -122,7 +122,10 @@ export async function* splitMbox(source: AsyncIterable<Chunk> | Iterable<Chunk>,
     }
     const msg: RawMessage = { index: index++, bytes: unescapeFromLines(bytes, format), offset: msgOffset };
     if (fromLine !== undefined) msg.fromLine = fromLine;
-    if (total > maxBytes) msg.oversize = total;
+    if (total > maxBytes) {
+      msg.oversize = total;
+      msg.sizeLimit = maxBytes;
+    }
     if (truncated) msg.truncated = true;
     if (error) msg.error = error;
     if (options.source) msg.source = options.source;

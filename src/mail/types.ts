@@ -15,6 +15,8 @@ export interface RawMessage {
   fromLine?: string;
   /** Full size in bytes when the message was larger than the splitter's limit. */
   oversize?: number;
+  /** The limit `oversize` went over. */
+  sizeLimit?: number;
   /** The container ended (or failed) inside this message. */
   truncated?: boolean;
   /** The error the container's reader failed with (xz/gzip failure, read error). */
