@@ -105,7 +105,20 @@ function body(ops: Op[], from: number, to: number, depth: number, m: ModelJSON):
         else if (op.op === 'cmpxchg') out.push(`${ind}${r}cmpxchg${returns ? '' : '_relaxed'}(${v}, ${expr(op.expected ?? 0, m)}, ${a});`);
         else if (op.op === 'add' || op.op === 'sub') {
           out.push(op.into ? `${ind}${r}atomic_fetch_${op.op}(${a}, ${v});` : `${ind}atomic_${op.op}(${a}, ${v});`);
-        } else throw new LitmusError(`${op.op} has no herd7 LKMM primitive; model it with xchg/cmpxchg/atomic_add`);
+        } else {
+          // Bit operations map onto the atomic_t bitwise primitives of linux-kernel.def.
+          if (typeof op.arg !== 'number') throw new LitmusError(`${op.op} needs a constant bit number in litmus output`);
+          const mask = 1 << op.arg;
+          if (op.op === 'set_bit') out.push(`${ind}atomic_or(${mask}, ${v});`);
+          else if (op.op === 'clear_bit') out.push(`${ind}atomic_andnot(${mask}, ${v});`);
+          else if (op.op === 'or' || op.op === 'and') out.push(op.into ? `${ind}${r}atomic_fetch_${op.op}(${a}, ${v});` : `${ind}atomic_${op.op}(${a}, ${v});`);
+          else {
+            if (!op.into) throw new LitmusError(`${op.op} without a result register`);
+            if (mask !== 1) throw new LitmusError(`${op.op} on bit ${op.arg}: only bit 0 is supported in litmus output`);
+            const fetch = op.op === 'test_and_set_bit' ? `atomic_fetch_or(${mask}, ${v})` : `atomic_fetch_andnot(${mask}, ${v})`;
+            out.push(`${ind}${op.into} = ${fetch};`, `${ind}${op.into} = ${op.into} & 1;`);
+          }
+        }
         break;
       }
       case 'local':

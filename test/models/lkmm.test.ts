@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore, model, type ModelJSON } from '../../src/models/explorer/index.js';
 import { toLitmus } from '../../src/models/litmus.js';
+import { vgicMigrateBarrier } from '../../src/models/seeds/index.js';
 
 // Message passing: CPU0 publishes x then flags y; CPU1 sees the flag and must see x.
 const mp = (o: { wmb?: boolean; rmb?: boolean; relAcq?: boolean; memory?: 'sc' | 'lkmm' }): ModelJSON =>
@@ -93,6 +94,13 @@ describe('litmus output', () => {
     expect(toLitmus(mp({ relAcq: true }))).toContain('smp_store_release(y, 1);');
     expect(toLitmus(mp({ relAcq: true }))).toContain('r0 = smp_load_acquire(y);');
     expect(toLitmus(sb({ how: 'xchg' }))).toContain('old = xchg(x, 1);');
+  });
+  it('writes the vGIC missing-barrier seed with bit ops as atomic_t primitives', () => {
+    const bug = toLitmus(vgicMigrateBarrier.bug);
+    expect(bug).toContain('\tWRITE_ONCE(*p_inflight, 0);\n\tatomic_andnot(1, p_status_MIGRATING);');
+    expect(bug).toContain('spinlock_t *v0_arch_vgic_lock');
+    expect(bug).toContain('exists (1:migrating=0 /\\ ~(1:inflight=0))');
+    expect(toLitmus(vgicMigrateBarrier.fixed)).toContain('\tmigrating = migrating & 1;\n\tsmp_rmb();\n\tinflight = READ_ONCE(*p_inflight);');
   });
   it('refuses models that are not litmus-sized', () => {
     const m = model({ name: 'uaf', vars: { x: 0 }, objects: ['o'], threads: [(t) => t.free('o')], invariant: 'x == 0' });

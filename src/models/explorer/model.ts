@@ -194,7 +194,7 @@ export class ThreadBuilder {
   /** `into = test_bit(bit, v)`: a plain load plus a local mask. */
   testBit(into: string, v: string, bit: Expr, o: OpOpts = {}): this {
     this.load(into, v, o);
-    return this.local(into, `(${into} >> (${bit})) & 1`);
+    return this.local(into, bit === 0 ? `${into} & 1` : `(${into} >> (${bit})) & 1`);
   }
   fence(kind: FenceKind, o: Src = {}): this {
     return this.push({ k: 'fence', kind }, o);
