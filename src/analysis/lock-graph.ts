@@ -56,7 +56,7 @@ export function buildLockGraph(prog: Program): LockGraph {
         if (h.level !== undefined && acq.level !== undefined && acq.level < h.level) g.levelViolations.push(w);
         if (h.lock.cls === acq.lock.cls) {
           if (acq.nested || h.nested) continue;
-          if (h.chain[0]!.loc.line === acq.chain[0]!.loc.line && h.chain.length === acq.chain.length) continue; // one site in a loop
+          if (h.chain[0]!.loc.line === acq.chain[0]!.loc.line && h.chain[0]!.loc.col === acq.chain[0]!.loc.col && h.chain.length === acq.chain.length) continue; // one site in a loop
           if (acq.lock.inst.root.startsWith('?') || h.lock.inst.root.startsWith('?')) continue;
           if (addressOrdered(prog, fnKey, rootName(h.lock.inst.text), rootName(acq.lock.inst.text))) continue;
           g.selfNesting.push(w);

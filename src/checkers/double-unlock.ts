@@ -24,7 +24,7 @@ export const doubleUnlock: Checker = {
         const first = r.prev.releasedAt;
         const a = first[0]!.loc;
         const b = r.chain[0]!.loc;
-        if (a.line === b.line && a.file === b.file) continue;
+        if (a.line === b.line && a.col === b.col && a.file === b.file) continue; // one site in a loop
         const k = `${r.fn}|${r.key}|${b.line}`;
         if (seen.has(k)) continue;
         seen.add(k);

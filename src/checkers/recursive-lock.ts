@@ -28,7 +28,7 @@ export const recursiveLock: Checker = {
         if (rootReassigned(fn, root)) continue;
         const a = first.chain[0]!.loc;
         const b = acq.chain[0]!.loc;
-        if (a.line === b.line && a.file === b.file && first.chain.length === acq.chain.length) continue; // one site in a loop
+        if (a.line === b.line && a.col === b.col && a.file === b.file && first.chain.length === acq.chain.length) continue; // one site in a loop
         const k = `${f.fn}|${acq.key}|${b.line}`;
         if (seen.has(k)) continue;
         seen.add(k);

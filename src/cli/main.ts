@@ -4,9 +4,21 @@ import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { analyzePaths } from '../engine/analyze.js';
 import { RuleError } from '../rules/load.js';
-import type { Severity } from '../report/finding.js';
+import type { Report, Severity } from '../report/finding.js';
 import { atOrAbove, render, VERSION, type Format } from './output.js';
 import { progressReporter } from './progress.js';
+
+function mergeReports(reports: Report[]): Report {
+  return {
+    version: 1,
+    findings: reports.flatMap((r) => r.findings),
+    errors: reports.flatMap((r) => r.errors),
+    stats: reports.reduce(
+      (a, r) => ({ files: a.files + r.stats.files, lines: a.lines + r.stats.lines, functions: a.functions + r.stats.functions, seconds: a.seconds + r.stats.seconds }),
+      { files: 0, lines: 0, functions: 0, seconds: 0 },
+    ),
+  };
+}
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -33,24 +45,31 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--rules <dir>', 'extra rule tables (YAML) to load; repeatable', collect, [] as string[])
     .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
     .option('--all-rules', 'also run rules that are off by default')
+    .option('--each', 'analyze each PATH as a separate tree (e.g. several sample projects at once)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; output?: string; progress: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; each?: boolean; output?: string; progress: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
         code = 2;
         return;
       }
       const progress = o.progress ? progressReporter() : undefined;
-      const report = await analyzePaths(paths, {
+      const opts = {
         rulesDirs: o.rules,
         ...(o.jobs ? { jobs: o.jobs } : {}),
         only: o.rule,
         allRules: !!o.allRules,
         ...(progress ? { onProgress: progress.update } : {}),
-      });
+      };
+      let report: Report;
+      if (o.each) {
+        const parts: Report[] = [];
+        for (const p of paths) parts.push(await analyzePaths([p], opts));
+        report = mergeReports(parts);
+      } else report = await analyzePaths(paths, opts);
       progress?.stop();
       const out = render(report, o.format);
       if (o.output) writeFileSync(o.output, out);

@@ -93,7 +93,10 @@ export function pathOf(node: SyntaxNode, scope: Scope): AccessPath | null {
       const name = fn?.type === 'identifier' ? fn.text : undefined;
       if (!name) return null;
       if (ENTRY_MACROS.has(name)) {
-        const t = typeDescriptorName(args[1]);
+        // `struct T` in an argument list may parse as a type descriptor, an ERROR + identifier, ...
+        const argText = node.childForFieldName('arguments')?.text ?? '';
+        const m = /^\(\s*[^,]*,\s*(?:(?:struct|union)\s+)?([A-Za-z_]\w*)\s*,/.exec(argText);
+        const t = m ? m[1] : typeDescriptorName(args[1]);
         return rootPath(`ret:${name}`, node.text, t ? `${t}*` : undefined);
       }
       if (name === 'READ_ONCE' || name === 'ACCESS_ONCE' || name === 'rcu_dereference' || name === 'rcu_dereference_protected') {

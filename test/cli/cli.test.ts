@@ -1,0 +1,100 @@
+// The CLI contract: formats, exit codes, bad input never losing the rest of the run.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'lockcheck', '--no-progress', '--jobs', '1', ...args], { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const PRE = 'samples/001-vgic-rank-inversion/pre';
+const FIX = 'samples/001-vgic-rank-inversion/fix';
+
+describe('lockcheck CLI', () => {
+  it('finds the vGIC inversion in the pre-fix sample, with both call chains, and exits 1', async () => {
+    const { code, out } = await run(PRE);
+    expect(code).toBe(1);
+    expect(out).toMatch(/error: possible lock-order inversion .* \[lock-inversion\]/);
+    expect(out).toContain('Possible unsafe locking scenario');
+    expect(out).toContain('*** DEADLOCK ***');
+    expect(out).toMatch(/CPU0: .*gic_update_one_lr -> vgic_get_target_vcpu/);
+    expect(out).toMatch(/CPU1: vgic_v2_distr_mmio_write -> .*vgic_migrate_irq/);
+  });
+
+  it('is clean on the fixed sample and exits 0', async () => {
+    const { code, out } = await run(FIX);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^0 findings in \d+ files/m);
+  });
+
+  it('prints the JSON contract', async () => {
+    const { out } = await run('-f', 'json', PRE);
+    const doc = JSON.parse(out);
+    expect(doc.version).toBe(1);
+    expect(doc.stats.files).toBeGreaterThan(3);
+    const inv = doc.findings.find((f: { rule: string; locks: string[] }) => f.rule === 'lock-inversion' && f.locks.length === 2);
+    expect(inv).toMatchObject({ category: 'lock-order', severity: 'error', confirmation: { status: expect.any(String) } });
+    expect([...inv.locks].sort()).toEqual(['vcpu.arch.vgic.lock', 'vgic_irq_rank.lock']);
+    expect(inv.id).toMatch(/^[0-9a-f]{16}$/);
+    for (const fn of ['gic_update_one_lr', 'vgic_get_target_vcpu', 'vgic_v2_distr_mmio_write', 'vgic_migrate_irq']) expect(inv.functions).toContain(fn);
+    expect(inv.witness[0].steps[0]).toMatchObject({ file: expect.stringContaining('xen/arch/arm/'), line: expect.any(Number), function: expect.any(String), event: expect.stringMatching(/^acquire /) });
+  });
+
+  it('keeps finding ids stable when unrelated lines are added above', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-id-'));
+    const body = 'static DEFINE_SPINLOCK(a);\nstatic DEFINE_SPINLOCK(b);\nvoid f(void) { spin_lock(&a); spin_lock(&b); spin_unlock(&b); spin_unlock(&a); }\nvoid g(void) { spin_lock(&b); spin_lock(&a); spin_unlock(&a); spin_unlock(&b); }\n';
+    writeFileSync(join(dir, 'x.c'), body);
+    const first = JSON.parse((await run('-f', 'json', join(dir, 'x.c'))).out).findings[0];
+    writeFileSync(join(dir, 'x.c'), '/* a new comment */\n#include <linux/spinlock.h>\n\n' + body);
+    const second = JSON.parse((await run('-f', 'json', join(dir, 'x.c'))).out).findings[0];
+    expect(second.line).toBe(first.line + 3);
+    expect(second.id).toBe(first.id);
+  });
+
+  it('reports binary, non-UTF-8-free and oversized inputs as errors and analyzes the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-bad-'));
+    writeFileSync(join(dir, 'bin.c'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2]));
+    writeFileSync(join(dir, 'huge.c'), 'int x;\n'.repeat(700_000));
+    writeFileSync(join(dir, 'good.c'), 'static DEFINE_SPINLOCK(a);\nvoid f(void) { spin_lock(&a); spin_lock(&a); }\n');
+    const { code, out } = await run('-f', 'json', dir);
+    const doc = JSON.parse(out);
+    expect(code).toBe(1);
+    expect(doc.stats.files).toBe(1);
+    expect(doc.findings.map((f: { rule: string }) => f.rule)).toEqual(['recursive-lock']);
+    const reasons = Object.fromEntries(doc.errors.map((e: { file: string; reason: string }) => [e.file.split('/').pop(), e.reason]));
+    expect(reasons['bin.c']).toMatch(/binary/);
+    expect(reasons['huge.c']).toMatch(/MiB/);
+  });
+
+  it('exits 2 when nothing could be analyzed, naming the input', async () => {
+    const { code, err } = await run('/nonexistent/dir');
+    expect(code).toBe(2);
+    expect(err).toMatch(/\/nonexistent\/dir: no such file or directory/);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    expect((await run('--format', 'xml', PRE)).code).toBe(2);
+    expect((await run('--jobs', '0', PRE)).code).toBe(2);
+  });
+
+  it('respects --fail-level', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-fl-'));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src', 'leak.c'), 'struct d { spinlock_t lock; int s; };\nint f(struct d *d, int x) {\n\tspin_lock(&d->lock);\n\tif (x) return -EINVAL;\n\tspin_unlock(&d->lock);\n\treturn 0;\n}\n');
+    expect((await run('--fail-level', 'warning', dir)).code).toBe(1);
+    expect((await run('--fail-level', 'error', dir)).code).toBe(0);
+  });
+
+  it('loads --rules and explains a bad rule file with its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-r-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'project: p\nlocks:\n  - names: [x]\n    op: grab\n    arg: 0\n');
+    const { code, err } = await run('--rules', dir, PRE);
+    expect(code).toBe(2);
+    expect(err).toMatch(/bad\.yaml:4:/);
+  });
+});
