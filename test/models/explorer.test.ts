@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explore, model, type ModelJSON } from '../../src/models/explorer/index.js';
+import { explore, model, toConfirmation, type ModelJSON } from '../../src/models/explorer/index.js';
 import { renderTrace } from '../../src/models/trace-text.js';
 
 const abba = (inverted: boolean): ModelJSON =>
@@ -192,5 +192,17 @@ describe('model validation', () => {
     expect(() =>
       explore({ ...base, threads: [{ ops: [{ k: 'load', into: 'r', var: 'x' }, { k: 'jump', to: 0 }] }] }),
     ).toThrow(/jumps must go forward/);
+  });
+});
+
+describe('toConfirmation', () => {
+  it('keeps only the Finding contract fields', () => {
+    const c = toConfirmation(explore(abba(true)), 'template');
+    expect(Object.keys(c).sort()).toEqual(['method', 'ms', 'outcome', 'reason', 'states', 'status', 'trace']);
+    expect(c).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK', method: 'template' });
+    const u = toConfirmation(explore(increments(true, 3, 2), { maxStates: 5 }));
+    expect(u.status).toBe('unknown');
+    expect(u.reason).toMatch(/state limit/);
+    expect(u.trace).toBeUndefined();
   });
 });

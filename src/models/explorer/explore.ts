@@ -404,4 +404,15 @@ function replay(
   return { trace, outcome, preemptions, message };
 }
 
+/** The part of a result that belongs in a Finding (`src/report/finding.ts`), nothing more. */
+export function toConfirmation(r: ExploreResult, method?: 'extracted' | 'template'): Confirmation {
+  const c: Confirmation = { status: r.status, states: r.states, ms: r.ms };
+  if (method) c.method = method;
+  if (r.outcome) c.outcome = r.outcome;
+  if (r.trace.length) c.trace = r.trace;
+  const why = r.status === 'confirmed' ? r.message : r.reason;
+  if (why) c.reason = why;
+  return c;
+}
+
 export { compileModel };
