@@ -82,6 +82,9 @@ export function introducedFindings(head: readonly Finding[], base: readonly Find
 
 export function createDefaultAnalyzer(options: { engine?: () => Promise<AnalyzePaths>; jobs?: number } = {}): PullRequestAnalyzer {
   const getEngine = options.engine ?? loadEngine;
+  // A re-push keeps the merge base: its findings over the same scope are computed once.
+  const baseCache = new Map<string, Finding[]>();
+  const BASE_CACHE_SIZE = 32;
   return async (input: AnalyzerInput): Promise<AnalyzerResult> => {
     const { baseDir, headDir, config, deadlineMs } = input;
     const changed = input.changedFiles.filter((f) => C_FILE.test(f) && isPathSelected(f, config.paths));
@@ -105,9 +108,14 @@ export function createDefaultAnalyzer(options: { engine?: () => Promise<AnalyzeP
     const baseScope = await analysisScope(baseDir, changed, config.paths);
     let baseFindings: Finding[] = [];
     try {
-      if (baseScope.length > 0) {
+      const key = [baseDir, rulesDirs.join(','), baseScope.join(',')].join('\0');
+      const cached = baseCache.get(key);
+      if (cached) baseFindings = cached;
+      else if (baseScope.length > 0) {
         const base = await beforeDeadline(analyzePaths(baseScope.map((f) => join(baseDir, f)), opts), deadlineMs);
         baseFindings = base.findings.map((f) => normalizeFinding(baseDir, f));
+        baseCache.set(key, baseFindings);
+        if (baseCache.size > BASE_CACHE_SIZE) baseCache.delete(baseCache.keys().next().value as string);
       }
     } catch (e) {
       if (!(e instanceof DeadlineError)) throw e;

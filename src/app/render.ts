@@ -58,8 +58,13 @@ export function confirmationLabel(f: Finding): string {
   return 'not model-checked';
 }
 
+/** Text from C sources shown as markdown: `<linux/spinlock.h>` must not turn into an HTML tag. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]|])/g, '\\$1');
+}
+
 export function findingHeadline(f: Finding): string {
-  return `**${f.severity}** \`${f.rule}\` ${f.file}:${f.line} in \`${f.function}()\`: ${f.message}`;
+  return `**${f.severity}** \`${f.rule}\` ${escapeMarkdown(f.file)}:${f.line} in \`${f.function}()\`: ${escapeMarkdown(f.message)}`;
 }
 
 /** The markdown of one finding, with its evidence in a code block. */

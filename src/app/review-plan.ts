@@ -1,7 +1,7 @@
 // Which review comments to create, edit or delete so that a re-push updates the bot's earlier
 // comments instead of repeating them. Pure: works on comment bodies and findings.
 import type { Finding } from '../report/finding.js';
-import { codeBlock, confirmationLabel, renderEvidence } from './render.js';
+import { codeBlock, confirmationLabel, escapeMarkdown, renderEvidence } from './render.js';
 
 export const SUMMARY_MARKER = '<!-- lockcheck:summary -->';
 const RESOLVED_MARKER = '<!-- lockcheck-resolved -->';
@@ -31,7 +31,7 @@ export function commentBody(f: Finding): string {
   const evidence = renderEvidence(f);
   const parts = [
     fingerprintMarker(f.id),
-    `**lockcheck** \`${f.rule}\` (${f.severity}) in \`${f.function}()\`: ${f.message}`,
+    `**lockcheck** \`${f.rule}\` (${f.severity}) in \`${f.function}()\`: ${escapeMarkdown(f.message)}`,
     '',
     `_${confirmationLabel(f)}_`,
   ];
