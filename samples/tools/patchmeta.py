@@ -27,6 +27,8 @@ irq_set_affinity, in gic_update_one_lr and in vgic_migrate_irq: once the
 physical affinity changes the next interrupt can be received on the new
 pcpu, where vgic_vcpu_inject_irq looks at p->inflight under a different
 vgic lock.  The removal from inflight must be visible before that.
+In gic_update_one_lr, only test GIC_IRQ_GUEST_MIGRATING before the
+affinity change and clear it afterwards, still under the vgic lock.
 
 Coverity-ID: 1381855
 Coverity-ID: 1381853
