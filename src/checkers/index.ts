@@ -4,8 +4,11 @@ import { lockInversion } from './lock-inversion.js';
 import { recursiveLock } from './recursive-lock.js';
 import { lockLeak } from './lock-leak.js';
 import { doubleUnlock } from './double-unlock.js';
+import { missingBarrier, missingBarrierLowconf } from './missing-barrier.js';
 
 export const checkers: Checker[] = [lockInversion, recursiveLock, lockLeak, doubleUnlock];
+// memory-ordering and lifetime rules
+checkers.push(missingBarrier, missingBarrierLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);

@@ -1,0 +1,381 @@
+// missing-barrier (memory-ordering): message passing and store buffering without the
+// barriers LKMM requires.
+//
+//  * hand-off: a writer stores to a shared location D and then hands work to another CPU
+//    (an IRQ affinity change, an IPI, a softirq on another CPU: rules `handoffs`) with no
+//    smp_wmb/smp_mb/release between; a reader elsewhere tests D. (Seed 001.)
+//  * flag: a writer stores D then publishes F (a store, set_bit, atomic_set, a list op on
+//    the field) with no write barrier; a reader tests F then loads D with no read barrier
+//    (or an address dependency on F).
+//  * store buffering: one side stores X then tests Y, another stores Y then tests X, with no
+//    full barrier on one of the sides.
+//
+// LKMM: value-returning RMWs are full barriers (unless only their failure path leads on:
+// conditional RMWs are unordered on failure); set_bit/atomic_inc and plain accesses are not.
+// Lock operations in the same function count as ordering (the locks in callees do not:
+// lock+unlock of an unrelated lock is not a barrier). Accesses both sides make under a common
+// lock class are never reported; for hand-offs only a global lock counts, since the other CPU
+// handles another instance of a per-object lock class.
+// Writers and readers are joined on type-based location names (`pending_irq.inflight`).
+import type { AccessIndex } from '../analysis/access-index.js';
+import { accessIndex } from '../analysis/access-index.js';
+import type { FunctionIR, IrEvent } from '../ir/types.js';
+import type { WitnessPath } from '../report/finding.js';
+import type { Checker, CheckerContext } from './api.js';
+import { normalizeCode } from './witness.js';
+import {
+  BarrierCallees,
+  conditionalRmw,
+  intersect,
+  intersects,
+  memAccess,
+  ORDERED_HANDOFFS,
+  sharedClass,
+  sidePath,
+  type MemAccess,
+} from './shared-mem.js';
+
+interface Side {
+  fn: FunctionIR;
+  a: IrEvent;
+  b: IrEvent;
+  aAcc: MemAccess;
+  bAcc?: MemAccess;
+  held: Set<string>;
+}
+
+const INIT_FN = /(^|_)(init|setup|alloc|create|new|probe|register|start|open)(_|$)/;
+
+function rootOf(cls: string): string {
+  const i = cls.indexOf('.');
+  return i < 0 ? cls : cls.slice(0, i);
+}
+
+function related(d: string, f: string): boolean {
+  return rootOf(d) === rootOf(f) || !d.includes('.') || !f.includes('.');
+}
+
+function isGlobalClass(c: string): boolean {
+  return !c.includes('.');
+}
+
+/** The test a read feeds: the next branch in its block, before any store or call. */
+function inCondition(fn: FunctionIR, e: IrEvent, acc: MemAccess, ix: AccessIndex): boolean {
+  const p = ix.pos(fn, e);
+  if (!p) return false;
+  const evs = fn.blocks[p.block]!.events;
+  for (let i = p.idx + 1; i < evs.length; i++) {
+    const n = evs[i]!;
+    if (n.k === 'branch') return acc.kind === 'list' || n.reads.some((r) => r === acc.path);
+    if (n.k === 'store' || n.k === 'acquire' || n.k === 'release' || n.k === 'return') return false;
+    if (n.k === 'call' && !memAccess(n)) return false;
+  }
+  return false;
+}
+
+export interface Candidate {
+  kind: 'handoff' | 'flag' | 'sb';
+  key: string;
+  writer: Side;
+  /** Hand-off: further stores published by the same call. */
+  extraStores?: Side[];
+  readers: Side[];
+  locations: string[];
+  score: number;
+}
+
+const MAX_PER_FN = 64;
+
+export function missingBarrierCandidates(ctx: CheckerContext): Candidate[] {
+  const p = ctx.program;
+  const ix = accessIndex(p);
+  const wBar = new BarrierCallees(p, new Set(['full', 'wmb', 'release']));
+  const rBar = new BarrierCallees(p, new Set(['full', 'rmb', 'acquire']));
+  const fBar = new BarrierCallees(p, new Set(['full']));
+  const callee = (fn: FunctionIR, e: IrEvent) => (e.k === 'call' ? p.resolveCallee(fn, e.callee) : undefined);
+  const writeOrders = (fn: FunctionIR) => (e: IrEvent): boolean => {
+    if (e.k === 'barrier') return e.kind === 'full' || e.kind === 'wmb' || e.kind === 'release';
+    if (e.k === 'acquire' || e.k === 'release') return true;
+    if (e.k === 'atomic') return e.ordering === 'release' || (e.returns && e.ordering === 'full' && !conditionalRmw(fn, e, ix));
+    if (e.k === 'call') {
+      if (ORDERED_HANDOFFS.has(e.callee)) return true;
+      const c = callee(fn, e);
+      return !!c && wBar.has(c);
+    }
+    return false;
+  };
+  const readOrders = (fn: FunctionIR) => (e: IrEvent): boolean => {
+    if (e.k === 'barrier') return e.kind === 'full' || e.kind === 'rmb' || e.kind === 'acquire';
+    if (e.k === 'acquire' || e.k === 'release') return true;
+    if (e.k === 'atomic') return e.ordering === 'acquire' || (e.returns && e.ordering === 'full' && !conditionalRmw(fn, e, ix));
+    if (e.k === 'call') {
+      const c = callee(fn, e);
+      return !!c && rBar.has(c);
+    }
+    return false;
+  };
+  const fullOrders = (fn: FunctionIR) => (e: IrEvent): boolean => {
+    if (e.k === 'barrier') return e.kind === 'full';
+    if (e.k === 'acquire' || e.k === 'release') return true;
+    if (e.k === 'atomic') return e.returns && e.ordering === 'full' && !conditionalRmw(fn, e, ix);
+    if (e.k === 'call') {
+      if (ORDERED_HANDOFFS.has(e.callee)) return true;
+      const c = callee(fn, e);
+      return !!c && fBar.has(c);
+    }
+    return false;
+  };
+
+  // ---- writer side: store D, then (no write barrier) a hand-off or a publish of F; and SB stores
+  const handoffG = new Map<IrEvent, { fn: FunctionIR; h: IrEvent; stores: (Side & { loc: string })[] }>(); // per hand-off call
+  const flagW = new Map<string, Side[]>(); // F \0 D
+  const sbSide = new Map<string, Side[]>(); // X \0 Y
+  for (const fn of p.functions) {
+    const allocs = ix.allocLocals(fn);
+    let nFlag = 0;
+    let nSb = 0;
+    for (const b of fn.blocks) {
+      for (const w of b.events) {
+        const wa = memAccess(w);
+        // a value-returning RMW is ordered before everything after it when it succeeds
+        if (!wa?.write || wa.ordering === 'release' || (wa.returns && wa.ordering === 'full')) continue;
+        if (wa.path.root.startsWith('local:') && allocs.has(wa.path.root.slice(6))) continue;
+        const d = ix.cls(wa.path);
+        if (!sharedClass(d)) continue;
+        const seenH = new Set<IrEvent>();
+        ix.walk(fn, w, writeOrders(fn), (e) => {
+          if (e.k === 'call' && p.rules.handoffs.has(e.callee) && !ORDERED_HANDOFFS.has(e.callee)) {
+            if (seenH.has(e)) return;
+            seenH.add(e);
+            let g = handoffG.get(e);
+            if (!g) handoffG.set(e, (g = { fn, h: e, stores: [] }));
+            g.stores.push({ fn, a: w, b: e, aAcc: wa, held: intersect(ix.heldClasses(fn, w), ix.heldClasses(fn, e)), loc: d });
+            return;
+          }
+          const pa = memAccess(e);
+          if (!pa?.write || nFlag >= MAX_PER_FN) return;
+          if (pa.ordering === 'release' || pa.ordering === 'full') return;
+          const f = ix.cls(pa.path);
+          if (!sharedClass(f) || f === d || !related(d, f)) return;
+          const k = `${f}\0${d}`;
+          const list = flagW.get(k) ?? [];
+          if (list.some((s) => s.fn === fn)) return;
+          nFlag++;
+          list.push({ fn, a: w, b: e, aAcc: wa, bAcc: pa, held: intersect(ix.heldClasses(fn, w), ix.heldClasses(fn, e)) });
+          flagW.set(k, list);
+        });
+        if (nSb >= MAX_PER_FN) continue;
+        ix.walk(fn, w, fullOrders(fn), (e) => {
+          const ra = memAccess(e);
+          if (!ra?.read || ra.write || nSb >= MAX_PER_FN) return;
+          if (ra.ordering === 'acquire' || (ra.returns && ra.ordering === 'full')) return;
+          const y = ix.cls(ra.path);
+          if (!sharedClass(y) || y === d || !related(d, y)) return;
+          if (!inCondition(fn, e, ra, ix)) return;
+          const k = `${d}\0${y}`;
+          const list = sbSide.get(k) ?? [];
+          if (list.some((s) => s.fn === fn)) return;
+          nSb++;
+          list.push({ fn, a: w, b: e, aAcc: wa, bAcc: ra, held: intersect(ix.heldClasses(fn, w), ix.heldClasses(fn, e)) });
+          sbSide.set(k, list);
+        });
+      }
+    }
+  }
+
+  // ---- reader side, only for locations some writer publishes
+  const wantHandoff = new Set<string>();
+  for (const g of handoffG.values()) for (const st of g.stores) wantHandoff.add(st.loc);
+  const wantFlag = new Set<string>();
+  for (const k of flagW.keys()) wantFlag.add(k.split('\0')[0]!);
+  const handoffR = new Map<string, Side[]>();
+  const flagR = new Map<string, Side[]>();
+  for (const fn of p.functions) {
+    let n = 0;
+    for (const b of fn.blocks) {
+      for (const r of b.events) {
+        const ra = memAccess(r);
+        if (!ra?.read || ra.write) continue;
+        const c = ix.cls(ra.path);
+        if (wantHandoff.has(c) && inCondition(fn, r, ra, ix)) {
+          const list = handoffR.get(c) ?? [];
+          if (!list.some((s) => s.fn === fn)) {
+            list.push({ fn, a: r, b: r, aAcc: ra, held: ix.heldClasses(fn, r) });
+            handoffR.set(c, list);
+          }
+        }
+        if (!wantFlag.has(c) || n >= MAX_PER_FN) continue;
+        if (ra.ordering === 'acquire' || (ra.returns && ra.ordering === 'full')) continue;
+        if (!inCondition(fn, r, ra, ix)) continue;
+        const into = r.k === 'load' ? r.into : r.k === 'call' ? r.assignedTo : undefined;
+        ix.walk(fn, r, readOrders(fn), (e) => {
+          const da = memAccess(e);
+          if (!da?.read || n >= MAX_PER_FN) return;
+          const d = ix.cls(da.path);
+          if (!sharedClass(d) || d === c) return;
+          if (into && da.path.root === `local:${into}`) return; // address dependency on the flag
+          const k = `${c}\0${d}`;
+          if (!flagW.has(k)) return;
+          const list = flagR.get(k) ?? [];
+          if (list.some((s) => s.fn === fn)) return;
+          n++;
+          list.push({ fn, a: r, b: e, aAcc: ra, bAcc: da, held: intersect(ix.heldClasses(fn, r), ix.heldClasses(fn, e)) });
+          flagR.set(k, list);
+        });
+      }
+    }
+  }
+
+  const out: Candidate[] = [];
+  for (const g of handoffG.values()) {
+    // stores nearest the hand-off first, list ops and plain stores before bit operations
+    const rank = (s: Side) => (s.aAcc.kind === 'atomic' ? 1 : 0);
+    const stores = g.stores.slice().reverse().sort((x, y) => rank(x) - rank(y));
+    const withReaders: (Side & { loc: string })[] = [];
+    const rs: Side[] = [];
+    for (const st of stores) {
+      const readers = (handoffR.get(st.loc) ?? []).filter((r) => r.fn !== g.fn && ![...intersect(st.held, r.held)].some(isGlobalClass));
+      if (!readers.length) continue;
+      withReaders.push(st);
+      for (const r of readers) if (!rs.some((x) => x.fn === r.fn)) rs.push(r);
+    }
+    if (!withReaders.length) continue;
+    let score = 3;
+    if (INIT_FN.test(g.fn.name)) score -= 2;
+    const w0 = withReaders[0]!;
+    out.push({ kind: 'handoff', key: (g.h as { callee: string }).callee, writer: w0, extraStores: withReaders.slice(1, 4), readers: rs, locations: [...new Set(withReaders.map((x) => x.loc))], score });
+  }
+  for (const [k, writers] of flagW) {
+    const readers = flagR.get(k) ?? [];
+    if (!readers.length) continue;
+    const [f, d] = k.split('\0') as [string, string];
+    for (const w of writers) {
+      const rs = readers.filter((r) => !intersects(w.held, r.held));
+      if (!rs.length) continue;
+      let score = 0;
+      const marked = (a?: MemAccess) => !!a && a.kind !== 'plain';
+      if (marked(w.bAcc) || rs.some((r) => marked(r.aAcc))) score += 2;
+      if (marked(w.aAcc) || rs.some((r) => marked(r.bAcc))) score += 1;
+      if (w.held.size === 0 && rs.some((r) => r.held.size === 0)) score += 1;
+      if (rs.some((r) => r.fn !== w.fn)) score += 0;
+      else score -= 1;
+      if (INIT_FN.test(w.fn.name)) score -= 2;
+      out.push({ kind: 'flag', key: k, writer: w, readers: rs, locations: [f, d], score });
+    }
+  }
+  const doneSb = new Set<string>();
+  for (const [k, sides] of sbSide) {
+    const [x, y] = k.split('\0') as [string, string];
+    const other = sbSide.get(`${y}\0${x}`);
+    if (!other || doneSb.has(`${y}\0${x}`)) continue;
+    doneSb.add(k);
+    for (const a of sides) {
+      const bs = other.filter((o) => o.fn !== a.fn && !intersects(a.held, o.held));
+      if (!bs.length) continue;
+      let score = 0;
+      const marked = (s: Side) => s.aAcc.kind !== 'plain' || (s.bAcc?.kind ?? 'plain') !== 'plain';
+      if (marked(a)) score += 1;
+      if (bs.some(marked)) score += 1;
+      if (a.held.size === 0 && bs.some((b) => b.held.size === 0)) score += 1;
+      if (INIT_FN.test(a.fn.name)) score -= 2;
+      out.push({ kind: 'sb', key: k, writer: a, readers: bs, locations: [x, y], score });
+    }
+  }
+  return out;
+}
+
+function lineOf(ctx: CheckerContext, e: IrEvent): string {
+  return normalizeCode(ctx.source.line(e.loc.file, e.loc.line));
+}
+
+function report(ctx: CheckerContext, c: Candidate): void {
+  const ix = accessIndex(ctx.program);
+  const w = c.writer;
+  const readers = c.readers.slice(0, 3);
+  const r0 = readers[0]!;
+  const witness: WitnessPath[] = [];
+  const accText = (a: MemAccess | undefined, e: IrEvent, verb: string) => (a ? `${a.op === 'store' || a.op === 'load' ? verb : a.op} ${ix.cls(a.path)} (${a.path.text})` : e.k === 'call' ? `call ${e.callee} (hand-off)` : verb);
+  if (c.kind === 'handoff') {
+    const h = w.b as Extract<IrEvent, { k: 'call' }>;
+    const stores = [w, ...(c.extraStores ?? [])].sort((x, y) => x.a.loc.line - y.a.loc.line);
+    witness.push(sidePath('CPU0 (writer)', ix, w.fn, [
+      ...stores.map((s) => ({ loc: s.a.loc, event: accText(s.aAcc, s.a, 'store') })),
+      { loc: h.loc, event: `call ${h.callee} (hand-off to another CPU, no write barrier since the store)` },
+    ], ctx.source));
+    readers.forEach((r, i) => witness.push(sidePath(i === 0 ? 'CPU1 (reader)' : `CPU1 (reader, also ${i + 1})`, ix, r.fn, [
+      { loc: r.a.loc, event: `${accText(r.aAcc, r.a, 'load')} in a test` },
+    ], ctx.source)));
+  } else if (c.kind === 'flag') {
+    witness.push(sidePath('CPU0 (writer)', ix, w.fn, [
+      { loc: w.a.loc, event: accText(w.aAcc, w.a, 'store') },
+      { loc: w.b.loc, event: `${accText(w.bAcc, w.b, 'store')} (publish, no write barrier since the store)` },
+    ], ctx.source));
+    readers.forEach((r, i) => witness.push(sidePath(i === 0 ? 'CPU1 (reader)' : `CPU1 (reader, also ${i + 1})`, ix, r.fn, [
+      { loc: r.a.loc, event: `${accText(r.aAcc, r.a, 'load')} (test)` },
+      { loc: r.b.loc, event: `${accText(r.bAcc, r.b, 'load')} (no read barrier since the test)` },
+    ], ctx.source)));
+  } else {
+    witness.push(sidePath('CPU0', ix, w.fn, [
+      { loc: w.a.loc, event: accText(w.aAcc, w.a, 'store') },
+      { loc: w.b.loc, event: `${accText(w.bAcc, w.b, 'load')} (no full barrier since the store)` },
+    ], ctx.source));
+    readers.forEach((r, i) => witness.push(sidePath(i === 0 ? 'CPU1' : `CPU1 (also ${i + 1})`, ix, r.fn, [
+      { loc: r.a.loc, event: accText(r.aAcc, r.a, 'store') },
+      { loc: r.b.loc, event: `${accText(r.bAcc, r.b, 'load')} (no full barrier since the store)` },
+    ], ctx.source)));
+  }
+  const functions = [...new Set(witness.flatMap((p) => p.callChain))];
+  const rNames = [...new Set(readers.map((r) => r.fn.name))].join(', ');
+  let message: string;
+  if (c.kind === 'handoff') {
+    const h = w.b as Extract<IrEvent, { k: 'call' }>;
+    message = `${w.fn.name} stores ${c.locations.join(', ')} (line ${w.a.loc.line}) and then hands off to another CPU with ${h.callee}() (line ${h.loc.line}) with no smp_wmb()/smp_mb() between: ${rNames} on the other CPU may test the old value`;
+  } else if (c.kind === 'flag') {
+    message = `message passing without barriers: ${w.fn.name} stores ${c.locations[1]} (line ${w.a.loc.line}) then publishes ${c.locations[0]} (line ${w.b.loc.line}) with no write barrier between; ${rNames} tests ${c.locations[0]} and then reads ${c.locations[1]} with no read barrier or acquire`;
+  } else {
+    message = `store buffering: ${w.fn.name} stores ${c.locations[0]} then tests ${c.locations[1]} (line ${w.b.loc.line}) and ${rNames} stores ${c.locations[1]} then tests ${c.locations[0]}, with no full barrier between: both CPUs may miss each other's store`;
+  }
+  ctx.report({
+    file: w.b.loc.file,
+    line: w.b.loc.line,
+    col: w.b.loc.col,
+    function: w.fn.name,
+    functions,
+    locks: [],
+    message,
+    witness,
+    fingerprint: c.kind === 'handoff'
+      ? [c.kind, w.fn.name, lineOf(ctx, w.b)]
+      : [c.kind, ...c.locations, w.fn.name, lineOf(ctx, w.a), lineOf(ctx, w.b), ...[...new Set(readers.map((r) => r.fn.name))].sort()],
+    extra: { score: c.score, pattern: c.kind, locations: c.locations },
+  });
+}
+
+/** Findings at or above this score are reported by `missing-barrier`; the rest by the off-by-default `missing-barrier-lowconf`. */
+export const MISSING_BARRIER_THRESHOLD = 3;
+
+export const missingBarrier: Checker = {
+  meta: {
+    id: 'missing-barrier',
+    category: 'memory-ordering',
+    severity: 'warning',
+    description: 'A store published to another CPU (flag, pointer, list op, IPI/softirq/IRQ hand-off) without a write barrier, or read back without a read barrier.',
+    defaultOn: true,
+  },
+  run(ctx) {
+    for (const c of missingBarrierCandidates(ctx)) if (c.score >= MISSING_BARRIER_THRESHOLD) report(ctx, c);
+  },
+};
+
+export const missingBarrierLowconf: Checker = {
+  meta: {
+    id: 'missing-barrier-lowconf',
+    category: 'memory-ordering',
+    severity: 'note',
+    description: 'Lower-confidence missing-barrier pairs (plain accesses on both sides, store buffering without marked accesses); off by default.',
+    defaultOn: false,
+  },
+  run(ctx) {
+    for (const c of missingBarrierCandidates(ctx)) if (c.score < MISSING_BARRIER_THRESHOLD) report(ctx, c);
+  },
+};
