@@ -108,7 +108,7 @@ export async function ingestPatchText(text: string | Buffer, name = 'stdin', opt
     references: [],
     body: str,
     attachments: [],
-    warnings: [],
+    warnings: str.includes('\uFFFD') ? [`${name} is not valid UTF-8: invalid bytes replaced`] : [],
   };
   return { index: 0, source: name, ...classifyMessage(message, options) };
 }
