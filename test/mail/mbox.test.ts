@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isFromLine, splitMbox, splitMboxText, unescapeFromLines } from '../../src/mail/mbox.js';
 
@@ -74,6 +75,13 @@ describe('splitMbox', () => {
       const parts = (await collect(splitMbox(chunked(buf, size)))).map((m) => m.bytes.toString('latin1'));
       expect(parts, `chunk size ${size}`).toEqual(whole);
     }
+  });
+
+  it('reads from a Node Readable (a file stream, and stdin-like text chunks)', async () => {
+    const url = new URL('../fixtures/mail/series.mbox', import.meta.url);
+    expect(await collect(splitMbox(createReadStream(url, { highWaterMark: 13 })))).toHaveLength(9);
+    const text = readFileSync(url, 'utf8');
+    expect(await collect(splitMbox(Readable.from([text.slice(0, 700), text.slice(700)])))).toHaveLength(9);
   });
 
   it('treats a file without a From line as one message (an .eml)', async () => {
