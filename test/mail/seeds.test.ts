@@ -58,7 +58,7 @@ describe.skipIf(!present)('seed archive pages', () => {
     expect(p.files[1]!.hunks[2]!.functionContext).toBe('void vgic_vcpu_inject_irq(struct vcpu *v, unsigned int virq)');
   });
 
-  it('001 with includeQuoted: the page's own diff still wins over the quoted copies', () => {
+  it('001 with includeQuoted: the page own diff still wins over the quoted copies', () => {
     const name = readdirSync(SEEDS).find((f) => f.startsWith('001'))!;
     const r = ingestArchivePage(readFileSync(`${SEEDS}/${name}`, 'utf8'), name, { includeQuoted: true });
     expect(r.patch?.quoted).toBe(false);
