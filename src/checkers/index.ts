@@ -5,10 +5,11 @@ import { recursiveLock } from './recursive-lock.js';
 import { lockLeak } from './lock-leak.js';
 import { doubleUnlock } from './double-unlock.js';
 import { missingBarrier, missingBarrierLowconf } from './missing-barrier.js';
+import { checkThenAct, checkThenActLowconf } from './check-then-act.js';
 
 export const checkers: Checker[] = [lockInversion, recursiveLock, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
-checkers.push(missingBarrier, missingBarrierLowconf);
+checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);

@@ -86,7 +86,14 @@ export interface Candidate {
 
 const MAX_PER_FN = 64;
 
+const candCache = new WeakMap<object, Candidate[]>();
 export function missingBarrierCandidates(ctx: CheckerContext): Candidate[] {
+  let c = candCache.get(ctx.program);
+  if (!c) candCache.set(ctx.program, (c = computeCandidates(ctx)));
+  return c;
+}
+
+function computeCandidates(ctx: CheckerContext): Candidate[] {
   const p = ctx.program;
   const ix = accessIndex(p);
   const wBar = new BarrierCallees(p, new Set(['full', 'wmb', 'release']));
