@@ -16,9 +16,13 @@ export type InputKind = 'mbox' | 'mail' | 'diff' | 'archive-page' | 'public-inbo
 /** What a text holds: an mbox, one mail (.eml / format-patch), a web-archive page or a plain diff. */
 export function sniffText(text: string): Exclude<InputKind, 'public-inbox'> {
   const firstLine = text.slice(0, text.indexOf('\n') >>> 0).replace(/\r$/, '');
-  // A format-patch file also starts with a From line, but holds one mail.
-  if (isFromLine(firstLine) && !/^From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$/.test(firstLine)) return 'mbox';
-  if (/^From [0-9a-f]{40} /.test(firstLine)) return 'mail';
+  // A format-patch file also starts with a From line but holds one mail, unless it is several
+  // patches concatenated (`git format-patch --stdout`): then it is an mbox.
+  const formatPatch = /^From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$/;
+  if (formatPatch.test(firstLine)) {
+    return (text.match(/^From [0-9a-f]{40} Mon Sep 17 00:00:00 2001\r?$/gm)?.length ?? 0) > 1 ? 'mbox' : 'mail';
+  }
+  if (isFromLine(firstLine)) return 'mbox';
   if (looksLikeMail(text)) return 'mail';
   if (/^\s*(\[(Date|Thread) (Prev|Next|Index)\])+/.test(text) || /^diff mbox\s*$/m.test(text.slice(0, 200))) return 'archive-page';
   return 'diff';

@@ -34,6 +34,19 @@ describe('ingestPath / ingestText', () => {
     expect((await all(ingestPath(fx('plain.diff')))).map((r) => r.patch?.files[0]?.path)).toEqual(['xen/common/event_fifo.c']);
   });
 
+  it('git format-patch --stdout (several patches in one file) is an mbox', async () => {
+    const one = readFileSync(fx('format-patch.patch'), 'utf8');
+    const two = one + one.replace(/1234-3-alice/g, '1234-4-alice').replace('[PATCH v3 02/11]', '[PATCH v3 03/11]');
+    expect(sniffText(two)).toBe('mbox');
+    const p = join(dir, 'stdout.patch');
+    writeFileSync(p, two);
+    const rs = await all(ingestPath(p));
+    expect(rs.map((r) => [r.status, r.patch?.subjectInfo.index])).toEqual([
+      ['patch', 2],
+      ['patch', 3],
+    ]);
+  });
+
   it('stdin text: a diff piped in', async () => {
     const rs = await all(ingestText(readFileSync(fx('plain.diff')), 'stdin'));
     expect(rs).toHaveLength(1);
