@@ -341,6 +341,13 @@ export interface HunkFragment {
   oldStart: number;
   post: string;
   pre: string;
+  /**
+   * When the hunk sits inside a function whose signature it does not show: the post- and
+   * pre-image wrapped as `<function context> {` ... `}` so a C parser sees a function
+   * definition. Line 1 is the synthetic signature; line i (i >= 2) of `post` is new-file line
+   * `newStart + i - 2`, of `pre` old-file line `oldStart + i - 2`.
+   */
+  wrapped: { post: string; pre: string } | null;
 }
 
 export interface HunkFunctions {
@@ -392,14 +399,24 @@ export function extractHunkFunctions(file: DiffFile): HunkFunctions {
         put(preLines, l.oldLine, l.text);
       }
     }
+    const functionName = functionNameFromContext(h.functionContext);
+    // Wrap only when the context is a function signature and the hunk does not start the function itself.
+    const isSignature = functionName !== null && /\)\s*$/.test(h.functionContext) && !/[;=]/.test(h.functionContext);
+    // A line at column 0 that looks like a declarator (`int f(void)`, not `foo();`) starts a
+    // definition the hunk shows itself: wrapping it in another function would nest definitions.
+    const showsDefinition = h.lines.some(
+      (l) => /^[A-Za-z_][\w\s*]*\b[A-Za-z_]\w*\s*\(/.test(l.text) && !/;\s*$/.test(l.text) && !/^(if|for|while|switch|return|else|do)\b/.test(l.text),
+    );
+    const wrap = (body: string[]): string => [`${h.functionContext} {`, ...body, '}'].join('\n');
     fragments.push({
       hunkIndex,
       functionContext: h.functionContext,
-      functionName: functionNameFromContext(h.functionContext),
+      functionName,
       newStart: h.newStart,
       oldStart: h.oldStart,
       post: post.join('\n'),
       pre: pre.join('\n'),
+      wrapped: isSignature && !showsDefinition ? { post: wrap(post), pre: wrap(pre) } : null,
     });
   });
   return {

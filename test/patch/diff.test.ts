@@ -139,9 +139,26 @@ describe('hunk helpers', () => {
     expect(post[5]).toBe('\tret = queue_locked(irq);'); // line 6
     expect(post[6]).toBe('\tsmp_wmb();'); // line 7
     expect(post[9]).toBe('}'); // line 10
+    // The hunk is inside vgic_queue() without its signature: a wrapped version for the C parser.
+    const w = x.fragments[0]!.wrapped!;
+    const wl = w.post.split('\n');
+    expect(wl[0]).toBe('static int vgic_queue(struct vgic_irq *irq, unsigned long flags) {');
+    expect(wl[1 + 6 - 3]).toBe('\tret = queue_locked(irq);'); // new line 6 is wrapped line 6 - 3 + 2
+    expect(wl[wl.length - 1]).toBe('}');
+    expect(w.pre.split('\n')[1 + 6 - 3]).toBe('\tret = queue(irq);');
     const pre = x.pre.split('\n');
     expect(pre[5]).toBe('\tret = queue(irq);');
     expect(pre[6]).toBe('\tspin_unlock(&irq->lock);');
+  });
+
+  it('does not wrap a hunk that shows its own function definition, or a struct context', () => {
+    const d = parseUnifiedDiff('--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,4 @@ int g(void)\n int f(void)\n {\n+\tlock();\n }\n@@ -10,2 +11,3 @@ struct kvm {\n \tint a;\n+\tint b;\n \tint c;\n').files[0]!;
+    const fr = extractHunkFunctions(d).fragments;
+    expect(fr[0]!.functionName).toBe('g');
+    expect(fr[0]!.wrapped).toBeNull(); // the hunk shows the start of f(): no wrapping inside g()
+    const d2 = parseUnifiedDiff('--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,4 @@ int f(void)\n int f(void)\n {\n+\tlock();\n }\n').files[0]!;
+    expect(extractHunkFunctions(d2).fragments[0]!.wrapped).toBeNull();
+    expect(fr[1]!.wrapped).toBeNull();
   });
 
   it('functionNameFromContext', () => {
