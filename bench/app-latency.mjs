@@ -186,7 +186,8 @@ const cacheDir = join(OUT, `cache-${process.pid}`);
 const queue = new JobQueue();
 const trees = new TreeCache(cacheDir);
 const probot = createProbot({ env: { APP_ID: '1', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: apiHost, GHE_PROTOCOL: 'http', LOG_LEVEL: 'fatal' } });
-const middleware = await createNodeMiddleware(createApp({ queue, trees }), { probot });
+const outcomes = new Map();
+const middleware = await createNodeMiddleware(createApp({ queue, trees, onJobDone: (ref, outcome) => outcomes.set(ref.number, outcome) }), { probot });
 const app = createServer((req, res) => middleware(req, res, () => res.writeHead(404).end()));
 await new Promise((r) => app.listen(0, '127.0.0.1', r));
 const webhook = `http://127.0.0.1:${app.address().port}/api/github/webhooks`;
@@ -207,15 +208,20 @@ function payload(p) {
 }
 
 function until(pred, timeoutMs = 300_000) {
+  // Checked on every stand-in response (exact timing) and every 20 ms (App-side events).
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+    const t = setTimeout(() => finish(new Error('timed out')), timeoutMs);
+    const poll = setInterval(() => check(), 20);
+    const finish = (err, v) => {
+      clearTimeout(t);
+      clearInterval(poll);
+      const i = waiters.indexOf(check);
+      if (i >= 0) waiters.splice(i, 1);
+      err ? reject(err) : resolve(v);
+    };
     const check = () => {
       const v = pred();
-      if (v) {
-        clearTimeout(t);
-        waiters.splice(waiters.indexOf(check), 1);
-        resolve(v);
-      }
+      if (v) finish(undefined, v);
     };
     waiters.push(check);
     check();
@@ -240,7 +246,9 @@ try {
     const run = await until(() => checkRuns.find((r) => r.head_sha === p.head && r.status === 'completed'));
     toCheck.push(run.completedAt - t0);
     const posted = reviewComments.filter((c) => c.pr === p.number).length;
-    console.log(`  PR #${p.number} ${p.files[0].filename}: webhook answered in ${acked} ms, review posted after ${toReview.at(-1)} ms (${posted} inline comment(s)), check run ${run.conclusion} after ${toCheck.at(-1)} ms, ${run.output.annotations_count} annotation(s)`);
+    await until(() => outcomes.has(p.number));
+    const t = outcomes.get(p.number).timings ?? {};
+    console.log(`  PR #${p.number} ${p.files[0].filename}: webhook answered in ${acked} ms, review posted after ${toReview.at(-1)} ms (${posted} inline comment(s)), check run ${run.conclusion} after ${toCheck.at(-1)} ms, ${run.output.annotations_count} annotation(s); job phases ms: gather ${t.gatherMs}, trees ${t.treesMs}, analyze ${t.analyzeMs}, publish ${t.publishMs}`);
   }
   await queue.idle();
 } finally {

@@ -29,7 +29,17 @@ export interface JobDeps {
 export type JobOutcome =
   | { kind: 'already-published' }
   | { kind: 'bad-config' }
-  | { kind: 'published'; findings: number; inline: number; partial: boolean };
+  | { kind: 'published'; findings: number; inline: number; partial: boolean; timings: JobTimings };
+
+/** Milliseconds spent in each phase of a job. */
+export interface JobTimings {
+  /** Check run start, PR files, merge base. */
+  gatherMs: number;
+  /** Tarballs fetched (or found in the cache) and extracted. */
+  treesMs: number;
+  analyzeMs: number;
+  publishMs: number;
+}
 
 async function readConfig(headDir: string): Promise<{ path: string; text: string } | undefined> {
   for (const path of CONFIG_PATHS) {
@@ -80,13 +90,22 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
   const startedAt = Date.now();
   const check = await startCheckRun(octokit, ref);
   if (check.kind === 'done') return { kind: 'already-published' };
+  const mark = { t: startedAt };
+  const lap = (): number => {
+    const now = Date.now();
+    const ms = now - mark.t;
+    mark.t = now;
+    return ms;
+  };
   try {
     const [files, baseSha] = await Promise.all([listPullRequestFiles(octokit, ref), mergeBase(octokit, ref)]);
+    const gatherMs = lap();
     const download = octokitTarballDownloader(octokit);
     const [headDir, baseDir] = await Promise.all([
       deps.trees.get(ref.owner, ref.repo, ref.headSha, download),
       deps.trees.get(ref.owner, ref.repo, baseSha, download),
     ]);
+    const treesMs = lap();
 
     const configFile = await readConfig(headDir);
     let config: LockcheckConfig = defaultConfig();
@@ -109,6 +128,7 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
       deadlineMs: startedAt + config.timeBudgetSeconds * 1000,
     });
 
+    const analyzeMs = lap();
     const configured = applyConfig(uniqueById(result.findings), config);
     const { kept, suppressed } = filterSuppressed(configured, (file) => {
       try {
@@ -140,7 +160,9 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
 
     const summary = `### lockcheck at ${ref.headSha.slice(0, 12)}: ${output.title}\n\n${output.summary}`;
     await upsertSummaryComment(octokit, ref, summary, findings.length === 0 && !result.partial);
-    return { kind: 'published', findings: findings.length, inline: inlineIds.size, partial: result.partial };
+    const timings: JobTimings = { gatherMs, treesMs, analyzeMs, publishMs: lap() };
+    deps.log?.info(`${ref.owner}/${ref.repo}#${ref.number}: ${findings.length} finding(s); ms: ${JSON.stringify(timings)}`);
+    return { kind: 'published', findings: findings.length, inline: inlineIds.size, partial: result.partial, timings };
   } catch (e) {
     // Say so on the check run rather than leaving it spinning; the queue logs and forgets the head.
     const message = e instanceof Error ? e.message : String(e);
