@@ -72,8 +72,13 @@ describe('splitMbox', () => {
     const buf = fixture('series.mbox');
     const whole = (await splitMboxText(buf)).map((m) => m.bytes.toString('latin1'));
     for (const size of [1, 2, 5, 6, 7, 64, 1000]) {
-      const parts = (await collect(splitMbox(chunked(buf, size)))).map((m) => m.bytes.toString('latin1'));
-      expect(parts, `chunk size ${size}`).toEqual(whole);
+      const msgs = await collect(splitMbox(chunked(buf, size)));
+      expect(msgs.map((m) => m.bytes.toString('latin1')), `chunk size ${size}`).toEqual(whole);
+      // offset: where the message starts in the container, right after its From line.
+      for (const m of msgs) {
+        expect(buf.subarray(m.offset!, m.offset! + 6).toString(), `chunk size ${size}`).toBe('From: ');
+        expect(buf.subarray(m.offset! - 1 - m.fromLine!.length, m.offset! - 1).toString()).toBe(m.fromLine);
+      }
     }
   });
 
