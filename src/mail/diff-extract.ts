@@ -144,7 +144,8 @@ function scanDiff(lines: string[], start: number, st: ScanState): number {
       state = 'header';
       continue;
     }
-    if (isFooter(line) || (line === '-- ' && (/^\d+\.\d+/.test(next) || next === ''))) {
+    // The format-patch signature, also with its trailing space eaten (`--` then `2.29.2`).
+    if (isFooter(line) || (line === '-- ' && (/^\d+\.\d+/.test(next) || next === '')) || (line === '--' && /^\d+(\.\d+)+\s*$/.test(next))) {
       closeHunk('the diff ends');
       return i;
     }

@@ -122,7 +122,7 @@ function splitSections(lines: string[]): Section[] {
       continue;
     }
     // The format-patch signature ends the diff.
-    if (line === '-- ' && /^\d+\.\d+/.test(next)) {
+    if ((line === '-- ' && /^\d+\.\d+/.test(next)) || (line === '--' && /^\d+(\.\d+)+\s*$/.test(next))) {
       cur = null;
       inHunks = false;
       oldLeft = newLeft = 0;

@@ -41,6 +41,12 @@ describe('extractDiff: recovering context lines that lost their leading space', 
     expect(d.commitMessage).toBe('Intro');
   });
 
+  it('stops at a signature whose trailing space was eaten ("--" then a git version)', () => {
+    const d = extractDiff('--- a/a.c\n+++ b/a.c\n@@ -1,4 +1,4 @@\n x\n-y\n+z\n--\n2.29.2\n')!;
+    expect(d.diffText).toBe('--- a/a.c\n+++ b/a.c\n@@ -1,4 +1,4 @@\n x\n-y\n+z\n');
+    expect(d.warnings).toEqual(['a.c: hunk @@ -1,4 +1,4 @@ is 2 old lines short, 2 new lines short (the diff ends)']);
+  });
+
   it('says when the text ends inside a hunk', () => {
     const d = extractDiff('--- a/a.c\n+++ b/a.c\n@@ -1,5 +1,5 @@\n a\n-b\n+c\n')!;
     expect(d.warnings).toEqual(['a.c: hunk @@ -1,5 +1,5 @@ is 3 old lines short, 3 new lines short (text follows)']);
