@@ -6,10 +6,12 @@ import { lockLeak } from './lock-leak.js';
 import { doubleUnlock } from './double-unlock.js';
 import { missingBarrier, missingBarrierLowconf } from './missing-barrier.js';
 import { checkThenAct, checkThenActLowconf } from './check-then-act.js';
+import { doubleFetch, doubleFetchLowconf } from './double-fetch.js';
+import { nonAtomicRmw, nonAtomicRmwLowconf } from './non-atomic-rmw.js';
 
 export const checkers: Checker[] = [lockInversion, recursiveLock, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
-checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf);
+checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);

@@ -28,6 +28,7 @@ import {
   conditionalRmw,
   intersect,
   intersects,
+  isFieldClass,
   memAccess,
   ORDERED_HANDOFFS,
   sharedClass,
@@ -47,16 +48,17 @@ interface Side {
 const INIT_FN = /(^|_)(init|setup|alloc|create|new|probe|register|start|open)(_|$)/;
 
 function rootOf(cls: string): string {
-  const i = cls.indexOf('.');
-  return i < 0 ? cls : cls.slice(0, i);
+  const c = cls.replace(/@[^.]*\.[ch]\b/, '');
+  const i = c.indexOf('.');
+  return i < 0 ? c : c.slice(0, i);
 }
 
 function related(d: string, f: string): boolean {
-  return rootOf(d) === rootOf(f) || !d.includes('.') || !f.includes('.');
+  return rootOf(d) === rootOf(f) || !isFieldClass(d) || !isFieldClass(f);
 }
 
 function isGlobalClass(c: string): boolean {
-  return !c.includes('.');
+  return !isFieldClass(c);
 }
 
 /** The test a read feeds: the next branch in its block, before any store or call. */

@@ -123,3 +123,8 @@ export function intersect(a: Set<string>, b: Set<string>): Set<string> {
   for (const x of a) if (b.has(x)) o.add(x);
   return o;
 }
+
+/** A struct member class (`vcpu.arch.vgic.lock`), as opposed to a global (`jiffies`, `mapcache@xen-mapcache.c`). */
+export function isFieldClass(cls: string): boolean {
+  return cls.replace(/@[^.]*\.[ch]\b/, '').includes('.');
+}

@@ -1,0 +1,167 @@
+// double-fetch (memory-ordering): a shared field read twice with plain loads, no lock held
+// across both and no READ_ONCE, where the first value is tested and the second is used: the
+// check and the use may see different values (the compiler may also re-load or tear).
+// Only fields that someone else writes concurrently count: writers that hold a lock this
+// path does not hold, or that write with WRITE_ONCE/atomics. A re-read after taking a lock
+// is the safe re-check pattern and is not reported.
+import { accessIndex } from '../analysis/access-index.js';
+import { instKey } from '../analysis/summary-types.js';
+import type { FunctionIR, IrEvent } from '../ir/types.js';
+import type { Checker, CheckerContext } from './api.js';
+import { rootReassigned } from './local-rebind.js';
+import { sharedClass, sidePath } from './shared-mem.js';
+import { writeIndex, type WriteSite } from './shared-writes.js';
+import { normalizeCode } from './witness.js';
+
+type Load = IrEvent & { k: 'load' };
+
+interface Cand {
+  fn: FunctionIR;
+  first: Load;
+  second: Load;
+  loc: string;
+  writers: WriteSite[];
+  score: number;
+}
+
+const TASK_LOCAL = /^(global:current|ret:get_current)$/;
+
+function exclusive(s: Set<string>): string[] {
+  return [...s].filter((c) => c !== 'rcu' && !c.includes('srcu'));
+}
+
+function candidates(ctx: CheckerContext): Cand[] {
+  const p = ctx.program;
+  const ix = accessIndex(p);
+  const wi = writeIndex(p);
+  const out: Cand[] = [];
+  for (const fn of p.functions) {
+    const reported = new Set<string>();
+    for (const b of fn.blocks) {
+      for (let i = 0; i < b.events.length; i++) {
+        const first = b.events[i]!;
+        if (first.k !== 'load' || first.once || !first.path.fields.length) continue;
+        if (TASK_LOCAL.test(first.path.root) || first.path.fields.includes('[]')) continue;
+        // the first value is tested by the branch right after it
+        let tested = false;
+        for (let j = i + 1; j < b.events.length; j++) {
+          const n = b.events[j]!;
+          if (n.k === 'branch') {
+            tested = n.reads.includes(first.path);
+            break;
+          }
+          if (n.k !== 'load' && n.k !== 'atomic') break;
+        }
+        if (!tested) continue;
+        const key = instKey(first.path);
+        if (reported.has(key) || rootReassigned(fn, first.path.root)) continue;
+        const loc = ix.cls(first.path);
+        if (!sharedClass(loc)) continue;
+        let second: Load | undefined;
+        let blocked = false;
+        let n = 0;
+        ix.walk(fn, first, (e) => !!second || blocked || ++n > 80 || e.k === 'return', (e) => {
+          if (second || blocked) return;
+          if (e.k === 'acquire' || e.k === 'release' || e.k === 'barrier' || e.k === 'atomic') blocked = true; // re-check after a lock / barrier
+          else if (e.k === 'store' && instKey(e.path) === key) blocked = true;
+          else if (e.k === 'call' && e.args.some((a) => a && instKey(a).startsWith(key))) blocked = true; // passed by address: may be updated
+          else if (e.k === 'load' && !e.once && instKey(e.path) === key && e.loc.line > first.loc.line) second = e;
+        });
+        if (!second || blocked) continue;
+        // the second value must be used, not re-tested: a re-test in a loop condition is a poll
+        const s = second as Load;
+        const sp = ix.pos(fn, s)!;
+        const sEvs = fn.blocks[sp.block]!.events;
+        let retest = false;
+        for (let j = sp.idx + 1; j < sEvs.length; j++) {
+          const e = sEvs[j]!;
+          if (e.k === 'branch') {
+            retest = e.reads.includes(s.path);
+            break;
+          }
+          if (e.k !== 'load' && e.k !== 'atomic') break;
+        }
+        if (retest) continue;
+        const h1 = ix.heldClasses(fn, first);
+        const h2 = ix.heldClasses(fn, s);
+        const common = exclusive(h1).filter((l) => h2.has(l));
+        if (common.length) continue;
+        const writers = (wi.byClass.get(loc) ?? []).filter((w) => w.fn !== fn);
+        const concurrent = writers.filter((w) => w.acc.kind !== 'plain' || exclusive(w.held).some((l) => !h1.has(l)));
+        if (!concurrent.length) continue;
+        reported.add(key);
+        let score = 1;
+        if (concurrent.some((w) => w.acc.kind === 'once' || w.acc.kind === 'atomic')) score += 2;
+        else if (concurrent.length >= 2) score += 1;
+        if (s.into) score += 0;
+        out.push({ fn, first, second: s, loc, writers: concurrent, score });
+      }
+    }
+  }
+  return out;
+}
+
+function report(ctx: CheckerContext, c: Cand): void {
+  const ix = accessIndex(ctx.program);
+  const witness = [
+    sidePath('CPU0 (reader)', ix, c.fn, [
+      { loc: c.first.loc, event: `load ${c.loc} (${c.first.path.text}), tested` },
+      { loc: c.second.loc, event: `load ${c.loc} again, used` },
+    ], ctx.source),
+  ];
+  const seen = new Set<string>();
+  for (const w of c.writers) {
+    if (seen.has(w.fn.key) || seen.size >= 2) continue;
+    seen.add(w.fn.key);
+    witness.push(sidePath(seen.size === 1 ? 'CPU1 (writer)' : 'CPU1 (also)', ix, w.fn, [
+      { loc: w.e.loc, event: `${w.acc.op} ${c.loc}${w.held.size ? ` under ${[...w.held].join(', ')}` : ''}` },
+    ], ctx.source));
+  }
+  const w0 = c.writers[0]!;
+  ctx.report({
+    file: c.second.loc.file,
+    line: c.second.loc.line,
+    col: c.second.loc.col,
+    function: c.fn.name,
+    functions: [...new Set(witness.flatMap((w) => w.callChain))],
+    locks: [],
+    message: `${c.fn.name} reads ${c.first.path.text} twice without a lock or READ_ONCE (tested at line ${c.first.loc.line}, used at line ${c.second.loc.line}) while ${w0.fn.name} writes ${c.loc}${w0.held.size ? ` under ${[...w0.held].join(', ')}` : ''}: the use may see a different value than the test`,
+    witness,
+    fingerprint: [c.loc, c.fn.name, normalizeCode(ctx.source.line(c.first.loc.file, c.first.loc.line)), normalizeCode(ctx.source.line(c.second.loc.file, c.second.loc.line))],
+    extra: { score: c.score, locations: [c.loc] },
+  });
+}
+
+export const DOUBLE_FETCH_THRESHOLD = 3;
+const cache = new WeakMap<object, Cand[]>();
+function cands(ctx: CheckerContext): Cand[] {
+  let c = cache.get(ctx.program);
+  if (!c) cache.set(ctx.program, (c = candidates(ctx)));
+  return c;
+}
+
+export const doubleFetch: Checker = {
+  meta: {
+    id: 'double-fetch',
+    category: 'memory-ordering',
+    severity: 'warning',
+    description: 'A shared field read twice without a lock or READ_ONCE, tested then used, while another CPU writes it.',
+    defaultOn: true,
+  },
+  run(ctx) {
+    for (const c of cands(ctx)) if (c.score >= DOUBLE_FETCH_THRESHOLD) report(ctx, c);
+  },
+};
+
+export const doubleFetchLowconf: Checker = {
+  meta: {
+    id: 'double-fetch-lowconf',
+    category: 'memory-ordering',
+    severity: 'note',
+    description: 'Lower-confidence double-fetch (writers only known to hold some other lock); off by default.',
+    defaultOn: false,
+  },
+  run(ctx) {
+    for (const c of cands(ctx)) if (c.score < DOUBLE_FETCH_THRESHOLD) report(ctx, c);
+  },
+};
