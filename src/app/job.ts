@@ -10,7 +10,7 @@ import type { LockcheckConfig } from './config.js';
 import { commentableLinesByFile } from './diff-lines.js';
 import { applyReviewPlan, completeCheckRun, listOwnReviewComments, listPullRequestFiles, mergeBase, startCheckRun, upsertSummaryComment } from './github.js';
 import type { Octokit } from './github.js';
-import { planReview } from './review-plan.js';
+import { markerId, planReview } from './review-plan.js';
 import type { PlacedFinding } from './review-plan.js';
 import { filterSuppressed } from './suppress.js';
 import { octokitTarballDownloader } from './tree-cache.js';
@@ -90,6 +90,7 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
   const startedAt = Date.now();
   const check = await startCheckRun(octokit, ref);
   if (check.kind === 'done') return { kind: 'already-published' };
+  const held: string[] = [];
   const mark = { t: startedAt };
   const lap = (): number => {
     const now = Date.now();
@@ -102,9 +103,10 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
     const gatherMs = lap();
     const download = octokitTarballDownloader(octokit);
     const [headDir, baseDir] = await Promise.all([
-      deps.trees.get(ref.owner, ref.repo, ref.headSha, download),
-      deps.trees.get(ref.owner, ref.repo, baseSha, download),
+      deps.trees.acquire(ref.owner, ref.repo, ref.headSha, download),
+      deps.trees.acquire(ref.owner, ref.repo, baseSha, download),
     ]);
+    held.push(headDir, baseDir);
     const treesMs = lap();
 
     const configFile = await readConfig(headDir);
@@ -144,7 +146,8 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
     const plan = planReview(inDiff, new Set(findings.map((f) => f.id)), existing, ref.headSha);
     const review = await applyReviewPlan(octokit, ref, plan);
     if (review.rejected) deps.log?.warn(`review rejected for ${ref.owner}/${ref.repo}#${ref.number}: ${review.rejected}`);
-    const inlineIds = new Set(inDiff.filter((p) => review.posted.has(p.finding.id) || !plan.create.some((c) => c.id === p.finding.id)).map((p) => p.finding.id));
+    const failed = new Set(plan.create.filter((c) => !review.posted.has(c.id)).map((c) => c.id));
+    const inlineIds = new Set(inDiff.filter((p) => !failed.has(markerId(p.finding.id))).map((p) => p.finding.id));
 
     const output = checkOutput({
       findings,
@@ -168,5 +171,7 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
     const message = e instanceof Error ? e.message : String(e);
     await completeCheckRun(octokit, ref, check.id, { title: 'lockcheck could not analyze this pull request', summary: `Internal error:\n\n\`\`\`text\n${message.slice(0, 60_000)}\n\`\`\`` }, [], 'neutral').catch(() => undefined);
     throw e;
+  } finally {
+    for (const dir of held) deps.trees.release(dir);
   }
 }

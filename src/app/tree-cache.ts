@@ -63,12 +63,72 @@ export interface TreeCacheStats {
   hits: number;
 }
 
-/** `root/<owner>/<repo>/<sha>/` holds the extracted tree; concurrent requests for one SHA share one fetch. */
+/**
+ * `root/<owner>/<repo>/<sha>/` holds the extracted tree; concurrent requests for one SHA share
+ * one fetch. Past `maxTrees` trees, the least recently used ones that no job holds are removed.
+ */
 export class TreeCache {
   readonly stats: TreeCacheStats = { fetches: 0, hits: 0 };
   private readonly inflight = new Map<string, Promise<string>>();
+  /** Tree dir -> nothing; Map order is least recently used first. */
+  private readonly used = new Map<string, true>();
+  private readonly pins = new Map<string, number>();
+  private scanned = false;
+  private readonly maxTrees: number;
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    options: { maxTrees?: number } = {},
+  ) {
+    this.maxTrees = Math.max(2, options.maxTrees ?? (Number(process.env.LOCKCHECK_CACHE_MAX_TREES) || 40));
+  }
+
+  /** Takes a tree for a job: it is not evicted until `release`. */
+  async acquire(owner: string, repo: string, sha: string, download: TarballDownloader): Promise<string> {
+    const dir = await this.get(owner, repo, sha, download);
+    this.pins.set(dir, (this.pins.get(dir) ?? 0) + 1);
+    this.used.delete(dir);
+    this.used.set(dir, true);
+    await this.evict();
+    return dir;
+  }
+
+  release(dir: string): void {
+    const n = (this.pins.get(dir) ?? 0) - 1;
+    if (n > 0) this.pins.set(dir, n);
+    else this.pins.delete(dir);
+  }
+
+  /** Trees left on disk by an earlier process count too, oldest first. */
+  private async scan(): Promise<void> {
+    if (this.scanned) return;
+    this.scanned = true;
+    const found: { dir: string; mtime: number }[] = [];
+    const list = async (d: string): Promise<string[]> => readdir(d).catch(() => [] as string[]);
+    for (const owner of await list(this.root)) {
+      for (const repo of await list(join(this.root, owner))) {
+        for (const sha of await list(join(this.root, owner, repo))) {
+          const dir = join(this.root, owner, repo, sha);
+          const st = await stat(join(dir, '.lockcheck-complete')).catch(() => undefined);
+          if (st && !this.used.has(dir)) found.push({ dir, mtime: st.mtimeMs });
+        }
+      }
+    }
+    const current = [...this.used.keys()];
+    this.used.clear();
+    for (const f of found.sort((a, b) => a.mtime - b.mtime)) this.used.set(f.dir, true);
+    for (const d of current) this.used.set(d, true);
+  }
+
+  private async evict(): Promise<void> {
+    await this.scan();
+    for (const dir of [...this.used.keys()]) {
+      if (this.used.size <= this.maxTrees) return;
+      if (this.pins.has(dir) || this.inflight.has(dir)) continue;
+      this.used.delete(dir);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 
   dirFor(owner: string, repo: string, sha: string): string {
     if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new Error(`not a commit SHA: ${sha}`);
