@@ -19,6 +19,7 @@ export async function* xzChunks(path: string): AsyncGenerator<Buffer> {
     child.on('error', reject);
     child.on('close', (code) => resolve(code));
   });
+  exited.catch(() => undefined); // a consumer that stops early never awaits it
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) yield chunk;
   } finally {

@@ -89,6 +89,13 @@ describe('splitMbox', () => {
     expect(await collect(splitMbox(Readable.from([text.slice(0, 700), text.slice(700)])))).toHaveLength(9);
   });
 
+  it('format mboxo unescapes only >From', async () => {
+    const buf = fixture('series.mbox');
+    const msgs = await splitMboxText(buf, { format: 'mboxo' });
+    expect(msgs).toHaveLength(9);
+    expect(msgs[1]?.bytes.toString()).toContain('\nFrom an escaped line\n>>From a doubly escaped line\n');
+  });
+
   it('treats a file without a From line as one message (an .eml)', async () => {
     const msgs = await splitMboxText(fixture('reply-quoting.eml'));
     expect(msgs).toHaveLength(1);
