@@ -8,10 +8,12 @@ import { missingBarrier, missingBarrierLowconf } from './missing-barrier.js';
 import { checkThenAct, checkThenActLowconf } from './check-then-act.js';
 import { doubleFetch, doubleFetchLowconf } from './double-fetch.js';
 import { nonAtomicRmw, nonAtomicRmwLowconf } from './non-atomic-rmw.js';
+import { freeWithPendingCallback, freeWithPendingCallbackLowconf } from './free-with-pending-callback.js';
 
 export const checkers: Checker[] = [lockInversion, recursiveLock, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
-checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf);
+checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf,
+  freeWithPendingCallback, freeWithPendingCallbackLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);
