@@ -1,7 +1,7 @@
 // One pull request at one head commit: gather inputs, call the pure functions, publish.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { Finding } from '../report/finding.js';
 import { applyConfig, sortFindings, uniqueById } from './apply-config.js';
 import { annotationFor, checkOutput, conclusionFor, configErrorOutput } from './check-run.js';
@@ -133,8 +133,10 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
     const analyzeMs = lap();
     const configured = applyConfig(uniqueById(result.findings), config);
     const { kept, suppressed } = filterSuppressed(configured, (file) => {
+      const abs = resolve(headDir, file);
+      if (!abs.startsWith(headDir + sep)) return undefined;
       try {
-        return readFileSync(join(headDir, file), 'utf8');
+        return readFileSync(abs, 'utf8');
       } catch {
         return undefined;
       }
