@@ -251,7 +251,16 @@ function readHunks(file: DiffFile, body: string[], warnings: string[]): void {
     if (line.startsWith('@@') && parseHunkHeader(line)) groups.push([line]);
     else groups[groups.length - 1]?.push(line);
   }
-  const parsed = groups.flatMap((g) => parseDiffLib(['--- a/x', '+++ b/x', ...g].join('\n')));
+  const parsed = groups.flatMap((g) => {
+    // parse-diff crashes on a `\ No newline` marker with no line before it: drop such markers.
+    const clean = g.filter((l, i) => !(l.startsWith('\\') && (i === 1 || (g[i - 1] ?? '').startsWith('\\'))));
+    try {
+      return parseDiffLib(['--- a/x', '+++ b/x', ...clean].join('\n'));
+    } catch (err) {
+      warnings.push(`${file.path}: hunk ${g[0] ?? ''} could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
+  });
   for (const f of parsed) {
     for (const chunk of f.chunks) {
       const h = parseHunkHeader(chunk.content);
