@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -76,10 +76,10 @@ export class TreeCache {
   private scanned = false;
   private readonly maxTrees: number;
 
-  constructor(
-    private readonly root: string,
-    options: { maxTrees?: number } = {},
-  ) {
+  private readonly root: string;
+
+  constructor(root: string, options: { maxTrees?: number } = {}) {
+    this.root = resolve(root);
     this.maxTrees = Math.max(2, options.maxTrees ?? (Number(process.env.LOCKCHECK_CACHE_MAX_TREES) || 40));
   }
 
