@@ -2,7 +2,7 @@
 // Per lock instance the lattice is held / released / mixed (joins of differing states
 // are mixed), so only locks held on every path count as held: correlated
 // `if (x) lock(); ... if (x) unlock();` code does not produce false orderings.
-import type { AccessPath, FunctionIR, IrEvent, LockRef } from '../ir/types.js';
+import type { AccessPath, FunctionIR, IrEvent, Loc, LockRef } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import type { TypeEnv } from './type-env.js';
 import {
@@ -60,20 +60,35 @@ export function mapLock(l: LockRef, args: (AccessPath | null)[], callee: string,
   return { cls: l.cls, inst: { ...l.inst, root: r.startsWith('@') ? r : `@${callee}:${r}` } };
 }
 
+// Literals held by locals ride along in the state under '=name' keys (see 'assign').
+const isConst = (k: string) => k.charCodeAt(0) === 61; /* '=' */
+
+function constEntry(name: string, value: string, loc: Loc): LockEntry {
+  const inst: AccessPath = { root: `local:${name}`, fields: [], arrows: [], text: value };
+  return { key: `=${name}`, lock: { cls: '', inst }, mode: 'exclusive', irq: 'none', nested: false, try: false, noOrder: true, api: 'assign', chain: [{ fn: '', loc }], status: 'held' };
+}
+
 function join(a: State, b: State): State {
   const out: State = new Map();
   for (const [k, ea] of a) {
     const eb = b.get(k);
+    if (isConst(k)) {
+      if (eb && eb.lock.inst.text === ea.lock.inst.text) out.set(k, ea);
+      continue;
+    }
     if (eb && eb.status === ea.status) out.set(k, ea.chain.length <= eb.chain.length ? ea : eb);
     else out.set(k, { ...ea, status: 'mixed', ...(ea.dropped || eb?.dropped ? { dropped: true } : {}) });
   }
-  for (const [k, eb] of b) if (!a.has(k)) out.set(k, { ...eb, status: 'mixed' });
+  for (const [k, eb] of b) if (!a.has(k) && !isConst(k)) out.set(k, { ...eb, status: 'mixed' });
   return out;
 }
 
 function sameState(a: State, b: State): boolean {
   if (a.size !== b.size) return false;
-  for (const [k, ea] of a) if (b.get(k)?.status !== ea.status) return false;
+  for (const [k, ea] of a) {
+    const eb = b.get(k);
+    if (eb?.status !== ea.status || (isConst(k) && eb.lock.inst.text !== ea.lock.inst.text)) return false;
+  }
   return true;
 }
 
@@ -221,12 +236,37 @@ function acqOf(fnName: string, e: Extract<IrEvent, { k: 'acquire' }>, ctx: Locks
     ...(api?.level !== undefined ? { level: api.level } : {}),
     api: e.api,
     chain: [{ fn: fnName, loc: e.loc }],
+    ...(e.guard ? { guard: e.guard } : {}),
   };
+}
+
+const FALSY = new Set(['0', 'false', 'NULL']);
+const TRUTHY = new Set(['1', 'true']);
+
+/**
+ * A callee acquisition guarded by one of its parameters, seen from a call site: 'skip' when
+ * the argument is a literal that turns the lock off, else the guard in the caller's terms.
+ */
+function guardAtCall(a: Acq, args: (AccessPath | null)[], argText: string[]): 'skip' | Acq['guard'] | undefined {
+  const g = a.guard;
+  if (!g) return undefined;
+  const t = argText[g.param]?.trim();
+  if (t !== undefined && (FALSY.has(t) || TRUTHY.has(t))) return TRUTHY.has(t) === g.value ? undefined : 'skip';
+  const arg = args[g.param];
+  if (arg && arg.root.startsWith('param:') && arg.fields.length === 0) return { param: Number(arg.root.slice(6)), value: g.value };
+  return undefined;
+}
+
+/** Caller-held locks this function has released and not re-taken by now. */
+function droppedNow(state: State): LockRef[] {
+  const out: LockRef[] = [];
+  for (const e of state.values()) if (e.dropped && e.status !== 'held' && !isConst(e.key)) out.push(e.lock);
+  return out;
 }
 
 function heldList(state: State): LockEntry[] {
   const out: LockEntry[] = [];
-  for (const e of state.values()) if (e.status === 'held') out.push(e);
+  for (const e of state.values()) if (e.status === 'held' && !isConst(e.key)) out.push(e);
   return out;
 }
 
@@ -239,6 +279,8 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         const acq = acqOf(name, e, ctx);
         const prior = state.get(acq.key);
         if (prior?.dropped) acq.retake = true;
+        const dropped = droppedNow(state);
+        if (dropped.length) acq.droppedBefore = dropped;
         if (facts) {
           const again = state.get(acq.key);
           facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
@@ -261,11 +303,30 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         if (!s || !callee) break;
         const site: ChainStep = { fn: name, loc: e.loc };
         if (facts) {
+          const mineDropped = droppedNow(state);
           for (const a of s.acquires) {
+            const guard = guardAtCall(a, e.args, e.argText);
+            if (guard === 'skip') continue;
             const lock = mapLock(a.lock, e.args, callee.name, ctx.env);
             const acq: Acq = { ...a, lock, key: lockKey(lock), chain: [site, ...a.chain] };
+            delete acq.droppedBefore;
+            delete acq.guard;
+            if (guard) acq.guard = guard;
+            let held = heldList(state);
+            if (a.droppedBefore?.length) {
+              const excluded = new Set<string>();
+              const keep: LockRef[] = [];
+              for (const d of a.droppedBefore) {
+                const g = mapLock(d, e.args, callee.name, ctx.env);
+                const f = findEntry(state, lockKey(g), g);
+                if (f) excluded.add(f[0]);
+                else keep.push(g); // a lock our own caller holds: still dropped for it
+              }
+              held = held.filter((h) => !excluded.has(h.key));
+              if (keep.length || mineDropped.length) acq.droppedBefore = [...keep, ...mineDropped];
+            } else if (mineDropped.length) acq.droppedBefore = mineDropped;
             const again = state.get(acq.key);
-            facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
+            facts.acquires.push({ fn: name, acq, held, ...(again?.status === 'held' && held.includes(again) ? { again } : {}) });
           }
         }
         for (const r of s.releasesHeld) {
@@ -277,6 +338,13 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           if (found) state.set(found[0], { ...found[1], status: 'released', releasedAt: chain });
           else state.set(key, { key, lock, mode: 'exclusive', irq: 'none', nested: false, try: false, noOrder: false, api: callee.name, chain, status: 'released', releasedAt: chain, dropped: true });
         }
+        for (const r of s.mayRelease ?? []) {
+          const lock = mapLock(r.lock, e.args, callee.name, ctx.env);
+          const key = lockKey(lock);
+          const found = findEntry(state, key, lock);
+          if (found && found[1].status === 'held') state.set(found[0], { ...found[1], status: 'mixed' });
+          if (facts && (!found || found[1].dropped)) (facts.mayReleases ??= []).push({ key, lock });
+        }
         for (const h of s.returnsHolding) {
           const lock = mapLock(h.lock, e.args, callee.name, ctx.env);
           const key = lockKey(lock);
@@ -284,8 +352,19 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         }
         break;
       }
+      case 'assign':
+        state.set(`=${e.name}`, constEntry(e.name, e.value, e.loc));
+        break;
       case 'return':
-        if (facts) facts.returns.push({ fn: name, loc: e.loc, ...(e.value !== undefined ? { value: e.value } : {}), state: [...state.values()] });
+        if (facts) {
+          const lit = e.value !== undefined ? state.get(`=${e.value}`)?.lock.inst.text : undefined;
+          facts.returns.push({
+            fn: name, loc: e.loc,
+            ...(e.value !== undefined ? { value: e.value } : {}),
+            ...(lit !== undefined ? { literal: lit } : {}),
+            state: [...state.values()].filter((x) => !isConst(x.key)),
+          });
+        }
         break;
       default:
         break;
@@ -320,5 +399,9 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
     }
   }
   void fn;
-  return { acquires: sorted, returnsHolding, releasesHeld };
+  const mayRelease = new Map<string, { key: string; lock: LockRef }>();
+  const definite = new Set(releasesHeld.map((r) => r.key));
+  for (const r of facts.releases) if (r.before === 'untouched' && !definite.has(r.key)) mayRelease.set(r.key, { key: r.key, lock: r.lock });
+  for (const r of facts.mayReleases ?? []) if (!definite.has(r.key)) mayRelease.set(r.key, r);
+  return { acquires: sorted, returnsHolding, releasesHeld, ...(mayRelease.size ? { mayRelease: [...mayRelease.values()] } : {}) };
 }

@@ -43,8 +43,11 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
       byKey.set(fn.key, fn);
     }
   }
+  // static inline functions in headers are part of every file that includes them
+  const headerStatics = new Map<string, FunctionIR>();
   for (const fn of byKey.values()) {
     functions.push(fn);
+    if (fn.isStatic && fn.file.endsWith('.h') && !headerStatics.has(fn.name)) headerStatics.set(fn.name, fn);
     if (!fn.isStatic) {
       const list = byName.get(fn.name) ?? [];
       list.push(fn);
@@ -63,7 +66,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
     const local = byKey.get(`${caller.file}::${name}`);
     if (local) return local;
     const list = byName.get(name);
-    return list?.[0];
+    return list?.[0] ?? headerStatics.get(name);
   };
   const calls = new Map<string, Set<string>>();
   const callers = new Map<string, Set<string>>();
@@ -87,7 +90,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
   const locks = new Map<string, FunctionLocks>();
   const ctx: LocksetContext = { env, rules, resolveCallee, summaries };
   const sig = (s: Summary) =>
-    `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}`;
+    `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}`;
   for (const comp of stronglyConnected(functions.map((f) => f.key), (k) => calls.get(k) ?? new Set())) {
     const recursive = comp.length > 1 || (calls.get(comp[0]!)?.has(comp[0]!) ?? false);
     for (let round = 0; round < (recursive ? 6 : 1); round++) {

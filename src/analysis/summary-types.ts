@@ -23,6 +23,13 @@ export interface Acq {
   chain: ChainStep[];
   /** Re-taking a lock the caller held and this function dropped (`__must_hold` style). */
   retake?: boolean;
+  /**
+   * Caller-held locks released on the way to this acquisition (`__releases` helpers like
+   * ptrace_stop): at a call site they are not held when this lock is taken, so no edge.
+   */
+  droppedBefore?: LockRef[];
+  /** Taken only when this function's parameter `param` is `value` (`if (lockit) lock()`). */
+  guard?: { param: number; value: boolean };
 }
 
 export type LockStatus = 'held' | 'released' | 'mixed';
@@ -42,6 +49,12 @@ export interface Summary {
   returnsHolding: Acq[];
   /** Locks released at every return that the function did not take: an unlock function. */
   releasesHeld: { key: string; lock: LockRef; chain: ChainStep[] }[];
+  /**
+   * Locks the function releases on some paths but not all (it did not take them): after a
+   * call the caller no longer knows it holds them. Keeps a half-modelled unlock helper
+   * from leaving a lock "held" up the call graph, which would invent lock-order edges.
+   */
+  mayRelease?: { key: string; lock: LockRef }[];
 }
 
 /** Facts recorded while running the lockset dataflow over one function, for the checkers. */
@@ -68,6 +81,8 @@ export interface ReturnFact {
   fn: string;
   loc: Loc;
   value?: string;
+  /** The literal a returned local holds on this path (`ret` after `ret = -EINVAL`), if known. */
+  literal?: string;
   state: LockEntry[];
 }
 
@@ -75,6 +90,8 @@ export interface FunctionLocks {
   acquires: AcquireFact[];
   releases: ReleaseFact[];
   returns: ReturnFact[];
+  /** Caller-held locks a callee may release (mapped into this function's terms). */
+  mayReleases?: { key: string; lock: LockRef }[];
 }
 
 export function instKey(p: AccessPath): string {

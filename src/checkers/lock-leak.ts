@@ -7,7 +7,11 @@ import { chainSteps, normalizeCode, pathOf } from './witness.js';
 
 function isErrorValue(v: string | undefined): boolean {
   if (!v) return false;
-  return /^-\s*E[A-Z0-9]+$/.test(v) || /^-\d+$/.test(v) || /^ERR_PTR\(/.test(v) || v === 'NULL' || v === 'false' || /^-?E[A-Z]+$/.test(v);
+  return /^-\s*E[A-Z0-9]+$/.test(v) || /^-\d+$/.test(v) || /^ERR_PTR\(/.test(v) || v === 'NULL' || /^-?E[A-Z]+$/.test(v);
+}
+
+function isLiteral(v: string | undefined): boolean {
+  return v === undefined || /^-?\s*(\d+|0x[0-9a-fA-F]+|E[A-Z0-9]+|NULL|true|false)$/.test(v);
 }
 
 export const lockLeak: Checker = {
@@ -29,7 +33,10 @@ export const lockLeak: Checker = {
         for (const e of r1.state) {
           if (e.status !== 'held' || e.retake || e.try || reported.has(e.key)) continue;
           if (e.lock.inst.root.startsWith('?')) continue;
-          const r2 = rets.find((r) => r !== r1 && r.state.some((x) => x.key === e.key && x.status === 'released') && (r.value === r1.value || isErrorValue(r1.value)));
+          // a returned variable may hold different values on the two paths (0 holding, -EAGAIN not):
+          // only a literal return value, or none, says the two paths report the same outcome
+          const v1 = r1.literal ?? r1.value;
+          const r2 = rets.find((r) => r !== r1 && r.state.some((x) => x.key === e.key && x.status === 'released') && (((r.literal ?? r.value) === v1 && isLiteral(v1)) || isErrorValue(v1)));
           if (!r2) continue;
           reported.add(e.key);
           const rel = r2.state.find((x) => x.key === e.key)!;
@@ -49,7 +56,7 @@ export const lockLeak: Checker = {
             function: fn.name,
             functions: [...new Set([...holding.callChain, ...releasing.callChain])],
             locks: [name],
-            message: `returns${r1.value ? ` ${r1.value}` : ''} still holding ${e.lock.inst.text} (taken at line ${e.chain[0]!.loc.line}), which the return at line ${r2.loc.line} releases`,
+            message: `returns${r1.value ? ` ${r1.value}` : ''}${r1.literal !== undefined && r1.literal !== r1.value ? ` (= ${r1.literal})` : ''} still holding ${e.lock.inst.text} (taken at line ${e.chain[0]!.loc.line}), which the return at line ${r2.loc.line} releases`,
             witness: [holding, releasing],
             fingerprint: [name, fn.name, normalizeCode(ctx.source.line(r1.loc.file, r1.loc.line)), r1.value ?? ''],
           });

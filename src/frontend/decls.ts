@@ -99,6 +99,12 @@ export function collectDecls(root: SyntaxNode): FileDecls {
           const u = unwrapDeclarator(c.childForFieldName('declarator'));
           if (!body || !u.name) break;
           const t = c.childForFieldName('type');
+          // error recovery can read `for_each_cpu(cpu) per_cpu(x, cpu).y = 0;` as a definition of per_cpu()
+          if (t && /for_each/.test(t.text)) {
+            out.errors++;
+            visit(body);
+            break;
+          }
           out.functions.push({
             node: c,
             name: u.name,

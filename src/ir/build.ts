@@ -33,6 +33,8 @@ export class FunctionBuilder {
   private labels = new Map<string, number>();
   private guardScopes: LockRef[][] = [];
   private tryVars = new Map<string, TryInfo>();
+  /** Enclosing `if (param)` / `if (!param)` arms: a lock taken there depends on the caller's argument. */
+  private paramGuards: { param: number; value: boolean }[] = [];
   private scope: Scope;
   private parseErrors = 0;
 
@@ -181,15 +183,13 @@ export class FunctionBuilder {
           this.edge(this.cur, b);
           this.cur = b;
         }
-        for (const c of n.namedChildren) if (c.type !== 'statement_identifier') this.stmt(c);
-        return;
+        return this.sequence(n.namedChildren.filter((c) => c.type !== 'statement_identifier'));
       }
       case 'attributed_statement':
         for (const c of n.namedChildren) if (c.type !== 'attribute_declaration') this.stmt(c);
         return;
       case 'case_statement':
-        for (const c of n.namedChildren.slice(n.childForFieldName('value') ? 1 : 0)) this.stmt(c);
-        return;
+        return this.sequence(n.namedChildren.slice(n.childForFieldName('value') ? 1 : 0));
       case 'preproc_if':
       case 'preproc_ifdef':
       case 'preproc_elif':
@@ -215,6 +215,13 @@ export class FunctionBuilder {
   private compound(children: SyntaxNode[]): void {
     this.guardScopes.push([]);
     const depth = this.guardScopes.length - 1;
+    this.sequence(children);
+    if (this.cur >= 0) this.releaseGuards(depth);
+    this.guardScopes.pop();
+  }
+
+  /** Statements in order; `macro(args) { ... }` pairs become loops or lock-guarded blocks. */
+  private sequence(children: SyntaxNode[]): void {
     for (let i = 0; i < children.length; i++) {
       const c = children[i]!;
       // `macro(args) { ... }`: an expression statement missing its ';' followed by a block
@@ -227,8 +234,6 @@ export class FunctionBuilder {
       }
       this.stmt(c);
     }
-    if (this.cur >= 0) this.releaseGuards(depth);
-    this.guardScopes.pop();
   }
 
   private macroBlock(call: SyntaxNode, body: SyntaxNode): void {
@@ -286,16 +291,40 @@ export class FunctionBuilder {
     const join = this.newBlock();
     this.edge(start, thenB);
     this.edge(start, elseB);
+    const pg = cond ? this.paramTest(cond) : null;
     this.cur = thenB;
     if (tryAcq?.onTrue) this.emit(tryAcq.ev);
+    if (pg) this.paramGuards.push(pg);
     this.stmt(n.childForFieldName('consequence'));
+    if (pg) this.paramGuards.pop();
     this.edge(this.cur, join);
     this.cur = elseB;
     if (tryAcq && !tryAcq.onTrue) this.emit(tryAcq.ev);
     const alt = n.childForFieldName('alternative');
+    if (pg) this.paramGuards.push({ param: pg.param, value: !pg.value });
     if (alt) this.stmt(alt.type === 'else_clause' ? alt.namedChildren[0] ?? null : alt);
+    if (pg) this.paramGuards.pop();
     this.edge(this.cur, join);
     this.cur = join;
+  }
+
+  /** `(lockit)` / `(!lockit)` on a parameter: the then-arm runs when it is true / false. */
+  private paramTest(cond: SyntaxNode): { param: number; value: boolean } | null {
+    let n: SyntaxNode | null = cond;
+    let value = true;
+    for (;;) {
+      if (!n) return null;
+      if (n.type === 'parenthesized_expression') n = n.namedChildren[0] ?? null;
+      else if (n.type === 'unary_expression' && n.child(0)?.type === '!') {
+        value = !value;
+        n = n.namedChildren[0] ?? null;
+      } else if (n.type === 'call_expression' && PASS_THROUGH.has(n.childForFieldName('function')?.text ?? '')) {
+        n = n.childForFieldName('arguments')?.namedChildren[0] ?? null;
+      } else break;
+    }
+    if (n.type !== 'identifier') return null;
+    const p = this.scope.params.get(n.text);
+    return p ? { param: p.index, value } : null;
   }
 
   private loop(cond: SyntaxNode | null, body: SyntaxNode | null, update: SyntaxNode | null, bodyFirst: boolean, macro = false): void {
@@ -441,6 +470,11 @@ export class FunctionBuilder {
 
   private assignLocal(name: string, value: SyntaxNode): void {
     const v = value.type === 'parenthesized_expression' && value.namedChildren[0]?.type !== 'compound_statement' ? value.namedChildren[0]! : value;
+    const lit = v.text.replace(/\s+/g, '');
+    if (/^(-?\d+|-?0x[0-9a-fA-F]+|-?E[A-Z0-9]+|NULL|true|false)$/.test(lit)) {
+      this.emit({ k: 'assign', loc: this.loc(v), name, value: lit });
+      return;
+    }
     if (v.type === 'call_expression') {
       const fname = v.childForFieldName('function')?.text ?? '';
       const api = this.rules.locks.get(fname);
@@ -582,7 +616,8 @@ export class FunctionBuilder {
   }
 
   private acquireEvent(call: SyntaxNode, api: LockApi, lock: LockRef, name: string): AcquireEvent {
-    return { k: 'acquire', loc: this.loc(call), lock, mode: api.mode, irq: api.irq, try: api.try, nested: api.nested, api: name };
+    const guard = this.paramGuards.at(-1);
+    return { k: 'acquire', loc: this.loc(call), lock, mode: api.mode, irq: api.irq, try: api.try, nested: api.nested, api: name, ...(guard ? { guard } : {}) };
   }
 
   private call(n: SyntaxNode): void {
@@ -660,6 +695,7 @@ export class FunctionBuilder {
       args: args.map((a) => pathOf(a, this.scope)),
       argText: args.map((a) => shortText(a.text, 40)),
     });
+    if (r.noreturn.has(name)) this.cur = -1; // BUG(), panic(): this path ends here
   }
 }
 

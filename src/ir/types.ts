@@ -50,6 +50,8 @@ export interface AcquireEvent extends EventBase {
   /** `_nested` / subclass annotation: same-class nesting is intended. */
   nested: boolean;
   api: string;
+  /** Taken only when a parameter is true (`if (lockit) spin_lock(...)`) or false. */
+  guard?: { param: number; value: boolean };
 }
 
 export interface ReleaseEvent extends EventBase {
@@ -125,6 +127,13 @@ export interface ReturnEvent extends EventBase {
   value?: string;
 }
 
+/** A literal assigned to a local (`ret = -EINVAL;`): lets checkers tell return values apart. */
+export interface AssignEvent extends EventBase {
+  k: 'assign';
+  name: string;
+  value: string;
+}
+
 /** A branch condition: recorded so models can keep conditions on shared state. */
 export interface BranchEvent extends EventBase {
   k: 'branch';
@@ -143,7 +152,8 @@ export type IrEvent =
   | BarrierEvent
   | FreeEvent
   | ReturnEvent
-  | BranchEvent;
+  | BranchEvent
+  | AssignEvent;
 
 export interface Block {
   id: number;

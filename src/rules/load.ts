@@ -37,6 +37,7 @@ export interface RuleSet {
   frees: Map<string, FreeApi>;
   handoffs: Map<string, HandoffApi>;
   deferred: Map<string, DeferredApi>;
+  noreturn: Set<string>;
   models: ModelBinding[];
   /** Files the set was built from. */
   sources: string[];
@@ -100,6 +101,7 @@ export function emptyRuleSet(): RuleSet {
     frees: new Map(),
     handoffs: new Map(),
     deferred: new Map(),
+    noreturn: new Set(),
     models: [],
     sources: [],
   };
@@ -116,6 +118,7 @@ export function addRuleFile(set: RuleSet, rf: RuleFile, source: string): void {
   put(set.frees, rf.frees);
   put(set.handoffs, rf.handoffs);
   put(set.deferred, rf.deferred);
+  for (const e of rf.noreturn) for (const n of e.names) set.noreturn.add(n);
   set.models.push(...rf.models);
   set.sources.push(source);
 }

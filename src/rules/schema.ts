@@ -76,6 +76,9 @@ export const DeferredApiSchema = z
   })
   .strict();
 
+/** Functions that never return (panic, BUG): paths through them end there. */
+export const NoreturnSchema = z.object({ names }).strict();
+
 export const ModelBindingSchema = z
   .object({ rule: z.string(), template: z.string(), description: z.string().optional() })
   .strict();
@@ -91,6 +94,7 @@ export const RuleFileSchema = z
     frees: z.array(FreeApiSchema).default([]),
     handoffs: z.array(HandoffApiSchema).default([]),
     deferred: z.array(DeferredApiSchema).default([]),
+    noreturn: z.array(NoreturnSchema).default([]),
     models: z.array(ModelBindingSchema).default([]),
   })
   .strict();

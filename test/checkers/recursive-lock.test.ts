@@ -66,3 +66,51 @@ void ioctl(struct ctx *c) { mutex_lock(&c->m); reset(c); mutex_unlock(&c->m); }`
     },
   ],
 });
+
+ruleTester('recursive-lock', {
+  valid: [
+    {
+      name: 'a callee that locks only when its flag parameter says so, called with the flag off',
+      code: `struct st { spinlock_t lock; int v; };
+static int lookup(struct st *s, bool lockit) {
+	int v;
+	if (lockit)
+		spin_lock(&s->lock);
+	v = s->v;
+	if (lockit)
+		spin_unlock(&s->lock);
+	return v;
+}
+int update(struct st *s) {
+	int v;
+	spin_lock(&s->lock);
+	v = lookup(s, false);
+	spin_unlock(&s->lock);
+	return v;
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'the same callee called with the flag on while the lock is held',
+      code: `struct st { spinlock_t lock; int v; };
+static int lookup(struct st *s, bool lockit) {
+	int v;
+	if (lockit)
+		spin_lock(&s->lock);
+	v = s->v;
+	if (lockit)
+		spin_unlock(&s->lock);
+	return v;
+}
+int update(struct st *s) {
+	int v;
+	spin_lock(&s->lock);
+	v = lookup(s, true);
+	spin_unlock(&s->lock);
+	return v;
+}`,
+      functions: ['update', 'lookup'],
+    },
+  ],
+});
