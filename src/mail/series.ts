@@ -140,7 +140,10 @@ export function groupSeries(headers: MessageHeader[]): SeriesGrouping {
     version: number;
     total: number | null;
     title: string;
-    titles: Set<string>;
+    coverTitle: string | null;
+    patchTitles: Set<string>;
+    /** A kernel tree tag such as `5.4` (stable review series). */
+    tree: string;
     time: number;
   }
   const drafts: Draft[] = [];
@@ -157,25 +160,50 @@ export function groupSeries(headers: MessageHeader[]): SeriesGrouping {
       version: first.s.version,
       total: sorted.map((x) => x.s.total).find((t) => t !== null) ?? null,
       title: (cover ?? firstPatch).s.normalized,
-      titles: new Set(sorted.map((x) => x.s.normalized).filter((t) => t.length > 0)),
+      coverTitle: cover && cover.s.normalized ? cover.s.normalized : null,
+      patchTitles: new Set(sorted.filter((x) => !x.s.isCover).map((x) => x.s.normalized).filter((t) => t.length > 0)),
+      tree: first.s.tags.find((t) => /^\d+\.\d+(\.\d+)?(-stable)?$/i.test(t)) ?? '',
       time: Math.min(...sorted.map((x) => x.time)),
     });
   }
-  // 4. Families: same author and at least one shared cover/patch title (union-find).
+  // 4. Families (union-find): same author and kernel tree tag (`[PATCH 5.4 ...]` stable trees
+  //    stay apart), and either the same cover title or at least half of the smaller series'
+  //    patch titles in common. One shared patch alone does not merge two different series.
   const parent = drafts.map((_, i) => i);
   const find = (i: number): number => {
     while (parent[i] !== i) i = parent[i] = parent[parent[i] ?? i] ?? i;
     return i;
   };
-  const byTitle = new Map<string, number>();
+  const famKey = (d: Draft): string => `${d.author}\u0000${d.tree}`;
+  const byTitle = new Map<string, number[]>();
   drafts.forEach((d, i) => {
-    for (const t of d.titles) {
-      const k = `${d.author}\u0000${t}`;
-      const j = byTitle.get(k);
-      if (j === undefined) byTitle.set(k, i);
-      else parent[find(i)] = find(j);
+    for (const t of [...d.patchTitles, ...(d.coverTitle ? [`cover:${d.coverTitle}`] : [])]) {
+      const k = `${famKey(d)}\u0000${t}`;
+      const arr = byTitle.get(k) ?? [];
+      arr.push(i);
+      byTitle.set(k, arr);
     }
   });
+  const tried = new Set<string>();
+  const related = (a: Draft, b: Draft): boolean => {
+    if (a.coverTitle && a.coverTitle === b.coverTitle) return true;
+    let common = 0;
+    for (const t of a.patchTitles) if (b.patchTitles.has(t)) common++;
+    const smaller = Math.min(a.patchTitles.size, b.patchTitles.size);
+    return smaller > 0 && common * 2 >= smaller;
+  };
+  for (const ids of byTitle.values()) {
+    for (let x = 0; x < ids.length; x++) {
+      for (let y = x + 1; y < ids.length; y++) {
+        const i = ids[x] as number;
+        const j = ids[y] as number;
+        const pk = `${i},${j}`;
+        if (tried.has(pk)) continue;
+        tried.add(pk);
+        if (related(drafts[i] as Draft, drafts[j] as Draft)) parent[find(i)] = find(j);
+      }
+    }
+  }
   const famMembers = new Map<number, Draft[]>();
   drafts.forEach((d, i) => {
     const r = find(i);

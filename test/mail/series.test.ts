@@ -79,6 +79,31 @@ describe('series grouping', () => {
     expect(g.series[0]).toMatchObject({ version: 4, total: 3, missing: [2], groupedBy: 'thread' });
   });
 
+  it('does not merge two different series that share one patch, nor stable trees', () => {
+    let n = 0;
+    const h = (subject: string, inReplyTo: string | null, from = 'k@x'): MessageHeader => ({
+      messageId: `m${++n}`,
+      subject,
+      fromAddress: from,
+      date: `2022-01-01T00:00:${String(n).padStart(2, '0')}Z`,
+      inReplyTo,
+      references: inReplyTo ? [inReplyTo] : [],
+    });
+    const g = groupSeries([
+      h('[PATCH 0/3] stack enhancements', null),
+      h('[PATCH 1/3] shared helper', 'm1'),
+      h('[PATCH 2/3] guard pages', 'm1'),
+      h('[PATCH 3/3] overflow check', 'm1'),
+      h('[PATCH 0/3] stack unwinder', null),
+      h('[PATCH 1/3] shared helper', 'm5'),
+      h('[PATCH 2/3] unwind nvhe', 'm5'),
+      h('[PATCH 3/3] dump on panic', 'm5'),
+      h('[PATCH 5.4 01/10] kvm: fix irqfd', null, 'greg@x'),
+      h('[PATCH 5.10 01/12] kvm: fix irqfd', null, 'greg@x'),
+    ]);
+    expect(g.families.map((f) => f.versions.length)).toEqual([1, 1, 1, 1]);
+  });
+
   it('links versions whose cover titles differ through a shared patch title', () => {
     const h = (id: string, subject: string, inReplyTo: string | null, date: string): MessageHeader => ({
       messageId: id,
