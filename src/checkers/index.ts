@@ -10,11 +10,13 @@ import { doubleFetch, doubleFetchLowconf } from './double-fetch.js';
 import { nonAtomicRmw, nonAtomicRmwLowconf } from './non-atomic-rmw.js';
 import { freeWithPendingCallback, freeWithPendingCallbackLowconf } from './free-with-pending-callback.js';
 import { freeAfterUnlock, freeAfterUnlockLowconf } from './free-after-unlock.js';
+import { useAfterUnlock, useAfterUnlockLowconf } from './use-after-unlock.js';
 
 export const checkers: Checker[] = [lockInversion, recursiveLock, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
 checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf,
-  freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf);
+  freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
+  useAfterUnlock, useAfterUnlockLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);
