@@ -61,11 +61,13 @@ function covered(ix: AccessIndex, fn: FunctionIR, a: IrEvent, b: IrEvent): boole
   const hb = new Set((ix.held(fn).get(b) ?? []).map((l) => l.key));
   for (const l of ha) {
     if (!hb.has(l.key)) continue;
-    let dropped = false;
+    // no path from the test to the act drops the lock
+    const isRel = (e: IrEvent) => e.k === 'release' && (lockKey(e.lock) === l.key || (!!e.lock.cls && e.lock.cls === l.cls));
+    const rels: IrEvent[] = [];
     ix.walk(fn, a, (e) => e === b, (e) => {
-      if (e.k === 'release' && (lockKey(e.lock) === l.key || (e.lock.cls && e.lock.cls === l.cls))) dropped = true;
+      if (isRel(e)) rels.push(e);
     });
-    if (!dropped) return true;
+    if (!rels.some((r) => ix.reaches(fn, r, b, () => false))) return true;
   }
   return false;
 }

@@ -65,7 +65,7 @@ function candidates(ctx: CheckerContext): Cand[] {
           if (e.k === 'acquire' || e.k === 'release' || e.k === 'barrier' || e.k === 'atomic') blocked = true; // re-check after a lock / barrier
           else if (e.k === 'store' && instKey(e.path) === key) blocked = true;
           else if (e.k === 'call' && e.args.some((a) => a && instKey(a).startsWith(key))) blocked = true; // passed by address: may be updated
-          else if (e.k === 'load' && !e.once && instKey(e.path) === key && e.loc.line > first.loc.line) second = e;
+          else if (e.k === 'load' && !e.once && instKey(e.path) === key && e !== first) second = e;
         });
         if (!second || blocked) continue;
         // the second value must be used, not re-tested: a re-test in a loop condition is a poll

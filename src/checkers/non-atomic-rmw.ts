@@ -51,7 +51,7 @@ function candidates(ctx: CheckerContext): Cand[] {
         const ws = wi.byClass.get(loc) ?? [];
         // others updating the same word atomically (same bit for bit ops, any RMW otherwise)
         const bit = e.k === 'atomic' ? e.operand : undefined;
-        const atomicOthers = ws.filter((w) => w.fn !== fn && w.acc.kind === 'atomic' && !NON_ATOMIC_BITOPS.has(w.acc.op) && w.acc.read
+        const atomicOthers = ws.filter((w) => w.fn !== fn && w.acc.kind === 'atomic' && !NON_ATOMIC_BITOPS.has(w.acc.op)
           && !exclusive(w.held).some((l) => here.has(l)));
         void bit;
         if (atomicOthers.length) {

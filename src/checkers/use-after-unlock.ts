@@ -119,6 +119,12 @@ function escapes(ctx: CheckerContext, ix: AccessIndex): Map<string, Escape> {
         const pins: IrEvent[] = [];
         for (const b2 of fn.blocks) for (const x of b2.events) if (isPin(ix, x, root)) pins.push(x);
         if (!reachableAvoiding(fn, e, (x) => isPin(ix, x, root))) continue;
+        // popped / detached: the function re-points the source after reading it (ownership moves to the caller)
+        let detached = false;
+        ix.walk(fn, s, (x) => detached || x === e, (x) => {
+          if (x.k === 'store' && x !== s && ix.cls(x.path) === cls) detached = true;
+        });
+        if (detached) continue;
         const pinParam = pins.length ? pinGuard(fn, ix, pins) : undefined;
         if (pins.length && pinParam === undefined) {
           // pinned on some paths only, not by a parameter: still escapes on the others

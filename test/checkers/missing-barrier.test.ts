@@ -1,0 +1,145 @@
+import { expect } from 'vitest';
+import { ruleTester } from '../helpers/rule-tester.js';
+import type { Finding } from '../../src/report/finding.js';
+
+const irq = `struct list_head { struct list_head *next, *prev; };
+struct irq_desc { int status; };
+struct pending_irq { unsigned long status; struct list_head inflight; struct irq_desc *desc; };
+struct vcpu { spinlock_t lock; int processor; };
+`;
+const msg = `struct msg { spinlock_t lock; int data; int ready; };\n`;
+const sb = `struct sb { int x; int y; };\n`;
+
+const twoSides = (writer: string, reader: string) => (fs: Finding[]) => {
+  const w = fs[0]!.witness;
+  expect(w[0]!.label).toMatch(/writer|CPU0/);
+  expect(w[0]!.callChain).toContain(writer);
+  expect(w.slice(1).some((p) => p.callChain.includes(reader))).toBe(true);
+  expect(fs[0]!.extra?.locations).toBeDefined();
+};
+
+ruleTester('missing-barrier', {
+  valid: [
+    {
+      name: 'smp_wmb between the list op and the hand-off',
+      code: `${irq}void retire(struct pending_irq *p, int cpu) {
+	list_del_init(&p->inflight);
+	smp_wmb();
+	irq_set_affinity(p->desc, cpu);
+}
+void inject(struct vcpu *v, struct pending_irq *n) {
+	spin_lock(&v->lock);
+	if (!list_empty(&n->inflight))
+		n->status = 1;
+	spin_unlock(&v->lock);
+}`,
+    },
+    {
+      name: 'release/acquire publication',
+      code: `${msg}void producer(struct msg *m) { m->data = 42; smp_store_release(&m->ready, 1); }
+int consumer(struct msg *m) { if (smp_load_acquire(&m->ready)) return m->data; return 0; }`,
+    },
+    {
+      name: 'wmb/rmb pair',
+      code: `${msg}void producer(struct msg *m) { m->data = 42; smp_wmb(); WRITE_ONCE(m->ready, 1); }
+int consumer(struct msg *m) { if (READ_ONCE(m->ready)) { smp_rmb(); return m->data; } return 0; }`,
+    },
+    {
+      name: 'both sides under the same lock',
+      code: `${msg}void producer(struct msg *m) { spin_lock(&m->lock); m->data = 42; WRITE_ONCE(m->ready, 1); spin_unlock(&m->lock); }
+int consumer(struct msg *m) { int r = 0; spin_lock(&m->lock); if (READ_ONCE(m->ready)) r = m->data; spin_unlock(&m->lock); return r; }`,
+    },
+    {
+      name: 'a value-returning RMW orders the publication',
+      code: `${msg}void producer(struct msg *m) { m->data = 42; atomic_xchg(&m->ready, 1); }
+int consumer(struct msg *m) { if (READ_ONCE(m->ready)) { smp_rmb(); return m->data; } return 0; }`,
+    },
+    {
+      name: 'store buffering with full barriers on both sides',
+      code: `${sb}void a(struct sb *s) { WRITE_ONCE(s->x, 1); smp_mb(); if (READ_ONCE(s->y)) do_a(); }
+void b(struct sb *s) { WRITE_ONCE(s->y, 1); smp_mb(); if (READ_ONCE(s->x)) do_b(); }`,
+    },
+    {
+      name: 'an object just allocated is not yet shared',
+      code: `${irq}void setup(int cpu) {
+	struct pending_irq *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	list_del_init(&p->inflight);
+	irq_set_affinity(p->desc, cpu);
+}
+void inject(struct pending_irq *n) { if (!list_empty(&n->inflight)) n->status = 1; }`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'seed 001 shape: list_del_init then irq_set_affinity, tested on the other CPU',
+      code: `${irq}void retire(struct pending_irq *p, int cpu) {
+	list_del_init(&p->inflight);
+	irq_set_affinity(p->desc, cpu);
+}
+void inject(struct vcpu *v, struct pending_irq *n) {
+	spin_lock(&v->lock);
+	if (!list_empty(&n->inflight))
+		n->status = 1;
+	spin_unlock(&v->lock);
+}
+void do_irq(struct vcpu *v, struct pending_irq *n) { inject(v, n); }`,
+      functions: ['retire', 'inject'],
+      message: /pending_irq\.inflight.*irq_set_affinity/,
+      check: (fs) => {
+        twoSides('retire', 'inject')(fs);
+        // the reader's chain starts at its entry function
+        expect(fs[0]!.witness[1]!.callChain).toEqual(['do_irq', 'inject']);
+      },
+    },
+    {
+      name: 'a conditional RMW between the store and the hand-off does not order it (unordered on failure)',
+      code: `${irq}void retire(struct pending_irq *p, int cpu) {
+	list_del_init(&p->inflight);
+	if (test_and_clear_bit(3, &p->status))
+		irq_set_affinity(p->desc, cpu);
+}
+void inject(struct pending_irq *n) { if (!list_empty(&n->inflight)) n->status = 1; }`,
+      functions: ['retire', 'inject'],
+    },
+    {
+      name: 'message passing with marked accesses but no barriers, across files',
+      files: {
+        'a.c': `${msg}void producer(struct msg *m) { m->data = 42; WRITE_ONCE(m->ready, 1); }`,
+        'b.c': `${msg}int consumer(struct msg *m) { if (READ_ONCE(m->ready)) return m->data; return 0; }`,
+      },
+      functions: ['producer', 'consumer'],
+      message: /message passing/,
+      check: twoSides('producer', 'consumer'),
+    },
+    {
+      name: 'store buffering with marked accesses and no barriers',
+      code: `${sb}void a(struct sb *s) { WRITE_ONCE(s->x, 1); if (READ_ONCE(s->y)) do_a(); }
+void b(struct sb *s) { WRITE_ONCE(s->y, 1); if (READ_ONCE(s->x)) do_b(); }`,
+      functions: ['a', 'b'],
+      message: /store buffering/,
+    },
+  ],
+});
+
+ruleTester('missing-barrier-lowconf', {
+  valid: [
+    {
+      name: 'marked message passing is reported by missing-barrier, not here',
+      code: `${msg}void producer(struct msg *m) { m->data = 42; WRITE_ONCE(m->ready, 1); }
+int consumer(struct msg *m) { if (READ_ONCE(m->ready)) return m->data; return 0; }`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'plain accesses on both sides in one function: low confidence',
+      code: `${msg}void both(struct msg *m) {
+	m->data = 42;
+	m->ready = 1;
+	if (m->ready)
+		use(m->data);
+}`,
+      functions: ['both'],
+      check: (fs) => expect(Number(fs[0]!.extra?.score)).toBeLessThan(3),
+    },
+  ],
+});
