@@ -122,7 +122,7 @@ function escapes(ctx: CheckerContext, ix: AccessIndex): Map<string, Escape> {
         // popped / detached: the function re-points the source after reading it (ownership moves to the caller)
         let detached = false;
         ix.walk(fn, s, (x) => detached || x === e, (x) => {
-          if (x.k === 'store' && x !== s && ix.cls(x.path) === cls) detached = true;
+          if (x.k === 'store' && ix.cls(x.path) === cls) detached = true;
         });
         if (detached) continue;
         const pinParam = pins.length ? pinGuard(fn, ix, pins) : undefined;
