@@ -16,6 +16,7 @@ import { fingerprint } from '../report/fingerprint.js';
 import { CachedSources } from './source-lookup.js';
 import { extractMany, type ExtractResult, type ExtractTask } from './worker.js';
 import { restoreFiles } from './transfer.js';
+import { confirmFindings } from '../models/confirm.js';
 
 export interface AnalyzeOptions {
   /** Extra rule directories (`--rules DIR`). */
@@ -32,6 +33,8 @@ export interface AnalyzeOptions {
   ruleLevels?: Record<string, Severity | 'off'>;
   /** Called after each batch of files is parsed. */
   onProgress?: (done: number, total: number) => void;
+  /** Confirm each finding with an extracted (or template) model (default true). */
+  confirm?: boolean;
   /** Hook for later pipeline stages (models): runs on the finished findings. */
   postProcess?: (findings: Finding[], program: Program) => Promise<void> | void;
 }
@@ -79,6 +82,7 @@ export function runCheckers(program: Program, sources: CachedSources, opts: Anal
 function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number): Promise<AnalysisResult> | AnalysisResult {
   const program = buildProgram(facts, rules);
   const { findings, lockGraph } = runCheckers(program, sources, opts);
+  if (opts.confirm !== false) confirmFindings(findings, program, { source: sources });
   const result: AnalysisResult = {
     version: 1,
     findings,

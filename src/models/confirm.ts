@@ -1,0 +1,106 @@
+// Confirmation: extract a model for each finding, explore it with small limits, and record
+// the verdict and the violating interleaving on the finding. A refuted finding is kept (its
+// message says so); limits give `unknown` with the reason.
+import type { Program } from '../analysis/program.js';
+import type { SourceLookup } from '../checkers/api.js';
+import type { Confirmation, Finding, TraceStep } from '../report/finding.js';
+import { explore, type ExploreResult } from './explorer/explore.js';
+import { ModelError } from './explorer/program.js';
+import { extractModel, scriptModel, type ModelScript } from './extract/index.js';
+
+export interface ConfirmOptions {
+  /** States per exploration (default 20,000). */
+  maxStates?: number;
+  /** Time budget per finding in ms (default 100). */
+  timeMs?: number;
+  /** Source lines for ops that are not witness steps. */
+  source?: SourceLookup;
+}
+
+export const REFUTED_NOTE = ' (model: refuted, no violating interleaving within bounds)';
+
+export interface RunVerdict {
+  result: ExploreResult | undefined;
+  confirmation: Confirmation;
+  valuation: Record<string, number>;
+}
+
+/** Explore a model script over its initial valuations until the expected violation shows up. */
+export function runScript(s: ModelScript, method: 'extracted' | 'template' | undefined, opts: ConfirmOptions = {}): RunVerdict {
+  const t0 = performance.now();
+  const budget = opts.timeMs ?? 100;
+  const vals = s.valuations.length ? s.valuations : [{}];
+  let states = 0;
+  let refuted = 0;
+  let other: { r: ExploreResult; v: Record<string, number> } | undefined;
+  let unknown: string | undefined;
+  let last: ExploreResult | undefined;
+  const done = (c: Confirmation): Confirmation => ({ ...c, ...(method ? { method } : {}), states, ms: Math.round((performance.now() - t0) * 100) / 100 });
+  for (const v of vals) {
+    const left = budget - (performance.now() - t0);
+    if (left <= 0) {
+      unknown = `time limit: ${refuted} of ${vals.length} initial valuations explored`;
+      break;
+    }
+    let r: ExploreResult;
+    try {
+      r = explore(scriptModel(s, v), { maxStates: opts.maxStates ?? 20_000, timeMs: Math.max(1, left), maxPreemptions: 2 });
+    } catch (e) {
+      if (e instanceof ModelError || e instanceof Error) return { result: undefined, valuation: v, confirmation: done({ status: 'unknown', reason: `model does not compile: ${e.message}` }) };
+      throw e;
+    }
+    last = r;
+    states += r.states;
+    if (r.status === 'confirmed') {
+      if (r.outcome === s.expect) {
+        return { result: r, valuation: v, confirmation: done({ status: 'confirmed', outcome: r.outcome, trace: r.trace, ...(r.message ? { reason: r.message } : {}) }) };
+      }
+      other ??= { r, v };
+    } else if (r.status === 'refuted') refuted++;
+    else unknown ??= r.reason ?? 'limit';
+  }
+  if (other) {
+    return { result: other.r, valuation: other.v, confirmation: done({ status: 'unknown', outcome: other.r.outcome, trace: other.r.trace, reason: `the model ends in ${other.r.outcome}, not the ${s.expect} the finding predicts (${other.r.message ?? ''})` }) };
+  }
+  if (unknown) return { result: last, valuation: {}, confirmation: done({ status: 'unknown', reason: unknown }) };
+  const why = last?.reason ?? 'exhaustive';
+  return { result: last, valuation: {}, confirmation: done({ status: 'refuted', reason: vals.length > 1 ? `${why}; ${vals.length} initial valuations of ${Object.keys(vals[0]!).join(', ')}` : why }) };
+}
+
+/** Function names per CPU step, so the trace names both sides' functions. */
+function nameFunctions(trace: TraceStep[], program: Program): TraceStep[] {
+  const byFile = new Map<string, { name: string; lo: number; hi: number }[]>();
+  for (const f of program.functions) {
+    let l = byFile.get(f.file);
+    if (!l) byFile.set(f.file, (l = []));
+    l.push({ name: f.name, lo: f.loc.line, hi: f.endLine });
+  }
+  const lastFn = new Map<number, string>();
+  return trace.map((t) => {
+    if (!t.file || t.line === undefined || t.cpu < 0) return t;
+    const fn = byFile.get(t.file)?.find((x) => x.lo <= t.line! && t.line! <= x.hi)?.name;
+    if (!fn || lastFn.get(t.cpu) === fn) return t;
+    lastFn.set(t.cpu, fn);
+    return { ...t, note: t.note ? `${t.note}; in ${fn}` : `in ${fn}` };
+  });
+}
+
+export function confirmFinding(f: Finding, program: Program, opts: ConfirmOptions = {}): Confirmation {
+  const t0 = performance.now();
+  const x = extractModel(f, program, opts.source);
+  if (!x.ok) return { status: 'unknown', reason: `no model: ${x.reason}`, ms: Math.round((performance.now() - t0) * 100) / 100 };
+  const v = runScript(x.script, x.method, opts);
+  const c = v.confirmation;
+  if (c.trace) c.trace = nameFunctions(c.trace, program);
+  if (x.note && c.status !== 'confirmed') c.reason = `${c.reason ?? ''} [${x.note}]`.trim();
+  c.ms = Math.round((performance.now() - t0) * 100) / 100;
+  return c;
+}
+
+/** Confirm every finding in place. */
+export function confirmFindings(findings: Finding[], program: Program, opts: ConfirmOptions = {}): void {
+  for (const f of findings) {
+    f.confirmation = confirmFinding(f, program, opts);
+    if (f.confirmation.status === 'refuted' && !f.message.endsWith(REFUTED_NOTE)) f.message += REFUTED_NOTE;
+  }
+}

@@ -1,0 +1,91 @@
+// C branch conditions on shared state -> model expressions. Only conditions built from the
+// shared locations the branch reads, integer literals, NULL/true/false and constant macros
+// translate; anything else (locals, other calls) makes the branch abstract (both edges).
+import type { AccessPath, BranchEvent, IrEvent } from '../../ir/types.js';
+import { parseExpr } from '../explorer/expr.js';
+
+export interface CondContext {
+  /** Model variable of a shared location, or undefined when it is not one. */
+  varOf(p: AccessPath): string | undefined;
+  /** Value of a constant macro / enumerator (stable per model). */
+  constant(name: string): number;
+}
+
+export interface Translated {
+  expr: string;
+  vars: string[];
+  /** Numbers the condition compares with (candidate initial values). */
+  numbers: number[];
+}
+
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s*');
+
+/** Translate `br` (with the events evaluated for its condition) into a model expression. */
+export function translateCond(br: BranchEvent, condEvents: IrEvent[], ctx: CondContext): Translated | undefined {
+  let text = br.text.replace(/\s+/g, ' ').trim();
+  if (text.endsWith('...') || text.length >= 80) return undefined; // shortened by the IR builder
+  const slots: string[] = [];
+  const slot = (v: string): string => {
+    slots.push(v);
+    return ` \u0001${slots.length - 1}\u0001 `;
+  };
+  // calls that read shared state: list_empty(&x), test_bit(N, &x), atomic_read(&x), READ_ONCE(x)
+  for (const e of condEvents) {
+    if (e.k === 'call' && /^(list_empty|list_empty_careful|hlist_empty|hlist_unhashed)$/.test(e.callee) && e.args[0]) {
+      const v = ctx.varOf(e.args[0]);
+      if (!v) continue;
+      text = text.replace(new RegExp(`${e.callee}\\s*\\(\\s*${esc(e.argText[0] ?? '')}\\s*\\)`), () => `(${slot(v)} == 0)`);
+    } else if (e.k === 'atomic' && e.reads) {
+      const v = ctx.varOf(e.path);
+      if (!v) continue;
+      const ptext = e.path.text.replace(/^&/, '');
+      if (/test_bit$/.test(e.op)) {
+        text = text.replace(new RegExp(`\\b${e.op}\\s*\\(\\s*([^,()]+?)\\s*,\\s*&?\\s*${esc(ptext)}\\s*\\)`), (_m, bit: string) => `((${slot(v)} >> (${bit})) & 1)`);
+      } else {
+        text = text.replace(new RegExp(`\\b${e.op}\\s*\\(\\s*&?\\s*${esc(ptext)}\\s*\\)`), () => slot(v));
+      }
+    }
+  }
+  const reads = [...br.reads].sort((a, b) => b.text.length - a.text.length);
+  for (const r of reads) {
+    const v = ctx.varOf(r);
+    if (!v) continue;
+    text = text.replace(new RegExp(`(?<![\\w.>])${esc(r.text)}(?![\\w(])`, 'g'), () => slot(v));
+  }
+  text = text.replace(/\b(likely|unlikely|READ_ONCE|ACCESS_ONCE|read_atomic)\s*\(/g, '(');
+  // whatever is left: numbers, NULL/true/false, CONSTANT macros, operators, slots
+  const vars = new Set<string>();
+  const numbers: number[] = [];
+  let bad = false;
+  const out = text.replace(/\u0001(\d+)\u0001|\b(0x[0-9a-fA-F]+|\d+)[uUlL]*\b|\b([A-Za-z_]\w*)\b|(->|\.|\[|\]|\?|:|,|=(?!=)|\+\+|--)/g, (m, sl?: string, num?: string, id?: string, badTok?: string) => {
+    if (sl !== undefined) {
+      vars.add(slots[Number(sl)]!);
+      return slots[Number(sl)]!;
+    }
+    if (num !== undefined) {
+      numbers.push(Number(num));
+      return String(Number(num));
+    }
+    if (id !== undefined) {
+      if (id === 'NULL' || id === 'false') return '0';
+      if (id === 'true') return '1';
+      if (/^[A-Z][A-Z0-9_]*$/.test(id)) {
+        const c = ctx.constant(id);
+        numbers.push(c);
+        return String(c);
+      }
+      bad = true;
+      return m;
+    }
+    if (badTok !== undefined) bad = true;
+    return m;
+  });
+  if (bad || vars.size === 0) return undefined;
+  const expr = out.replace(/\s+/g, ' ').trim();
+  try {
+    parseExpr(expr);
+  } catch {
+    return undefined;
+  }
+  return { expr, vars: [...vars], numbers };
+}

@@ -1,0 +1,343 @@
+// One witness path -> one thread's abstract ops. Walks the functions on the path's call
+// chain in the IR (shortest CFG walk from each witness step to the next, callees on the chain
+// inlined, other calls through their lock summaries), keeping the locks, the shared locations
+// and objects the finding is about, barriers, and branch conditions on shared state that the
+// walk passes before its last witness step (as "leave unless cond").
+import type { Program } from '../../analysis/program.js';
+import type { AccessPath, FunctionIR, IrEvent } from '../../ir/types.js';
+import { listOp } from '../../analysis/access-index.js';
+import type { WitnessPath } from '../../report/finding.js';
+import type { FenceKind, MemOrder, RmwOp, Src } from '../explorer/model.js';
+import { translateCond } from './cond.js';
+import { ExtractError, framesOf, type Frame, type Target } from './frames.js';
+import { walkTo, type Pos, type Walked } from './walk.js';
+
+export type SOp = Src & { fn: string; target?: Target } & (
+    | { k: 'lock'; lock: string; mode?: 'shared' | 'recursive' }
+    | { k: 'trylock'; lock: string; reg: string; mode?: 'shared' | 'recursive' }
+    | { k: 'unlock'; lock: string; mode?: 'shared' | 'recursive' }
+    | { k: 'load'; v: string; reg: string; order?: MemOrder; bit?: number }
+    | { k: 'store'; v: string; value: string | number; order?: MemOrder; rmw?: string }
+    | { k: 'rmw'; op: RmwOp; v: string; arg: number; reg?: string }
+    | { k: 'fence'; kind: FenceKind }
+    | { k: 'free'; obj: string }
+    | { k: 'use'; obj: string }
+    | { k: 'leave-unless'; cond: string }
+    | { k: 'assert'; cond: string; outcome: string; msg: string }
+    | { k: 'ghost'; v: string; op: 'add' | 'or'; arg: number }
+  );
+
+export interface SliceEnv {
+  program: Program;
+  /** Shared locations (classes) whose accesses are kept. */
+  locations: Set<string>;
+  /** Keep accesses to `locations` only at witness steps (memory-ordering shapes). */
+  accessesAtTargetsOnly: boolean;
+  /** Objects (classes) whose frees and dereferences are kept. */
+  objects: Set<string>;
+  /** Lock classes the finding is about (kept even when re-taken / released unheld). */
+  focusLocks: Set<string>;
+  /** Lock name for an acquisition (lets lock-inversion tell two instances of a class apart). */
+  lockName?: (cls: string, inst: AccessPath, held: string[]) => string;
+  /** Branch-condition variables and the numbers they are compared with. */
+  condVars: Map<string, Set<number>>;
+  constants: Map<string, number>;
+  /** Registers are numbered per thread. */
+  regs: number;
+}
+
+export function varName(p: Program, path: AccessPath): string {
+  const cls = p.env.classOf(path) || path.text;
+  return cls.replace(/@.*?(?=\.|$)/, '').replace(/[^A-Za-z0-9_.]/g, '_').replace(/^(\d)/, '_$1');
+}
+
+export function lockClass(cls: string, inst: AccessPath): string {
+  return (cls || inst.text).replace(/@.*?(?=\.|$)/, '').replace(/[^A-Za-z0-9_.]/g, '_');
+}
+
+/** Objects a path dereferences on the way: `p->vpci->lock` goes through `pci_dev.vpci` (and `pci_dev`). */
+export function objectsThrough(p: Program, path: AccessPath): string[] {
+  const out: string[] = [];
+  if (path.arrows[0] && path.rootType) out.push(path.rootType.replace(/\*+$/, '').trim());
+  for (let k = 1; k < path.fields.length; k++) {
+    if (!path.arrows[k]) continue;
+    const pre: AccessPath = { root: path.root, fields: path.fields.slice(0, k), arrows: path.arrows.slice(0, k), text: path.text, ...(path.rootType ? { rootType: path.rootType } : {}) };
+    const c = p.env.classOf(pre);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+export function freedObject(p: Program, path: AccessPath): string {
+  if (path.fields.length === 0) return (path.rootType ?? path.text).replace(/\*+$/, '').trim();
+  return p.env.classOf(path) || path.text;
+}
+
+function literal(v: string): number | undefined {
+  const t = v.replace(/\s+/g, '');
+  if (/^-?\d+[uUlL]*$/.test(t)) return Number.parseInt(t, 10);
+  if (/^-?0x[0-9a-fA-F]+$/.test(t)) return Number(t);
+  if (t === 'NULL' || t === 'false') return 0;
+  if (t === 'true') return 1;
+  return undefined;
+}
+
+class Slicer {
+  readonly ops: SOp[] = [];
+  held: string[] = [];
+  /** Conditions are kept only before the last witness step of the outermost segment. */
+  keepConds = true;
+
+  constructor(
+    readonly env: SliceEnv,
+    readonly cpu: number,
+  ) {}
+
+  private reg(): string {
+    return `r${this.env.regs++}`;
+  }
+
+  private src(fn: FunctionIR, e: { loc: { file: string; line: number } }, code?: string): Src & { fn: string } {
+    const s: Src & { fn: string } = { fn: fn.name, file: e.loc.file, line: e.loc.line };
+    if (code) s.code = code;
+    return s;
+  }
+
+  private push(op: SOp): void {
+    this.ops.push(op);
+  }
+
+  private uses(fn: FunctionIR, path: AccessPath, e: IrEvent, target?: Target): void {
+    for (const o of objectsThrough(this.env.program, path)) {
+      if (this.env.objects.has(o)) this.push({ k: 'use', obj: o, ...this.src(fn, e, target?.step.code), ...(target ? { target } : {}) });
+    }
+  }
+
+  private access(fn: FunctionIR, e: IrEvent, target: Target | undefined): void {
+    const env = this.env;
+    const p = env.program;
+    const at = target ? { target } : {};
+    const code = target?.step.code;
+    const keep = (path: AccessPath): string | undefined => {
+      const v = varName(p, path);
+      if (!env.locations.has(v)) return undefined;
+      if (env.accessesAtTargetsOnly && !target) return undefined;
+      return v;
+    };
+    switch (e.k) {
+      case 'load': {
+        this.uses(fn, e.path, e, target);
+        const v = keep(e.path);
+        if (v) this.push({ k: 'load', v, reg: this.reg(), ...(e.once ? { order: 'once' as const } : {}), ...this.src(fn, e, code), ...at });
+        return;
+      }
+      case 'store': {
+        this.uses(fn, e.path, e, target);
+        const v = keep(e.path);
+        if (!v) return;
+        const lit = literal(e.value);
+        this.push({ k: 'store', v, value: lit ?? 1, ...(e.once ? { order: 'once' as const } : {}), ...(e.rmw ? { rmw: e.rmw } : {}), ...this.src(fn, e, code), ...at });
+        return;
+      }
+      case 'atomic': {
+        this.uses(fn, e.path, e, target);
+        const v = keep(e.path);
+        if (!v) {
+          if (e.returns || e.ordering === 'full') this.push({ k: 'fence', kind: 'full', ...this.src(fn, e, code) });
+          return;
+        }
+        const s = this.src(fn, e, code);
+        const bitArg = e.operand !== undefined ? (literal(e.operand) ?? this.constant(e.operand)) : 0;
+        if (e.reads && !e.writes) {
+          const order: MemOrder | undefined = e.ordering === 'acquire' ? 'acquire' : 'once';
+          this.push({ k: 'load', v, reg: this.reg(), order, ...(/test_bit/.test(e.op) ? { bit: bitArg } : {}), ...s, ...at });
+        } else if (e.writes && !e.reads) {
+          this.push({ k: 'store', v, value: e.operand !== undefined ? (literal(e.operand) ?? 1) : 1, order: e.ordering === 'release' ? 'release' : 'once', ...s, ...at });
+        } else {
+          const op: RmwOp = /test_and_set_bit/.test(e.op) ? 'test_and_set_bit' : /test_and_clear_bit/.test(e.op) ? 'test_and_clear_bit' : /set_bit/.test(e.op) ? 'set_bit' : /clear_bit/.test(e.op) ? 'clear_bit' : /xchg/.test(e.op) ? 'xchg' : /dec|sub/.test(e.op) ? 'sub' : 'add';
+          const arg = op.endsWith('bit') ? bitArg : 1;
+          this.push({ k: 'rmw', op, v, arg, ...(e.returns ? { reg: this.reg() } : {}), ...s, ...at });
+        }
+        return;
+      }
+      case 'call': {
+        const l = listOp(e);
+        if (!l) return;
+        this.uses(fn, l.path, e, target);
+        const v = keep(l.path);
+        if (!v) return;
+        if (l.write) this.push({ k: 'store', v, value: 1, ...this.src(fn, e, code), ...at });
+        else this.push({ k: 'load', v, reg: this.reg(), ...this.src(fn, e, code), ...at });
+        return;
+      }
+      default:
+    }
+  }
+
+  constant(name: string): number {
+    const c = this.env.constants;
+    if (!c.has(name)) c.set(name, c.size + 2);
+    return c.get(name)!;
+  }
+
+  /** Run one IR event (not a chain call). */
+  event(fn: FunctionIR, e: IrEvent, target: Target | undefined, condEvents: IrEvent[]): void {
+    const env = this.env;
+    const at = target ? { target } : {};
+    const code = target?.step.code;
+    switch (e.k) {
+      case 'acquire': {
+        const cls = lockClass(e.lock.cls, e.lock.inst);
+        if (!cls || e.lock.inst.root.startsWith('?')) return;
+        this.uses(fn, e.lock.inst, e, target);
+        const name = env.lockName ? env.lockName(cls, e.lock.inst, this.held) : cls;
+        const mode = e.mode === 'shared' ? ('shared' as const) : e.mode === 'recursive' ? ('recursive' as const) : undefined;
+        if (this.held.includes(name) && !env.focusLocks.has(cls) && mode === undefined) return; // another instance of the class
+        if (e.try) {
+          const reg = this.reg();
+          this.push({ k: 'trylock', lock: name, reg, ...(mode ? { mode } : {}), ...this.src(fn, e, code), ...at });
+          this.push({ k: 'leave-unless', cond: reg, ...this.src(fn, e, code) });
+        } else this.push({ k: 'lock', lock: name, ...(mode ? { mode } : {}), ...this.src(fn, e, code), ...at });
+        this.held.push(name);
+        return;
+      }
+      case 'release': {
+        const cls = lockClass(e.lock.cls, e.lock.inst);
+        if (!cls) return;
+        const name = [...this.held].reverse().find((h) => h === cls || h.startsWith(`${cls}/`)) ?? cls;
+        const i = this.held.lastIndexOf(name);
+        const mode = e.mode === 'shared' ? ('shared' as const) : e.mode === 'recursive' ? ('recursive' as const) : undefined;
+        if (i < 0 && !env.focusLocks.has(cls)) return; // the caller's lock: not modelled
+        if (i >= 0) this.held.splice(i, 1);
+        this.push({ k: 'unlock', lock: name, ...(mode ? { mode } : {}), ...this.src(fn, e, code), ...at });
+        return;
+      }
+      case 'barrier': {
+        if (e.kind === 'compiler') return;
+        this.push({ k: 'fence', kind: e.kind, ...this.src(fn, e, code) });
+        return;
+      }
+      case 'free': {
+        const obj = freedObject(env.program, e.path);
+        if (env.objects.has(obj)) this.push({ k: 'free', obj, ...this.src(fn, e, code), ...at });
+        return;
+      }
+      case 'call': {
+        if (listOp(e)) return this.access(fn, e, target);
+        this.summaryCall(fn, e);
+        return;
+      }
+      case 'branch': {
+        void condEvents;
+        return;
+      }
+      default:
+        this.access(fn, e, target);
+    }
+  }
+
+  /** A call off the chain: apply the callee's lock summary (takes / drops locks). */
+  private summaryCall(fn: FunctionIR, e: Extract<IrEvent, { k: 'call' }>): void {
+    const p = this.env.program;
+    const callee = p.resolveCallee(fn, e.callee);
+    if (!callee) return;
+    const s = p.summaries.get(callee.key);
+    if (!s) return;
+    for (const r of s.releasesHeld) {
+      const cls = lockClass(r.lock.cls, r.lock.inst);
+      const i = this.held.lastIndexOf(cls);
+      if (i < 0) continue;
+      this.held.splice(i, 1);
+      this.push({ k: 'unlock', lock: cls, ...this.src(fn, e), code: `${e.callee}(${e.argText.join(', ')});` });
+    }
+    for (const a of s.returnsHolding) {
+      if (a.try) continue;
+      const cls = lockClass(a.lock.cls, a.lock.inst);
+      if (!cls || this.held.includes(cls)) continue;
+      this.push({ k: 'lock', lock: cls, ...this.src(fn, e), code: `${e.callee}(${e.argText.join(', ')});` });
+      this.held.push(cls);
+    }
+  }
+
+  branch(fn: FunctionIR, w: Extract<Walked, { branch: unknown }>, condEvents: IrEvent[]): void {
+    if (!this.keepConds) return;
+    const env = this.env;
+    const t = translateCond(w.branch, condEvents, {
+      varOf: (p) => {
+        if (p.root.startsWith('local:') || p.root.startsWith('param:') && p.fields.length === 0) return undefined;
+        return varName(env.program, p);
+      },
+      constant: (n) => this.constant(n),
+    });
+    if (!t) return;
+    for (const v of t.vars) {
+      let s = env.condVars.get(v);
+      if (!s) env.condVars.set(v, (s = new Set([0, 1])));
+      for (const n of t.numbers) if (s.size < 4) s.add(n);
+    }
+    const cond = w.taken ? t.expr : `!(${t.expr})`;
+    this.push({ k: 'leave-unless', cond, fn: fn.name, file: w.branch.loc.file, line: w.branch.loc.line, code: `if (${w.branch.text})${w.taken ? '' : '  /* else */'}` });
+  }
+
+  /** Walk a frame; `outer`: the top-level segment (its tail after the last step is not walked). */
+  frame(f: Frame, lastOuter: boolean, isCallee: boolean): void {
+    const fn = f.fn;
+    let pos: Pos = { block: 0, idx: 0 };
+    f.targets.forEach((t, ti) => {
+      const kind = /^(\S+)/.exec(t.event)?.[1] ?? '';
+      const exact = (e: IrEvent): boolean => {
+        if (e.loc.line !== t.line) return false;
+        if (t.call) return e.k === 'call' && e.callee === t.call.fn.name;
+        if (kind === 'acquire') return e.k === 'acquire';
+        if (kind === 'release') return e.k === 'release';
+        if (kind === 'return') return e.k === 'return';
+        if (kind === 'call') return e.k === 'call';
+        return e.k !== 'branch' && e.k !== 'assign';
+      };
+      let w = walkTo(fn, pos, exact) ?? walkTo(fn, pos, (e) => e.loc.line === t.line && e.k !== 'branch');
+      if (!w) {
+        // the step may sit on a line with no event of that kind (a call's line, a return without value)
+        w = walkTo(fn, pos, (e) => e.loc.line >= t.line);
+        if (!w) throw new ExtractError(`${fn.name}: no path to line ${t.line}`);
+        this.items(fn, w.items);
+        pos = w.at;
+        return;
+      }
+      this.items(fn, w.items);
+      const e = fn.blocks[w.at.block]!.events[w.at.idx]!;
+      if (lastOuter && ti === f.targets.length - 1) this.keepConds = false;
+      if (t.call) {
+        this.frame(t.call, false, true);
+      } else this.event(fn, e, t, []);
+      pos = { block: w.at.block, idx: w.at.idx + 1 };
+    });
+    if (isCallee) {
+      const keep = this.keepConds;
+      this.keepConds = false;
+      const w = walkTo(fn, pos, undefined);
+      if (w) this.items(fn, w.items);
+      this.keepConds = keep;
+    }
+  }
+
+  private items(fn: FunctionIR, items: Walked[]): void {
+    const seen: IrEvent[] = [];
+    for (const it of items) {
+      if ('branch' in it) {
+        this.branch(fn, it, seen.filter((e) => e.loc.line === it.branch.loc.line));
+        seen.length = 0;
+      } else {
+        seen.push(it.e);
+        this.event(fn, it.e, undefined, []);
+      }
+    }
+  }
+}
+
+/** Slice one witness path into a thread's ops. */
+export function slicePath(env: SliceEnv, path: WitnessPath, cpu: number): SOp[] {
+  const s = new Slicer(env, cpu);
+  const frames = framesOf(env.program, path);
+  frames.forEach((f, i) => s.frame(f, i === frames.length - 1, false));
+  return s.ops;
+}
