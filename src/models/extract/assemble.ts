@@ -56,7 +56,7 @@ export function assemble(ops: SOp[], o: AssembleOptions = {}): ScriptStep[] {
         } else out.push({ call: 'store', args: [op.v, op.value, { ...(op.order ? { order: op.order } : {}), ...s }] });
         break;
       case 'rmw':
-        out.push({ call: 'rmw', args: [op.op, op.v, op.arg, op.reg, s] });
+        out.push({ call: 'rmw', args: [op.op, op.v, op.arg, op.reg, { ...(op.returns === false ? { returns: false } : {}), ...s }] });
         break;
       case 'fence':
         out.push({ call: 'fence', args: [op.kind, s] });

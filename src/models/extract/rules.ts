@@ -144,12 +144,20 @@ function doubleUnlock(ctx: RuleContext): ModelScript {
 function lifetime(ctx: RuleContext): ModelScript {
   const f = ctx.finding;
   const locs = (f.extra?.locations as string[] | undefined) ?? [];
-  const paths = mainPaths(f);
-  if (paths.length < 2) throw new ExtractError('no using path');
+  const main = mainPaths(f);
+  const freeing = main.find((p) => /free|invalidat/.test(p.label)) ?? main[0];
+  const using = main.find((p) => p !== freeing);
+  if (!freeing || !using) throw new ExtractError('no using path');
+  const paths = [freeing, using];
   const env = newEnv(ctx.program, { objects: new Set(locs) });
-  const ops = paths.slice(0, 2).map((p, i) => slicePath(env, p, i));
-  if (count(ops[0]!, 'free') === 0) throw new ExtractError('the freeing path frees none of the finding\'s objects');
-  if (count(ops[1]!, 'use') === 0) throw new ExtractError('the using path dereferences none of the finding\'s objects');
+  const ops = paths.map((p, i) => slicePath(env, p, i));
+  const freed = ops[0]!.find((o): o is Extract<SOp, { k: 'free' }> => o.k === 'free');
+  if (!freed) throw new ExtractError('the freeing path frees none of the finding\'s objects');
+  if (count(ops[1]!, 'use') === 0) {
+    // the use is of a pointer copied out of the object (use-after-unlock): the witness step says where
+    const last = using.steps[using.steps.length - 1]!;
+    ops[1]!.push({ k: 'use', obj: freed.obj, fn: last.function, file: last.file, line: last.line, ...(last.code ? { code: last.code } : {}) });
+  }
   const objects: Record<string, number> = {};
   for (const o of ops.flat()) if (o.k === 'free' || o.k === 'use') objects[o.obj] = 1;
   const src = ctx.source ? { source: ctx.source } : {};
@@ -164,7 +172,7 @@ function missingBarrier(ctx: RuleContext): ModelScript {
   const pattern = String(f.extra?.pattern ?? '');
   const paths = mainPaths(f);
   if (paths.length < 2) throw new ExtractError('no reader path');
-  const env = newEnv(ctx.program, { locations: locs, accessesAtTargetsOnly: true });
+  const env = newEnv(ctx.program, { locations: locs, accessesAtTargetsOnly: true, dropLocks: true });
   const w = slicePath(env, paths[0]!, 0);
   const r = slicePath(env, paths[1]!, 1);
   const wStores = w.filter((o) => o.k === 'store' || o.k === 'rmw');

@@ -5,7 +5,8 @@
 // walk passes before its last witness step (as "leave unless cond").
 import type { Program } from '../../analysis/program.js';
 import type { AccessPath, FunctionIR, IrEvent } from '../../ir/types.js';
-import { listOp } from '../../analysis/access-index.js';
+import { accessIndex, listOp } from '../../analysis/access-index.js';
+import { conditionalRmw } from '../../checkers/shared-mem.js';
 import type { WitnessPath } from '../../report/finding.js';
 import type { FenceKind, MemOrder, RmwOp, Src } from '../explorer/model.js';
 import { translateCond } from './cond.js';
@@ -18,7 +19,7 @@ export type SOp = Src & { fn: string; target?: Target } & (
     | { k: 'unlock'; lock: string; mode?: 'shared' | 'recursive' }
     | { k: 'load'; v: string; reg: string; order?: MemOrder; bit?: number }
     | { k: 'store'; v: string; value: string | number; order?: MemOrder; rmw?: string }
-    | { k: 'rmw'; op: RmwOp; v: string; arg: number; reg?: string }
+    | { k: 'rmw'; op: RmwOp; v: string; arg: number; reg?: string; returns?: boolean }
     | { k: 'fence'; kind: FenceKind }
     | { k: 'free'; obj: string }
     | { k: 'use'; obj: string }
@@ -44,6 +45,8 @@ export interface SliceEnv {
   constants: Map<string, number>;
   /** Registers are numbered per thread. */
   regs: number;
+  /** Leave locks out (memory-ordering shapes: the two sides' locks are different instances). */
+  dropLocks?: boolean;
 }
 
 export function varName(p: Program, path: AccessPath): string {
@@ -143,7 +146,7 @@ class Slicer {
         this.uses(fn, e.path, e, target);
         const v = keep(e.path);
         if (!v) {
-          if (e.returns || e.ordering === 'full') this.push({ k: 'fence', kind: 'full', ...this.src(fn, e, code) });
+          if (e.reads && e.writes && (e.returns || e.ordering === 'full') && !conditionalRmw(fn, e, accessIndex(p))) this.push({ k: 'fence', kind: 'full', ...this.src(fn, e, code) });
           return;
         }
         const s = this.src(fn, e, code);
@@ -156,7 +159,7 @@ class Slicer {
         } else {
           const op: RmwOp = /test_and_set_bit/.test(e.op) ? 'test_and_set_bit' : /test_and_clear_bit/.test(e.op) ? 'test_and_clear_bit' : /set_bit/.test(e.op) ? 'set_bit' : /clear_bit/.test(e.op) ? 'clear_bit' : /xchg/.test(e.op) ? 'xchg' : /dec|sub/.test(e.op) ? 'sub' : 'add';
           const arg = op.endsWith('bit') ? bitArg : 1;
-          this.push({ k: 'rmw', op, v, arg, ...(e.returns ? { reg: this.reg() } : {}), ...s, ...at });
+          this.push({ k: 'rmw', op, v, arg, ...(e.returns ? { reg: this.reg() } : {}), ...(e.returns && conditionalRmw(fn, e, accessIndex(p)) ? { returns: false } : {}), ...s, ...at });
         }
         return;
       }
@@ -187,6 +190,7 @@ class Slicer {
     const code = target?.step.code;
     switch (e.k) {
       case 'acquire': {
+        if (env.dropLocks) return;
         const cls = lockClass(e.lock.cls, e.lock.inst);
         if (!cls || e.lock.inst.root.startsWith('?')) return;
         this.uses(fn, e.lock.inst, e, target);
@@ -202,6 +206,7 @@ class Slicer {
         return;
       }
       case 'release': {
+        if (env.dropLocks) return;
         const cls = lockClass(e.lock.cls, e.lock.inst);
         if (!cls) return;
         const name = [...this.held].reverse().find((h) => h === cls || h.startsWith(`${cls}/`)) ?? cls;
@@ -239,6 +244,7 @@ class Slicer {
   /** A call off the chain: apply the callee's lock summary (takes / drops locks). */
   private summaryCall(fn: FunctionIR, e: Extract<IrEvent, { k: 'call' }>): void {
     const p = this.env.program;
+    if (this.env.dropLocks) return;
     const callee = p.resolveCallee(fn, e.callee);
     if (!callee) return;
     const s = p.summaries.get(callee.key);
@@ -285,8 +291,14 @@ class Slicer {
     let pos: Pos = { block: 0, idx: 0 };
     f.targets.forEach((t, ti) => {
       const kind = /^(\S+)/.exec(t.event)?.[1] ?? '';
+      const mentioned = (e: IrEvent): boolean => {
+        const path = e.k === 'load' || e.k === 'store' || e.k === 'atomic' || e.k === 'free' ? e.path : e.k === 'call' ? listOp(e)?.path : undefined;
+        return !!path && t.event.includes(varName(this.env.program, path));
+      };
+      const memKind = /^(store|load|test|write|read|munmap|kfree|xfree|free|list_|clear_bit|set_bit|test_|non-atomic|use|atomic)/.test(kind);
       const exact = (e: IrEvent): boolean => {
         if (e.loc.line !== t.line) return false;
+        if (memKind && !t.call) return mentioned(e);
         if (t.call) return e.k === 'call' && e.callee === t.call.fn.name;
         if (kind === 'acquire') return e.k === 'acquire';
         if (kind === 'release') return e.k === 'release';
