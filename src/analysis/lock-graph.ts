@@ -26,6 +26,12 @@ function chainLen(w: EdgeWitness): number {
   return w.held.chain.length + w.acq.chain.length;
 }
 
+/** The last two steps of a path's text: `a->b->fs_info->chunk_mutex` -> `fs_info->chunk_mutex`. */
+function tail(text: string): string {
+  const parts = text.replace(/^&/, '').replace(/[()\s]/g, '').split(/->|\./);
+  return parts.slice(-2).join('.');
+}
+
 function rootName(text: string): string {
   const m = /^&?\(?\s*([A-Za-z_]\w*)/.exec(text);
   return m ? m[1]! : text;
@@ -58,6 +64,10 @@ export function buildLockGraph(prog: Program): LockGraph {
           if (acq.nested || h.nested) continue;
           if (h.chain[0]!.loc.line === acq.chain[0]!.loc.line && h.chain[0]!.loc.col === acq.chain[0]!.loc.col && h.chain.length === acq.chain.length) continue; // one site in a loop
           if (acq.lock.inst.root.startsWith('?') || h.lock.inst.root.startsWith('?')) continue;
+          // taken inside a callee on an object the caller cannot name: may well be the same one
+          if (acq.lock.inst.root.startsWith('@') || h.lock.inst.root.startsWith('@')) continue;
+          // `&fs_info->chunk_mutex` twice: the same spelling most likely names the same object
+          if (tail(h.lock.inst.text) === tail(acq.lock.inst.text)) continue;
           if (addressOrdered(prog, fnKey, rootName(h.lock.inst.text), rootName(acq.lock.inst.text))) continue;
           g.selfNesting.push(w);
           continue;

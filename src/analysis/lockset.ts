@@ -93,13 +93,22 @@ function sameState(a: State, b: State): boolean {
 }
 
 /** Finds the entry a release refers to: the same instance, else the only held lock of that class. */
+/** An instance the code cannot name the same way twice: taken inside a callee, unknown, or a call result. */
+function anonymous(l: LockRef): boolean {
+  const r = l.inst.root;
+  return r.startsWith('@') || r.startsWith('?') || r.startsWith('ret:');
+}
+
 function findEntry(state: State, key: string, lock: LockRef): [string, LockEntry] | undefined {
   const e = state.get(key);
   if (e) return [key, e];
   if (!lock.cls) return undefined;
+  // same class, different spelling: only when one side is an instance with no stable name
+  // (`p = lock_parent(d); ... spin_unlock(&p->d_lock)`), never two differently named objects
+  const anon = anonymous(lock);
   let found: [string, LockEntry] | undefined;
   for (const [k, v] of state) {
-    if (v.lock.cls === lock.cls && v.status !== 'released') {
+    if (v.lock.cls === lock.cls && v.status !== 'released' && (anon || anonymous(v.lock))) {
       if (found) return undefined;
       found = [k, v];
     }
@@ -107,9 +116,16 @@ function findEntry(state: State, key: string, lock: LockRef): [string, LockEntry
   return found;
 }
 
+/** Whether a call can change or order locks at all (its summary is not empty). */
+function lockingCallee(fn: FunctionIR, name: string, ctx: LocksetContext): boolean {
+  const c = ctx.resolveCallee(fn, name);
+  const s = c ? ctx.summaries.get(c.key) : undefined;
+  return !!s && (s.acquires.length > 0 || s.returnsHolding.length > 0 || s.releasesHeld.length > 0 || !!s.mayRelease?.length || !!s.mayAcquire?.length);
+}
+
 export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: FunctionLocks; summary: Summary } {
   const { blocks } = fn;
-  const hasLockWork = blocks.some((b) => b.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && ctx.summaries.has(ctx.resolveCallee(fn, e.callee)?.key ?? ''))));
+  const hasLockWork = blocks.some((b) => b.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && lockingCallee(fn, e.callee, ctx))));
   const facts: FunctionLocks = { acquires: [], releases: [], returns: [] };
   if (!hasLockWork) {
     for (const b of blocks) for (const e of b.events) if (e.k === 'return') facts.returns.push({ fn: fn.name, loc: e.loc, ...(e.value !== undefined ? { value: e.value } : {}), state: [] });
@@ -167,7 +183,7 @@ function recordFacts(fn: FunctionIR, order: number[], entry: (State | undefined)
   for (const b of blocks) for (const s of b.succ) preds[s]!.push(b.id);
   for (const id of order) if (entry[id]) out[id] = transferBlock(fn, id, entry[id]!, ctx, null);
   const lockish = (id: number) =>
-    blocks[id]!.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && !!ctx.summaries.get(ctx.resolveCallee(fn, e.callee)?.key ?? '')));
+    blocks[id]!.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && lockingCallee(fn, e.callee, ctx)));
   const incoming = (id: number, depth: number, acc: Map<string, State>, seen: Set<number>): void => {
     for (const p of preds[id]!) {
       if (!out[p] || seen.has(p) || acc.size > 8) continue;
@@ -284,6 +300,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         if (facts) {
           const again = state.get(acq.key);
           facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
+          noteTaken(facts, acq);
         }
         state.set(acq.key, { ...acq, status: 'held', ...(prior?.dropped ? { dropped: true } : {}) });
         break;
@@ -325,6 +342,8 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
               held = held.filter((h) => !excluded.has(h.key));
               if (keep.length || mineDropped.length) acq.droppedBefore = [...keep, ...mineDropped];
             } else if (mineDropped.length) acq.droppedBefore = mineDropped;
+            noteTaken(facts, acq);
+            if (held.length === 0) continue; // nothing to order against: only the summary needs it
             const again = state.get(acq.key);
             facts.acquires.push({ fn: name, acq, held, ...(again?.status === 'held' && held.includes(again) ? { again } : {}) });
           }
@@ -344,6 +363,12 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           const found = findEntry(state, key, lock);
           if (found && found[1].status === 'held') state.set(found[0], { ...found[1], status: 'mixed' });
           if (facts && (!found || found[1].dropped)) (facts.mayReleases ??= []).push({ key, lock });
+        }
+        for (const h of s.mayAcquire ?? []) {
+          const lock = mapLock(h.lock, e.args, callee.name, ctx.env);
+          const key = lockKey(lock);
+          const prev = state.get(key);
+          state.set(key, { ...(prev ?? h), lock, key, chain: prev?.chain ?? [site, ...h.chain], status: 'mixed' });
         }
         for (const h of s.returnsHolding) {
           const lock = mapLock(h.lock, e.args, callee.name, ctx.env);
@@ -373,15 +398,18 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
   return state;
 }
 
+function noteTaken(facts: FunctionLocks, acq: Acq): void {
+  if (acq.try || acq.retake) return;
+  const taken = (facts.taken ??= new Map());
+  const prev = taken.get(acq.key);
+  if (!prev || acq.chain.length < prev.chain.length) taken.set(acq.key, acq);
+}
+
 function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
-  const acquires = new Map<string, Acq>();
-  for (const f of facts.acquires) {
-    if (f.acq.try || f.acq.retake) continue;
-    const prev = acquires.get(f.acq.key);
-    if (!prev || f.acq.chain.length < prev.chain.length) acquires.set(f.acq.key, f.acq);
-  }
-  const sorted = [...acquires.values()].sort((a, b) => a.chain.length - b.chain.length).slice(0, MAX_SUMMARY_ACQUIRES);
+  const sorted = [...(facts.taken?.values() ?? [])].sort((a, b) => a.chain.length - b.chain.length).slice(0, MAX_SUMMARY_ACQUIRES);
+  delete facts.taken;
   const returnsHolding: Acq[] = [];
+  const mayAcquire: Acq[] = [];
   const releasesHeld: Summary['releasesHeld'] = [];
   const rets = facts.returns;
   if (rets.length > 0) {
@@ -392,16 +420,35 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
       if (e.status === 'held' && everywhere('held')) {
         const { status: _s, releasedAt: _r, ...acq } = e;
         returnsHolding.push(acq);
-      } else if (e.status === 'released' && everywhere('released')) {
-        const rel = facts.releases.find((r) => r.key === e.key && r.before === 'untouched');
-        if (rel) releasesHeld.push({ key: e.key, lock: rel.lock, chain: rel.chain });
+      } else if (e.status === 'released' && e.dropped && everywhere('released')) {
+        // the caller's lock (this function never took it first), released on every path,
+        // even if a loop drops and re-takes it on the way (locked_inode_to_wb_and_lock_list)
+        releasesHeld.push({ key: e.key, lock: e.lock, chain: e.releasedAt ?? e.chain });
       }
+    }
+  }
+  // held at some returns only (a conditional lock function such as jffs2_reserve_space):
+  // after a call the caller cannot know, so the lock becomes 'mixed' there
+  const seen = new Set(returnsHolding.map((a) => a.key));
+  for (const r of rets) {
+    for (const e of r.state) {
+      if (e.status !== 'held' || e.dropped || seen.has(e.key)) continue;
+      seen.add(e.key);
+      const { status: _s, releasedAt: _r, ...acq } = e;
+      mayAcquire.push(acq);
     }
   }
   void fn;
   const mayRelease = new Map<string, { key: string; lock: LockRef }>();
   const definite = new Set(releasesHeld.map((r) => r.key));
   for (const r of facts.releases) if (r.before === 'untouched' && !definite.has(r.key)) mayRelease.set(r.key, { key: r.key, lock: r.lock });
+  for (const r of rets) for (const e of r.state) if (e.dropped && e.status !== 'held' && !definite.has(e.key)) mayRelease.set(e.key, { key: e.key, lock: e.lock });
   for (const r of facts.mayReleases ?? []) if (!definite.has(r.key)) mayRelease.set(r.key, r);
-  return { acquires: sorted, returnsHolding, releasesHeld, ...(mayRelease.size ? { mayRelease: [...mayRelease.values()] } : {}) };
+  return {
+    acquires: sorted,
+    returnsHolding,
+    releasesHeld,
+    ...(mayRelease.size ? { mayRelease: [...mayRelease.values()] } : {}),
+    ...(mayAcquire.length ? { mayAcquire } : {}),
+  };
 }

@@ -62,8 +62,15 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
       }
     }
   }
+  const staticsByFile = new Map<string, Map<string, FunctionIR>>();
+  for (const fn of functions) {
+    if (!fn.isStatic) continue;
+    let m = staticsByFile.get(fn.file);
+    if (!m) staticsByFile.set(fn.file, (m = new Map()));
+    m.set(fn.name, fn);
+  }
   const resolveCallee = (caller: FunctionIR, name: string): FunctionIR | undefined => {
-    const local = byKey.get(`${caller.file}::${name}`);
+    const local = staticsByFile.get(caller.file)?.get(name);
     if (local) return local;
     const list = byName.get(name);
     return list?.[0] ?? headerStatics.get(name);
@@ -90,7 +97,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
   const locks = new Map<string, FunctionLocks>();
   const ctx: LocksetContext = { env, rules, resolveCallee, summaries };
   const sig = (s: Summary) =>
-    `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}`;
+    `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}|${(s.mayAcquire ?? []).map((a) => a.key).join(',')}`;
   for (const comp of stronglyConnected(functions.map((f) => f.key), (k) => calls.get(k) ?? new Set())) {
     const recursive = comp.length > 1 || (calls.get(comp[0]!)?.has(comp[0]!) ?? false);
     for (let round = 0; round < (recursive ? 6 : 1); round++) {

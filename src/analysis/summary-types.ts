@@ -55,9 +55,12 @@ export interface Summary {
    * from leaving a lock "held" up the call graph, which would invent lock-order edges.
    */
   mayRelease?: { key: string; lock: LockRef }[];
+  /** Locks held at some returns but not all (conditional lock functions): 'mixed' after a call. */
+  mayAcquire?: Acq[];
 }
 
 /** Facts recorded while running the lockset dataflow over one function, for the checkers. */
+/** An acquisition with at least one lock already held (or a direct one): lock order and recursion. */
 export interface AcquireFact {
   fn: string;
   acq: Acq;
@@ -92,10 +95,12 @@ export interface FunctionLocks {
   returns: ReturnFact[];
   /** Caller-held locks a callee may release (mapped into this function's terms). */
   mayReleases?: { key: string; lock: LockRef }[];
+  /** Every lock this function may take (directly or in callees), shortest chain per instance: its summary. */
+  taken?: Map<string, Acq>;
 }
 
 export function instKey(p: AccessPath): string {
-  let s = p.root;
+  let s = p.rootArgs !== undefined ? `${p.root}(${p.rootArgs})` : p.root;
   for (let i = 0; i < p.fields.length; i++) s += (p.arrows[i] ? '->' : '.') + p.fields[i];
   return s;
 }

@@ -19,7 +19,7 @@
 // Writers and readers are joined on type-based location names (`pending_irq.inflight`).
 import type { AccessIndex } from '../analysis/access-index.js';
 import { accessIndex } from '../analysis/access-index.js';
-import type { FunctionIR, IrEvent } from '../ir/types.js';
+import type { AccessPath, FunctionIR, IrEvent } from '../ir/types.js';
 import type { WitnessPath } from '../report/finding.js';
 import type { Checker, CheckerContext } from './api.js';
 import { normalizeCode } from './witness.js';
@@ -46,6 +46,31 @@ interface Side {
 }
 
 const INIT_FN = /(^|_)(init|setup|alloc|create|new|probe|register|start|open)(_|$)/;
+const DIAG_FN = /(^|_)(show|print|dump|debug|validate|stat|stats|seq|trace|torture)(_|$)|torture/;
+/** A store and its publication (or a test and its read) this many lines apart are unrelated. */
+const NEAR_LINES = 12;
+
+/** Bit operations name the bit: `afs_vnode.flags#AFS_VNODE_CB_PROMISED`. */
+function bitKey(cls: string, e: IrEvent): string {
+  return e.k === 'atomic' && e.operand && /bit/.test(e.op) ? `${cls}#${e.operand}` : cls;
+}
+
+/** Counters and statistics (`++`, `+=`, atomic_inc/add/sub) are neither data nor flags. */
+function isCounter(a: MemAccess, e: IrEvent): boolean {
+  if (e.k === 'store' && e.rmw && /^(\+\+|--|\+=|-=)$/.test(e.rmw)) return true;
+  return a.kind === 'atomic' && /(inc|dec|add|sub)/.test(a.op) && !a.returns;
+}
+
+/** Two accesses to fields of one object (same base pointer), or to globals. */
+function sameObject(a: AccessPath, b: AccessPath): boolean {
+  const ga = a.root.startsWith('global:') && a.fields.length === 0;
+  const gb = b.root.startsWith('global:') && b.fields.length === 0;
+  if (ga || gb) return ga && gb;
+  if (a.root !== b.root) return false;
+  const n = Math.min(a.fields.length, b.fields.length) - 1;
+  for (let i = 0; i < n; i++) if (a.fields[i] !== b.fields[i]) return false;
+  return a.fields.length === b.fields.length;
+}
 
 function rootOf(cls: string): string {
   const c = cls.replace(/@[^.]*\.[ch]\b/, '');
@@ -135,6 +160,20 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     return false;
   };
 
+  // a hand-off whose body we have and that takes a lock or has a barrier orders earlier stores (its unlock is a release)
+  const lockBar = new BarrierCallees(p, new Set(['full', 'wmb', 'release']));
+  const takesLock = new Map<string, boolean>();
+  const orderedHandoff = (fn: FunctionIR, e: IrEvent): boolean => {
+    const c = callee(fn, e);
+    if (!c) return false;
+    let t = takesLock.get(c.key);
+    if (t === undefined) {
+      const s = p.summaries.get(c.key);
+      t = (s?.acquires.length ?? 0) > 0 || lockBar.has(c);
+      takesLock.set(c.key, t);
+    }
+    return t;
+  };
   // ---- writer side: store D, then (no write barrier) a hand-off or a publish of F; and SB stores
   const handoffG = new Map<IrEvent, { fn: FunctionIR; h: IrEvent; stores: (Side & { loc: string })[] }>(); // per hand-off call
   const flagW = new Map<string, Side[]>(); // F \0 D
@@ -152,8 +191,9 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
         const d = ix.cls(wa.path);
         if (!sharedClass(d)) continue;
         const seenH = new Set<IrEvent>();
-        ix.walk(fn, w, writeOrders(fn), (e) => {
-          if (e.k === 'call' && p.rules.handoffs.has(e.callee) && !ORDERED_HANDOFFS.has(e.callee)) {
+        let dist = 0;
+        ix.walk(fn, w, (e) => writeOrders(fn)(e) || ++dist > 200, (e) => {
+          if (e.k === 'call' && p.rules.handoffs.has(e.callee) && !ORDERED_HANDOFFS.has(e.callee) && !orderedHandoff(fn, e)) {
             if (seenH.has(e)) return;
             seenH.add(e);
             let g = handoffG.get(e);
@@ -164,8 +204,11 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
           const pa = memAccess(e);
           if (!pa?.write || nFlag >= MAX_PER_FN) return;
           if (pa.ordering === 'release' || pa.ordering === 'full') return;
-          const f = ix.cls(pa.path);
-          if (!sharedClass(f) || f === d || !related(d, f)) return;
+          if (isCounter(wa, w) || isCounter(pa, e)) return; // statistics, not data and flags
+          if (Math.abs(e.loc.line - w.loc.line) > NEAR_LINES || !sameObject(wa.path, pa.path)) return;
+          const f0 = ix.cls(pa.path);
+          if (!sharedClass(f0) || f0 === d || !related(d, f0)) return;
+          const f = bitKey(f0, e); // a flag bit is its own location: readers must test that bit
           const k = `${f}\0${d}`;
           const list = flagW.get(k) ?? [];
           if (list.some((s) => s.fn === fn)) return;
@@ -205,12 +248,13 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
       for (const r of b.events) {
         const ra = memAccess(r);
         if (!ra?.read || ra.write) continue;
-        const c = ix.cls(ra.path);
-        if (wantHandoff.has(c) && inCondition(fn, r, ra, ix)) {
-          const list = handoffR.get(c) ?? [];
+        const c0 = ix.cls(ra.path);
+        const c = bitKey(c0, r);
+        if (wantHandoff.has(c0) && inCondition(fn, r, ra, ix)) {
+          const list = handoffR.get(c0) ?? [];
           if (!list.some((s) => s.fn === fn)) {
             list.push({ fn, a: r, b: r, aAcc: ra, held: ix.heldClasses(fn, r) });
-            handoffR.set(c, list);
+            handoffR.set(c0, list);
           }
         }
         if (!wantFlag.has(c) || n >= MAX_PER_FN) continue;
@@ -220,8 +264,9 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
         ix.walk(fn, r, readOrders(fn), (e) => {
           const da = memAccess(e);
           if (!da?.read || n >= MAX_PER_FN) return;
+          if (Math.abs(e.loc.line - r.loc.line) > NEAR_LINES || !sameObject(ra.path, da.path)) return;
           const d = ix.cls(da.path);
-          if (!sharedClass(d) || d === c) return;
+          if (!sharedClass(d) || d === c0) return;
           if (into && da.path.root === `local:${into}`) return; // address dependency on the flag
           const k = `${c}\0${d}`;
           if (!flagW.has(k)) return;
@@ -266,8 +311,8 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
       if (marked(w.bAcc) || rs.some((r) => marked(r.aAcc))) score += 2;
       if (marked(w.aAcc) || rs.some((r) => marked(r.bAcc))) score += 1;
       if (w.held.size === 0 && rs.some((r) => r.held.size === 0)) score += 1;
-      if (rs.some((r) => r.fn !== w.fn)) score += 0;
-      else score -= 1;
+      if (!rs.some((r) => r.fn !== w.fn)) score -= 2; // the same function on both sides: usually one CPU's state
+      if (rs.every((r) => DIAG_FN.test(r.fn.name))) score -= 2; // show/print/validate readers tolerate races
       if (INIT_FN.test(w.fn.name)) score -= 2;
       out.push({ kind: 'flag', key: k, writer: w, readers: rs, locations: [f, d], score });
     }

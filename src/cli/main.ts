@@ -7,6 +7,7 @@ import { RuleError } from '../rules/load.js';
 import type { Report, Severity } from '../report/finding.js';
 import { atOrAbove, render, VERSION, type Format } from './output.js';
 import { progressReporter } from './progress.js';
+import { modelCommand } from './model-command.js';
 
 function mergeReports(reports: Report[]): Report {
   return {
@@ -32,6 +33,7 @@ function collect(v: string, prev: string[]): string[] {
 }
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  if (argv[2] === 'model') return modelCommand(argv.slice(3), io);
   let code = 0;
   const program = new Command();
   program
@@ -48,6 +50,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--each', 'analyze each PATH as a separate tree (e.g. several sample projects at once)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--no-progress', 'no progress bar on stderr')
+    .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; each?: boolean; output?: string; progress: boolean }) => {

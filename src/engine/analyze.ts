@@ -79,10 +79,18 @@ export function runCheckers(program: Program, sources: CachedSources, opts: Anal
   return { findings, lockGraph };
 }
 
+const PROFILE = process.env.LOCKCHECK_PROFILE === '1';
+function phase(name: string, t0: number): void {
+  if (PROFILE) process.stderr.write(`lockcheck: ${name} done at ${((performance.now() - t0) / 1000).toFixed(2)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB\n`);
+}
+
 function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number): Promise<AnalysisResult> | AnalysisResult {
+  phase('extract', t0);
   const program = buildProgram(facts, rules);
+  phase('program', t0);
   const { findings, lockGraph } = runCheckers(program, sources, opts);
   if (opts.confirm !== false) confirmFindings(findings, program, { source: sources });
+  phase('checkers', t0);
   const result: AnalysisResult = {
     version: 1,
     findings,

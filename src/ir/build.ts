@@ -91,6 +91,19 @@ export class FunctionBuilder {
 
   // ---- CFG plumbing -------------------------------------------------------
 
+  private paths = new Map<string, AccessPath>();
+
+  /** Access path of an expression, one shared object per distinct path in the function (IR size). */
+  private path(n: SyntaxNode): AccessPath | null {
+    const p = pathOf(n, this.scope);
+    if (!p) return null;
+    const key = `${p.root}\0${p.text}\0${p.rootType ?? ''}\0${p.fields.length}`;
+    const prev = this.paths.get(key);
+    if (prev) return prev;
+    this.paths.set(key, p);
+    return p;
+  }
+
   private newBlock(): number {
     const id = this.blocks.length;
     this.blocks.push({ id, events: [], succ: [] });
@@ -513,7 +526,7 @@ export class FunctionBuilder {
         if (left) {
           if (left.type !== 'identifier' && left.type !== 'field_expression') this.subExprs(left);
           else if (left.type === 'field_expression') this.subExprs(left.childForFieldName('argument'));
-          const p = pathOf(left, this.scope);
+          const p = this.path(left);
           if (p && isShared(p)) {
             this.emit({ k: 'store', loc: this.loc(n), path: p, once: false, value: right ? shortText(right.text, 40) : '', ...(op !== '=' ? { rmw: op } : {}) });
           }
@@ -522,7 +535,7 @@ export class FunctionBuilder {
       }
       case 'update_expression': {
         const arg = n.childForFieldName('argument');
-        const p = arg ? pathOf(arg, this.scope) : null;
+        const p = arg ? this.path(arg) : null;
         if (p && isShared(p)) this.emit({ k: 'store', loc: this.loc(n), path: p, once: false, value: shortText(n.text), rmw: n.text.includes('++') ? '++' : '--' });
         return;
       }
@@ -533,13 +546,13 @@ export class FunctionBuilder {
           const idx = n.childForFieldName('index');
           if (idx) this.expr(idx);
         }
-        const p = pathOf(n, this.scope);
+        const p = this.path(n);
         if (p && isShared(p)) this.emit({ k: 'load', loc: this.loc(n), path: p, once: false });
         return;
       }
       case 'identifier': {
         if (this.isGlobalName(n.text)) {
-          const p = pathOf(n, this.scope);
+          const p = this.path(n);
           if (p) this.emit({ k: 'load', loc: this.loc(n), path: p, once: false });
         }
         return;
@@ -609,7 +622,7 @@ export class FunctionBuilder {
     }
     const arg = call.childForFieldName('arguments')?.namedChildren[api.arg ?? 0];
     if (!arg) return null;
-    let p = pathOf(arg, this.scope);
+    let p = this.path(arg);
     if (!p) return null;
     p = withField(p, api.field);
     return { cls: '', inst: p };
@@ -650,7 +663,7 @@ export class FunctionBuilder {
       if (once.op === 'store') for (const a of args.slice(once.arg + 1)) this.expr(a);
       if (target) {
         this.subExprs(target.type === 'field_expression' ? target.childForFieldName('argument') : target);
-        const p = pathOf(target, this.scope);
+        const p = this.path(target);
         if (p) {
           if (once.op === 'load') this.emit({ k: 'load', loc: this.loc(n), path: p, once: true });
           else this.emit({ k: 'store', loc: this.loc(n), path: p, once: true, value: shortText(args[once.arg + 1]?.text ?? '', 40) });
@@ -662,7 +675,7 @@ export class FunctionBuilder {
     if (atomic) {
       for (const a of args) this.subExprs(a);
       const target = args[atomic.arg];
-      const p = target ? pathOf(target, this.scope) : null;
+      const p = target ? this.path(target) : null;
       if (p) {
         this.emit({
           k: 'atomic', loc: this.loc(n), op: name, path: p, returns: atomic.returns, ordering: atomic.ordering,
@@ -681,7 +694,7 @@ export class FunctionBuilder {
     if (free) {
       for (const a of args) this.expr(a);
       const target = args[free.arg];
-      const p = target ? pathOf(target, this.scope) : null;
+      const p = target ? this.path(target) : null;
       if (p) this.emit({ k: 'free', loc: this.loc(n), path: p, api: name });
       return;
     }
@@ -692,7 +705,7 @@ export class FunctionBuilder {
     for (const a of args) this.expr(a);
     this.emit({
       k: 'call', loc: this.loc(n), callee: name,
-      args: args.map((a) => pathOf(a, this.scope)),
+      args: args.map((a) => this.path(a)),
       argText: args.map((a) => shortText(a.text, 40)),
     });
     if (r.noreturn.has(name)) this.cur = -1; // BUG(), panic(): this path ends here

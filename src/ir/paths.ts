@@ -102,7 +102,8 @@ export function pathOf(node: SyntaxNode, scope: Scope): AccessPath | null {
       if (name === 'READ_ONCE' || name === 'ACCESS_ONCE' || name === 'rcu_dereference' || name === 'rcu_dereference_protected') {
         return args[0] ? pathOf(args[0], scope) : null;
       }
-      return rootPath(`ret:${name}`, node.text);
+      const argText = (node.childForFieldName('arguments')?.text ?? '()').replace(/\s+/g, '').slice(1, -1);
+      return { ...rootPath(`ret:${name}`, node.text), rootArgs: argText };
     }
     default:
       return null;

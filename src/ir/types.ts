@@ -23,6 +23,8 @@ export interface AccessPath {
   rootType?: string;
   /** The source text, for messages: `old->arch.vgic.lock`. */
   text: string;
+  /** For `ret:NAME` roots, the call's argument text: `JFS_IP(dip)` and `JFS_IP(ip)` are different objects. */
+  rootArgs?: string;
 }
 
 export type LockMode = 'exclusive' | 'shared' | 'recursive';

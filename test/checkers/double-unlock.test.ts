@@ -61,3 +61,20 @@ void f(struct dev *d) {
     },
   ],
 });
+
+ruleTester('double-unlock', {
+  valid: [
+    {
+      name: 'two objects reached through the same accessor are two locks',
+      code: `struct jfs_inode_info { struct mutex commit_mutex; };
+struct jfs_inode_info *JFS_IP(struct inode *ip);
+void f(struct inode *dip, struct inode *ip) {
+	mutex_lock(&JFS_IP(dip)->commit_mutex);
+	mutex_lock_nested(&JFS_IP(ip)->commit_mutex, COMMIT_MUTEX_CHILD);
+	mutex_unlock(&JFS_IP(ip)->commit_mutex);
+	mutex_unlock(&JFS_IP(dip)->commit_mutex);
+}`,
+    },
+  ],
+  invalid: [],
+});
