@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Project, type Diagnostic, type SourceFile, type CodeBlockWriter } from 'ts-morph';
+import { Project, QuoteKind, type Diagnostic, type SourceFile, type CodeBlockWriter } from 'ts-morph';
 import type { Finding } from '../report/finding.js';
 import type { ModelScript, ScriptStep } from './extract/script.js';
 
@@ -29,11 +29,11 @@ export function modelProject(): Project {
       noEmit: true,
       skipLibCheck: true,
       allowImportingTsExtensions: true,
-      baseUrl: '/',
       ...(types ? { paths: { [MODEL_MODULE]: [types] } } : {}),
       types: [],
     },
     skipAddingFilesFromTsConfig: true,
+    manipulationSettings: { quoteKind: QuoteKind.Single },
   });
 }
 
@@ -104,9 +104,6 @@ export function writeModel(sf: SourceFile, s: ModelScript, f: Finding | undefine
     ...(f ? [`${f.file}:${f.line}: ${f.message}`] : []),
     `Expected outcome: ${s.expect}. Edit it and run: lockcheck model run <this file>`,
   ];
-  sf.addStatements((w) => {
-    for (const h of head) w.writeLine(`// ${h}`);
-  });
   sf.addImportDeclaration({ moduleSpecifier: MODEL_MODULE, namedImports: ['model'] });
   sf.addStatements((w) => {
     w.blankLine();
@@ -138,6 +135,7 @@ export function writeModel(sf: SourceFile, s: ModelScript, f: Finding | undefine
     w.writeLine('});');
   });
   sf.formatText({ indentSize: 2, convertTabsToSpaces: true });
+  sf.insertText(0, head.map((h) => `// ${h}\n`).join('') + '\n');
 }
 
 export class EmitError extends Error {}

@@ -51,11 +51,11 @@ export interface SliceEnv {
 
 export function varName(p: Program, path: AccessPath): string {
   const cls = p.env.classOf(path) || path.text;
-  return cls.replace(/@.*?(?=\.|$)/, '').replace(/[^A-Za-z0-9_.]/g, '_').replace(/^(\d)/, '_$1');
+  return cls.replace(/@[^.]*\.[ch]\b/, '').replace(/[^A-Za-z0-9_.]/g, '_').replace(/^(\d)/, '_$1');
 }
 
 export function lockClass(cls: string, inst: AccessPath): string {
-  return (cls || inst.text).replace(/@.*?(?=\.|$)/, '').replace(/[^A-Za-z0-9_.]/g, '_');
+  return cls || inst.text;
 }
 
 /** Objects a path dereferences on the way: `p->vpci->lock` goes through `pci_dev.vpci` (and `pci_dev`). */
