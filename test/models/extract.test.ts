@@ -1,0 +1,116 @@
+// The extractor on small C snippets: ABBA confirmed with DEADLOCK, an edge guarded by
+// mutually exclusive shared-state conditions refuted, limits give unknown.
+import { describe, expect, it } from 'vitest';
+import { analyzeSources } from '../../src/engine/analyze.js';
+import { extractModel } from '../../src/models/extract/index.js';
+import { confirmFinding, REFUTED_NOTE } from '../../src/models/confirm.js';
+
+const run = (text: string, opts = {}) => analyzeSources([{ path: 'x.c', text }], opts);
+
+describe('model extraction', () => {
+  it('confirms ABBA with DEADLOCK, trace naming both functions', () => {
+    const r = run(`static DEFINE_SPINLOCK(a);
+static DEFINE_SPINLOCK(b);
+void f(void)
+{
+\tspin_lock(&a);
+\tspin_lock(&b);
+\tspin_unlock(&b);
+\tspin_unlock(&a);
+}
+void g(void)
+{
+\tspin_lock(&b);
+\tspin_lock(&a);
+\tspin_unlock(&a);
+\tspin_unlock(&b);
+}
+`);
+    const f = r.findings.find((x) => x.rule === 'lock-inversion')!;
+    expect(f.confirmation).toMatchObject({ status: 'confirmed', method: 'extracted', outcome: 'DEADLOCK' });
+    const notes = f.confirmation.trace!.map((t) => t.note ?? '').join(' ');
+    expect(notes).toContain('in f');
+    expect(notes).toContain('in g');
+    expect(f.confirmation.trace!.map((t) => t.line)).toEqual(expect.arrayContaining([5, 6, 12, 13]));
+  });
+
+  const guarded = (gMode: number) => `struct dev { int mode; spinlock_t a; spinlock_t b; };
+void f(struct dev *d)
+{
+\tif (d->mode == 1) {
+\t\tspin_lock(&d->a);
+\t\tspin_lock(&d->b);
+\t\tspin_unlock(&d->b);
+\t\tspin_unlock(&d->a);
+\t}
+}
+void g(struct dev *d)
+{
+\tif (d->mode == ${gMode}) {
+\t\tspin_lock(&d->b);
+\t\tspin_lock(&d->a);
+\t\tspin_unlock(&d->a);
+\t\tspin_unlock(&d->b);
+\t}
+}
+`;
+
+  it('refutes an edge whose paths need mutually exclusive values of shared state (and keeps the finding)', () => {
+    const r = run(guarded(2));
+    const f = r.findings.find((x) => x.rule === 'lock-inversion')!;
+    expect(f).toBeDefined();
+    expect(f.confirmation.status).toBe('refuted');
+    expect(f.confirmation.reason).toMatch(/exhaustive/);
+    expect(f.message.endsWith(REFUTED_NOTE)).toBe(true);
+  });
+
+  it('confirms the same shape when both paths can run under one value', () => {
+    const r = run(guarded(1));
+    const f = r.findings.find((x) => x.rule === 'lock-inversion')!;
+    expect(f.confirmation).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK' });
+  });
+
+  it('gives unknown with the reason when the search hits its limits', () => {
+    const r = run(guarded(1), { confirm: false });
+    const f = r.findings.find((x) => x.rule === 'lock-inversion')!;
+    expect(f.confirmation.status).toBe('not-run');
+    const c = confirmFinding(f, r.program, { maxStates: 2 });
+    expect(c.status).toBe('unknown');
+    expect(c.reason).toMatch(/state limit/);
+  });
+
+  it('confirms a recursive lock, a lock leak and a double unlock with their outcomes', () => {
+    const r = run(`static DEFINE_SPINLOCK(l);
+static void h(void) { spin_lock(&l); spin_unlock(&l); }
+void rec(void) { spin_lock(&l); h(); spin_unlock(&l); }
+int leak(int x)
+{
+\tspin_lock(&l);
+\tif (x)
+\t\treturn -EINVAL;
+\tspin_unlock(&l);
+\treturn -EINVAL;
+}
+void twice(void) { spin_lock(&l); spin_unlock(&l); spin_unlock(&l); }
+`);
+    const by = (rule: string) => r.findings.find((f) => f.rule === rule)!;
+    expect(by('recursive-lock').confirmation).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK', method: 'extracted' });
+    expect(by('lock-leak').confirmation).toMatchObject({ status: 'confirmed', outcome: 'BLOCKED FOREVER', method: 'extracted' });
+    expect(by('double-unlock').confirmation).toMatchObject({ status: 'confirmed', outcome: 'UNLOCK OF UNHELD LOCK', method: 'extracted' });
+  });
+
+  it('falls back to the template bound in rules/ and says so', () => {
+    const r = run(`static DEFINE_SPINLOCK(a);
+static DEFINE_SPINLOCK(b);
+void f(void) { spin_lock(&a); spin_lock(&b); spin_unlock(&b); spin_unlock(&a); }
+void g(void) { spin_lock(&b); spin_lock(&a); spin_unlock(&a); spin_unlock(&b); }
+`, { confirm: false });
+    const f = r.findings[0]!;
+    // a witness the IR cannot follow (a function that does not exist)
+    const broken = { ...f, witness: f.witness.map((p) => ({ ...p, steps: p.steps.map((s) => ({ ...s, function: 'nosuch' })) })) };
+    const x = extractModel(broken, r.program);
+    expect(x.ok && x.method).toBe('template');
+    const c = confirmFinding(broken, r.program);
+    expect(c).toMatchObject({ status: 'confirmed', method: 'template', outcome: 'DEADLOCK' });
+  });
+});
