@@ -329,6 +329,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
             delete acq.droppedBefore;
             delete acq.guard;
             if (guard) acq.guard = guard;
+            if (state.get(acq.key)?.dropped) acq.retake = true; // cifs_server_unlock(); ...; cifs_server_lock();
             let held = heldList(state);
             if (a.droppedBefore?.length) {
               const excluded = new Set<string>();
@@ -373,7 +374,8 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         for (const h of s.returnsHolding) {
           const lock = mapLock(h.lock, e.args, callee.name, ctx.env);
           const key = lockKey(lock);
-          state.set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held' });
+          const prior = state.get(key);
+          state.set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held', ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
         }
         break;
       }
