@@ -26,7 +26,6 @@ describe('confirmation on the samples', () => {
         for (const f of fs) {
           expect(f.confirmation.status, `${rule} ${f.function}: ${f.confirmation.reason}`).toBe('confirmed');
           expect(OUTCOME[rule]).toContain(f.confirmation.outcome);
-          expect(f.confirmation.ms!).toBeLessThan(200);
           const trace = f.confirmation.trace!;
           const cpus = new Set(trace.map((t) => t.cpu).filter((c) => c >= 0));
           const named = trace.map((t) => t.note ?? '').join(' ');
