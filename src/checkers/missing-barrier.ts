@@ -306,11 +306,14 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     for (const w of writers) {
       const rs = readers.filter((r) => !intersects(w.held, r.held));
       if (!rs.length) continue;
+      // the flag is a lockless flag on purpose when both sides use marked accesses for it
+      // (set_bit/test_bit, WRITE_ONCE/READ_ONCE, atomic_set/atomic_read) and hold no lock
       let score = 0;
       const marked = (a?: MemAccess) => !!a && a.kind !== 'plain';
-      if (marked(w.bAcc) || rs.some((r) => marked(r.aAcc))) score += 2;
+      if (marked(w.bAcc) && rs.some((r) => marked(r.aAcc))) score += 2;
       if (marked(w.aAcc) || rs.some((r) => marked(r.bAcc))) score += 1;
       if (w.held.size === 0 && rs.some((r) => r.held.size === 0)) score += 1;
+      else score -= 1;
       if (!rs.some((r) => r.fn !== w.fn)) score -= 2; // the same function on both sides: usually one CPU's state
       if (rs.every((r) => DIAG_FN.test(r.fn.name))) score -= 2; // show/print/validate readers tolerate races
       if (INIT_FN.test(w.fn.name)) score -= 2;
@@ -327,10 +330,10 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
       const bs = other.filter((o) => o.fn !== a.fn && !intersects(a.held, o.held));
       if (!bs.length) continue;
       let score = 0;
-      const marked = (s: Side) => s.aAcc.kind !== 'plain' || (s.bAcc?.kind ?? 'plain') !== 'plain';
-      if (marked(a)) score += 1;
-      if (bs.some(marked)) score += 1;
+      const marked = (s: Side) => s.aAcc.kind !== 'plain' && (s.bAcc?.kind ?? 'plain') !== 'plain';
+      if (marked(a) && bs.some(marked)) score += 2;
       if (a.held.size === 0 && bs.some((b) => b.held.size === 0)) score += 1;
+      else score -= 1;
       if (INIT_FN.test(a.fn.name)) score -= 2;
       out.push({ kind: 'sb', key: k, writer: a, readers: bs, locations: [x, y], score });
     }
