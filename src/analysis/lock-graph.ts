@@ -60,8 +60,9 @@ export function buildLockGraph(prog: Program): LockGraph {
         if (h.noOrder || !h.lock.cls || h.key === acq.key) continue;
         const w: EdgeWitness = { fn: f.fn, fnKey, held: h, acq };
         if (h.level !== undefined && acq.level !== undefined && acq.level < h.level) g.levelViolations.push(w);
+        // `_nested(lock, subclass)` is its own lockdep class: no edge between it and plain uses
+        if (acq.nested || h.nested) continue;
         if (h.lock.cls === acq.lock.cls) {
-          if (acq.nested || h.nested) continue;
           if (h.chain[0]!.loc.line === acq.chain[0]!.loc.line && h.chain[0]!.loc.col === acq.chain[0]!.loc.col && h.chain.length === acq.chain.length) continue; // one site in a loop
           if (acq.lock.inst.root.startsWith('?') || h.lock.inst.root.startsWith('?')) continue;
           // taken inside a callee on an object the caller cannot name: may well be the same one

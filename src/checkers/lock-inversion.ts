@@ -28,20 +28,33 @@ function sharedBreaksCycle(ws: EdgeWitness[]): boolean {
   return false;
 }
 
-export const lockInversion: Checker = {
-  meta: {
-    id: 'lock-inversion',
-    category: 'lock-order',
-    severity: 'error',
-    description: 'Locks taken in opposite orders on two paths (a cycle in the lock-order graph): two CPUs can deadlock.',
-    defaultOn: true,
-  },
-  run(ctx) {
+/** Error and teardown handlers: paths through them are rarely taken together with the rest. */
+const ERROR_PATH = /(^|_)(withdraw|abort|panic|bug|handle_error|error|err|fail|failed|fatal|shutdown|emergency)(_|$)/i;
+const MAX_CONFIDENT_HOPS = 8;
+
+/**
+ * Why a cycle is a weaker report (kept off by default, under lock-inversion-lowconf): an
+ * edge only seen through an error/teardown handler, a very deep call chain, or 4+ locks.
+ */
+export function lowConfidence(cycle: string[], firsts: EdgeWitness[]): string | undefined {
+  for (const w of firsts) {
+    const fns = [...w.held.chain, ...w.acq.chain].map((c) => c.fn);
+    const bad = fns.find((f) => ERROR_PATH.test(f));
+    if (bad) return `an edge is only seen through the error path ${bad}()`;
+    if (w.held.chain.length + w.acq.chain.length > MAX_CONFIDENT_HOPS) return `an edge needs a ${w.held.chain.length + w.acq.chain.length}-hop call chain`;
+  }
+  if (cycle.length >= 4) return `${cycle.length} locks in the cycle`;
+  return undefined;
+}
+
+function run(ctx: CheckerContext, wantLow: boolean): void {
     const g = ctx.lockGraph;
     for (const cycle of findCycles(g)) {
       const edges = cycle.map((from, i) => g.edges.get(from)!.get(cycle[(i + 1) % cycle.length]!)!);
       const firsts = edges.map((ws) => ws[0]!);
       if (sharedBreaksCycle(firsts)) continue;
+      const low = lowConfidence(cycle, firsts);
+      if (!!low !== wantLow) continue;
       const witness: WitnessPath[] = [];
       firsts.forEach((w, i) => witness.push(edgePath(`CPU${i}`, w, ctx)));
       edges.forEach((ws, i) => ws.slice(1).forEach((w, j) => witness.push(edgePath(`CPU${i} (also ${j + 2})`, w, ctx))));
@@ -56,11 +69,12 @@ export const lockInversion: Checker = {
         function: w0.fn,
         functions,
         locks: cycle,
-        message: `possible lock-order inversion (${cycle.length} locks): takes ${parts.join('; and ')}`,
+        message: `possible lock-order inversion (${cycle.length} locks): takes ${parts.join('; and ')}${low ? ` [low confidence: ${low}]` : ''}`,
         witness,
         fingerprint: [cycle.join('>'), ...firsts.map((w) => `${w.fn}:${normalizeCode(ctx.source.line(w.acq.chain[0]!.loc.file, w.acq.chain[0]!.loc.line))}`)],
       });
     }
+    if (wantLow) return;
     const seenSelf = new Set<string>();
     for (const w of g.selfNesting) {
       const k = `${w.fn}|${w.acq.lock.cls}`;
@@ -96,5 +110,26 @@ export const lockInversion: Checker = {
         fingerprint: ['level', w.held.lock.cls, w.acq.lock.cls, w.fn],
       });
     }
+  }
+
+export const lockInversion: Checker = {
+  meta: {
+    id: 'lock-inversion',
+    category: 'lock-order',
+    severity: 'error',
+    description: 'Locks taken in opposite orders on two paths (a cycle in the lock-order graph): two CPUs can deadlock.',
+    defaultOn: true,
   },
+  run: (ctx) => run(ctx, false),
+};
+
+export const lockInversionLowconf: Checker = {
+  meta: {
+    id: 'lock-inversion-lowconf',
+    category: 'lock-order',
+    severity: 'warning',
+    description: 'Lock-order cycles seen only through error/teardown handlers, very deep call chains, or four or more locks: more often infeasible. Off by default (--all-rules).',
+    defaultOn: false,
+  },
+  run: (ctx) => run(ctx, true),
 };
