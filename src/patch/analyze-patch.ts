@@ -1,0 +1,177 @@
+// One patch through the engine, both sides: with a tree (`--tree DIR`), the exact pre-image of
+// every touched C file and the post-image the patch makes of it, each analyzed with the tree's
+// context files; without a tree, only the code the hunks show (low confidence). Findings are
+// classified introduced / fixed / pre-existing and carry the patch's messageId and subject.
+import { join } from 'node:path';
+import { analyzeSources, type AnalyzeOptions } from '../engine/analyze.js';
+import { isCSource, readSource } from '../ingest/files.js';
+import type { Finding, InputError, RunStats } from '../report/finding.js';
+import type { DiffFile } from './diff.js';
+import { baseCommitOf, blobIdsByPath } from './blob-ids.js';
+import { classifyFindings, selectChanges, type Classified } from './differential.js';
+import { fragmentImage } from './fragments.js';
+import { resolveImages, type FileImages, type PreimageSource } from './preimage.js';
+import { DEFAULT_CONTEXT_LIMITS, selectContext, type ContextLimits, type TreeContext } from './tree-context.js';
+
+/** The part of a patch mail the analysis needs (a `PatchMessage` has all of it). */
+export interface PatchInput {
+  messageId: string;
+  subject: string;
+  diffText: string;
+  files: DiffFile[];
+  /** Whole mail text or body, to find a `base-commit:` trailer. */
+  body?: string;
+}
+
+export interface PatchAnalysisOptions {
+  /** A git checkout the patch applies to. */
+  tree?: string;
+  /** Report fixed and pre-existing findings too (default: introduced only). */
+  allChanges?: boolean;
+  analyze?: Omit<AnalyzeOptions, 'postProcess' | 'onProgress'>;
+  /** Post-images of earlier patches of the same series (updated with this patch's). */
+  overlay?: Map<string, string>;
+  contextLimits?: ContextLimits;
+}
+
+export interface PreimageUse {
+  path: string;
+  source: PreimageSource | 'hunks';
+  applied: string[];
+}
+
+export interface PatchAnalysis {
+  mode: 'tree' | 'no-tree';
+  /** What is shown: introduced findings, or every change with `allChanges`. */
+  findings: Finding[];
+  classified: Classified;
+  errors: InputError[];
+  stats: RunStats;
+  preimages: PreimageUse[];
+  /** Set when there was nothing to analyze (`no-c-files`) or a tree-mode fallback happened. */
+  reason?: string;
+  warnings: string[];
+  context?: TreeContext['counts'];
+}
+
+const LOW_CONFIDENCE = ' (low confidence: analyzed from the patch hunks only, without the tree)';
+
+function cFiles(files: DiffFile[]): DiffFile[] {
+  return files.filter((f) => !f.binary && (isCSource(f.path) || (f.oldPath !== null && isCSource(f.oldPath))) && f.hunks.length > 0);
+}
+
+function decorate(f: Finding, p: PatchInput, low: boolean): Finding {
+  const extra: Record<string, unknown> = { ...(f.extra ?? {}), messageId: p.messageId, subject: p.subject };
+  if (low) extra.confidence = 'low';
+  return { ...f, message: low && !f.message.endsWith(LOW_CONFIDENCE) ? f.message + LOW_CONFIDENCE : f.message, extra };
+}
+
+function sumStats(a: RunStats, b: RunStats): RunStats {
+  return { files: Math.max(a.files, b.files), lines: Math.max(a.lines, b.lines), functions: Math.max(a.functions, b.functions), seconds: a.seconds + b.seconds };
+}
+
+const EMPTY_STATS: RunStats = { files: 0, lines: 0, functions: 0, seconds: 0 };
+
+function finish(p: PatchInput, pre: Finding[], post: Finding[], touched: Set<string>, low: boolean, opts: PatchAnalysisOptions): { findings: Finding[]; classified: Classified } {
+  const c = classifyFindings(pre, post, touched);
+  const d = (fs: Finding[]) => fs.map((f) => decorate(f, p, low));
+  const classified = { introduced: d(c.introduced), fixed: d(c.fixed), preExisting: d(c.preExisting) };
+  return { findings: selectChanges(classified, !!opts.allChanges), classified };
+}
+
+/** Without a tree: the hunks' code, both sides. */
+export function analyzePatchNoTree(p: PatchInput, opts: PatchAnalysisOptions = {}): PatchAnalysis {
+  const files = cFiles(p.files);
+  const warnings: string[] = [];
+  if (files.length === 0) {
+    return { mode: 'no-tree', findings: [], classified: { introduced: [], fixed: [], preExisting: [] }, errors: [], stats: EMPTY_STATS, preimages: [], reason: 'no-c-files', warnings };
+  }
+  const pre: { path: string; text: string }[] = [];
+  const post: { path: string; text: string }[] = [];
+  const touched = new Set<string>();
+  for (const f of files) {
+    const prePath = f.oldPath ?? f.path;
+    const postPath = f.newPath ?? f.path;
+    touched.add(prePath).add(postPath);
+    const a = fragmentImage(f, 'pre');
+    const b = fragmentImage(f, 'post');
+    if (a) pre.push({ path: prePath, text: a });
+    if (b) post.push({ path: postPath, text: b });
+  }
+  const aOpts = opts.analyze ?? {};
+  const rPre = pre.length ? analyzeSources(pre, aOpts) : null;
+  const rPost = post.length ? analyzeSources(post, aOpts) : null;
+  const { findings, classified } = finish(p, rPre?.findings ?? [], rPost?.findings ?? [], touched, true, opts);
+  return {
+    mode: 'no-tree',
+    findings,
+    classified,
+    errors: [...(rPre?.errors ?? []), ...(rPost?.errors ?? [])],
+    stats: sumStats(rPre?.stats ?? EMPTY_STATS, rPost?.stats ?? EMPTY_STATS),
+    preimages: files.map((f) => ({ path: f.path, source: 'hunks' as const, applied: [] })),
+    warnings,
+  };
+}
+
+/** With a tree: exact images, tree context, differential. Falls back to the hunks when the patch does not apply. */
+export function analyzePatchWithTree(p: PatchInput, tree: string, opts: PatchAnalysisOptions = {}): PatchAnalysis {
+  const files = cFiles(p.files);
+  if (files.length === 0) {
+    return { mode: 'tree', findings: [], classified: { introduced: [], fixed: [], preExisting: [] }, errors: [], stats: EMPTY_STATS, preimages: [], reason: 'no-c-files', warnings: [] };
+  }
+  const blobs = blobIdsByPath(p.diffText);
+  const baseCommit = baseCommitOf(p.body ?? '') ?? baseCommitOf(p.diffText);
+  const images: FileImages[] = [];
+  for (const f of files) {
+    const r = resolveImages(f, { tree, blobs, baseCommit, ...(opts.overlay ? { overlay: opts.overlay } : {}) });
+    if (!r.ok) {
+      const fb = analyzePatchNoTree(p, opts);
+      return { ...fb, reason: r.reason, warnings: [...fb.warnings, `${r.detail}; analyzed from the hunks only, without the tree`] };
+    }
+    images.push(r.images);
+  }
+  const touched = new Set<string>();
+  const texts = new Map<string, string[]>();
+  for (const im of images) {
+    for (const [path, text] of [[im.prePath, im.pre], [im.postPath, im.post]] as const) {
+      if (path === null || text === null) continue;
+      touched.add(path);
+      texts.set(path, [...(texts.get(path) ?? []), text]);
+    }
+  }
+  const ctx = selectContext(tree, texts, opts.contextLimits ?? DEFAULT_CONTEXT_LIMITS);
+  const contextFiles: { path: string; text: string }[] = [];
+  const errors: InputError[] = [];
+  for (const f of ctx.files) {
+    const src = readSource(join(tree, f));
+    if ('text' in src) contextFiles.push({ path: f, text: src.text });
+    else errors.push({ file: f, reason: src.reason });
+  }
+  const side = (which: 'pre' | 'post'): { path: string; text: string }[] => {
+    const own = images
+      .map((im) => (which === 'pre' ? { path: im.prePath, text: im.pre } : { path: im.postPath, text: im.post }))
+      .filter((x): x is { path: string; text: string } => x.path !== null && x.text !== null);
+    // A file renamed away is absent on the other side: drop its context copy too.
+    const gone = new Set(images.flatMap((im) => [im.prePath, im.postPath]).filter((x): x is string => x !== null));
+    return [...contextFiles.filter((c) => !gone.has(c.path)), ...own];
+  };
+  const aOpts = opts.analyze ?? {};
+  const rPre = analyzeSources(side('pre'), aOpts);
+  const rPost = analyzeSources(side('post'), aOpts);
+  if (opts.overlay) for (const im of images) if (im.postPath && im.post !== null) opts.overlay.set(im.postPath, im.post);
+  const { findings, classified } = finish(p, rPre.findings, rPost.findings, touched, false, opts);
+  return {
+    mode: 'tree',
+    findings,
+    classified,
+    errors: [...errors, ...rPre.errors, ...rPost.errors].filter((e, i, a) => a.findIndex((x) => x.file === e.file && x.reason === e.reason) === i),
+    stats: sumStats(rPre.stats, rPost.stats),
+    preimages: images.map((im) => ({ path: im.file.path, source: im.source, applied: im.applied })),
+    warnings: [],
+    context: ctx.counts,
+  };
+}
+
+export function analyzePatch(p: PatchInput, opts: PatchAnalysisOptions = {}): PatchAnalysis {
+  return opts.tree ? analyzePatchWithTree(p, opts.tree, opts) : analyzePatchNoTree(p, opts);
+}

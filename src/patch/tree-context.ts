@@ -1,0 +1,185 @@
+// Interprocedural context for a patch analyzed against a tree. Analyzing a whole kernel tree
+// per patch is too slow, so the context is: the C files of the touched files' directories,
+// the headers the touched files #include (resolved by path suffix against the tree's file
+// list, two levels deep), and the files that define the functions the touched files call
+// (found with `git grep` over the tree's .c files). Everything is capped.
+import { readdirSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { readSource, isCSource } from '../ingest/files.js';
+import { grepFiles, lsFiles } from './git.js';
+
+export interface ContextLimits {
+  /** C files taken from each touched file's directory. */
+  perDirectory: number;
+  /** Headers, over all levels. */
+  headers: number;
+  /** Files that define called functions. */
+  callees: number;
+}
+
+export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { perDirectory: 80, headers: 80, callees: 40 };
+
+const C_KEYWORDS = new Set([
+  'if', 'for', 'while', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', 'defined', 'do', 'else', 'case', 'goto',
+  'alignof', '_Alignof', '__attribute__', 'asm', '__asm__', 'offsetof', 'container_of', 'likely', 'unlikely', 'ARRAY_SIZE',
+]);
+
+/** A tree's C file list, once per tree. */
+const fileLists = new Map<string, string[]>();
+
+function treeFiles(tree: string): string[] {
+  let list = fileLists.get(tree);
+  if (list) return list;
+  list = (lsFiles(tree) ?? walk(tree)).filter(isCSource);
+  fileLists.set(tree, list);
+  return list;
+}
+
+function walk(root: string): string[] {
+  const out: string[] = [];
+  const rec = (rel: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name === '.git' || e.name === 'node_modules') continue;
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) rec(p);
+      else if (e.isFile()) out.push(p);
+    }
+  };
+  rec('');
+  return out;
+}
+
+export function includesOf(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*#\s*include\s*[<"]([^>"]+)[>"]/gm)) if (m[1]) out.push(m[1]);
+  return out;
+}
+
+/** Function names called in `text` (identifier followed by `(`), minus keywords. */
+export function calledNames(text: string): Set<string> {
+  const out = new Set<string>();
+  const noComments = text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/gm, '');
+  for (const m of noComments.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+    const n = m[1] ?? '';
+    if (!C_KEYWORDS.has(n) && !/^[A-Z0-9_]+$/.test(n)) out.add(n);
+  }
+  return out;
+}
+
+/** Function names a text defines (a declarator at column 0 followed by `{` on a later line). */
+export function definedNames(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/^[A-Za-z_][\w \t*]*?\b([A-Za-z_]\w*)\s*\([^;{]*\)\s*\n?\s*\{/gm)) if (m[1]) out.add(m[1]);
+  return out;
+}
+
+export interface TreeContext {
+  /** Repository-relative paths of the context files (touched files excluded). */
+  files: string[];
+  /** How many came from each source, for the report. */
+  counts: { directory: number; headers: number; callees: number };
+}
+
+/** Pick the context files for a patch that touches `touched` (texts: their pre and post images). */
+export function selectContext(tree: string, touched: Map<string, string[]>, limits: ContextLimits = DEFAULT_CONTEXT_LIMITS): TreeContext {
+  const all = treeFiles(tree);
+  const touchedSet = new Set(touched.keys());
+  const chosen = new Set<string>();
+  const counts = { directory: 0, headers: 0, callees: 0 };
+  // 1. The touched files' directories.
+  for (const dir of new Set([...touchedSet].map((p) => posix.dirname(p)))) {
+    let n = 0;
+    for (const f of all) {
+      if (n >= limits.perDirectory) break;
+      if (posix.dirname(f) === dir && f.endsWith('.c') && !touchedSet.has(f) && !chosen.has(f)) {
+        chosen.add(f);
+        n++;
+        counts.directory++;
+      }
+    }
+  }
+  // 2. Included headers, resolved by suffix (`asm/vgic.h` -> `xen/include/asm-arm/vgic.h` is not
+  //    resolvable by suffix; `xen/sched.h` -> `xen/include/xen/sched.h` is), two levels deep.
+  const bySuffix = new Map<string, string[]>();
+  for (const f of all) {
+    if (!f.endsWith('.h')) continue;
+    const parts = f.split('/');
+    for (let i = Math.max(0, parts.length - 3); i < parts.length; i++) {
+      const k = parts.slice(i).join('/');
+      const arr = bySuffix.get(k) ?? [];
+      arr.push(f);
+      bySuffix.set(k, arr);
+    }
+  }
+  const resolveInclude = (from: string, inc: string): string | undefined => {
+    const local = posix.normalize(posix.join(posix.dirname(from), inc));
+    if (bySuffix.get(local.split('/').slice(-3).join('/'))?.includes(local)) return local;
+    const cands = bySuffix.get(inc.split('/').slice(-3).join('/'));
+    if (!cands?.length) return undefined;
+    // Prefer the candidate sharing the longest leading path with the including file.
+    const score = (c: string): number => {
+      const a = c.split('/');
+      const b = from.split('/');
+      let i = 0;
+      while (i < a.length && i < b.length && a[i] === b[i]) i++;
+      return i;
+    };
+    return [...cands].sort((x, y) => score(y) - score(x) || x.length - y.length)[0];
+  };
+  let frontier: { from: string; text: string }[] = [...touched].flatMap(([p, texts]) => texts.map((text) => ({ from: p, text })));
+  for (let depth = 0; depth < 2 && frontier.length; depth++) {
+    const next: { from: string; text: string }[] = [];
+    for (const { from, text } of frontier) {
+      for (const inc of includesOf(text)) {
+        if (counts.headers >= limits.headers) break;
+        const h = resolveInclude(from, inc);
+        if (!h || chosen.has(h) || touchedSet.has(h)) continue;
+        chosen.add(h);
+        counts.headers++;
+        if (depth + 1 < 2) {
+          const src = readSource(join(tree, h));
+          if ('text' in src) next.push({ from: h, text: src.text });
+        }
+      }
+    }
+    frontier = next;
+  }
+  // 3. Files that define the functions the touched files call.
+  const called = new Set<string>();
+  const defined = new Set<string>();
+  for (const texts of touched.values()) {
+    for (const t of texts) {
+      for (const n of calledNames(t)) called.add(n);
+      for (const n of definedNames(t)) defined.add(n);
+    }
+  }
+  const wanted = [...called].filter((n) => !defined.has(n)).sort();
+  const found: string[] = [];
+  for (let i = 0; i < wanted.length && found.length < limits.callees * 4; i += 150) {
+    const names = wanted.slice(i, i + 150).join('|');
+    // A definition: a declarator at column 0 naming the function, not a prototype (no `;`).
+    found.push(...grepFiles(tree, `^[A-Za-z_][A-Za-z0-9_ \\t\\*]*[ \\t\\*](${names})[ \\t]*\\([^;]*$`, ['*.c']));
+  }
+  const dirs = new Set([...touchedSet].map((p) => dirname(p)));
+  // Nearer files first: same top-level directory as a touched file.
+  const tops = new Set([...dirs].map((d) => d.split('/')[0]));
+  found.sort((a, b) => Number(!tops.has(a.split('/')[0])) - Number(!tops.has(b.split('/')[0])) || a.localeCompare(b));
+  for (const f of found) {
+    if (counts.callees >= limits.callees) break;
+    if (chosen.has(f) || touchedSet.has(f)) continue;
+    chosen.add(f);
+    counts.callees++;
+  }
+  return { files: [...chosen].sort(), counts };
+}
+
+/** Forget cached file lists (tests that rebuild a tree in the same directory). */
+export function clearTreeCache(): void {
+  fileLists.clear();
+}
