@@ -44,14 +44,20 @@ export function mapLock(l: LockRef, args: (AccessPath | null)[], callee: string,
   if (r.startsWith('param:')) {
     const a = args[Number(r.slice(6))];
     if (a) {
+      // `f2fs_down_write(&sbi->cp_rwsem)` with `down_write(&sem->internal_rwsem)` inside: the
+      // callee's first `->` dereferences `&sbi->cp_rwsem`, i.e. it is a `.` on the caller's object
+      const calleeArrows = [...l.inst.arrows];
+      if (calleeArrows.length && a.text.trimStart().startsWith('&')) calleeArrows[0] = false;
       const inst: AccessPath = {
         root: a.root,
         fields: [...a.fields, ...l.inst.fields],
-        arrows: [...a.arrows, ...l.inst.arrows],
+        arrows: [...a.arrows, ...calleeArrows],
         text: pathText(l.inst, a.text.replace(/^&/, ''), 0),
         ...(a.rootType ? { rootType: a.rootType } : {}),
+        ...(a.rootArgs !== undefined ? { rootArgs: a.rootArgs } : {}),
       };
-      return { cls: l.cls || env.classOf(inst), inst };
+      // the caller names the object more precisely than the wrapper's parameter type does
+      return { cls: env.classOf(inst) || l.cls, inst };
     }
     return { cls: l.cls, inst: { ...l.inst, root: `?${callee}:${r}` } };
   }

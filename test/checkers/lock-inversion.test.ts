@@ -181,3 +181,44 @@ void sh_fixup(struct domain *d, struct p2m_domain *p2m) {
     },
   ],
 });
+
+ruleTester('lock-inversion', {
+  valid: [
+    {
+      name: 'a lock wrapper taking an embedded lock by address keeps the callers\u2019 lock classes apart',
+      code: `struct my_rwsem { struct rw_semaphore internal_rwsem; };
+struct sb_info { struct my_rwsem gc_lock; struct my_rwsem cp_rwsem; };
+static void my_down_write(struct my_rwsem *sem) { down_write(&sem->internal_rwsem); }
+static void my_up_write(struct my_rwsem *sem) { up_write(&sem->internal_rwsem); }
+void gc(struct sb_info *sbi) {
+	my_down_write(&sbi->gc_lock);
+	my_down_write(&sbi->cp_rwsem);
+	my_up_write(&sbi->cp_rwsem);
+	my_up_write(&sbi->gc_lock);
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'the same wrapper used in opposite orders on two embedded locks',
+      code: `struct my_rwsem { struct rw_semaphore internal_rwsem; };
+struct sb_info { struct my_rwsem gc_lock; struct my_rwsem cp_rwsem; };
+static void my_down_write(struct my_rwsem *sem) { down_write(&sem->internal_rwsem); }
+static void my_up_write(struct my_rwsem *sem) { up_write(&sem->internal_rwsem); }
+void gc(struct sb_info *sbi) {
+	my_down_write(&sbi->gc_lock);
+	my_down_write(&sbi->cp_rwsem);
+	my_up_write(&sbi->cp_rwsem);
+	my_up_write(&sbi->gc_lock);
+}
+void checkpoint(struct sb_info *sbi) {
+	my_down_write(&sbi->cp_rwsem);
+	my_down_write(&sbi->gc_lock);
+	my_up_write(&sbi->gc_lock);
+	my_up_write(&sbi->cp_rwsem);
+}`,
+      functions: ['gc', 'checkpoint', 'my_down_write'],
+      locks: ['sb_info.gc_lock.internal_rwsem', 'sb_info.cp_rwsem.internal_rwsem'],
+    },
+  ],
+});
