@@ -4,13 +4,17 @@
 // signature it does not show is wrapped in that signature (taken from the `@@ ... @@` context)
 // and closed after its last line, so the parser sees a function definition.
 import type { DiffFile, DiffHunk } from './diff.js';
-import { extractHunkFunctions } from './diff.js';
+import { functionNameFromContext } from './diff.js';
 
 export type Side = 'pre' | 'post';
 
-/** Net `{` minus `}` outside strings, chars and comments (roughly). */
-export function braceDepth(lines: string[]): number {
+/**
+ * `{` minus `}` outside strings, chars and comments (roughly): the net depth at the end and the
+ * lowest depth reached on the way (negative when the lines close blocks they did not open).
+ */
+export function braceDepth(lines: string[]): { end: number; min: number } {
   let d = 0;
+  let min = 0;
   let inBlock = false;
   for (const raw of lines) {
     let s = raw;
@@ -28,10 +32,30 @@ export function braceDepth(lines: string[]): number {
     }
     for (const c of s) {
       if (c === '{') d++;
-      else if (c === '}') d--;
+      else if (c === '}') min = Math.min(min, --d);
     }
   }
-  return d;
+  return { end: d, min };
+}
+
+/**
+ * A definition header for a hunk inside a function: the `@@` context when it is a whole
+ * signature, else its start up to the last complete parameter (multi-line signatures), or
+ * null when the context is not a function (a struct, an initializer, a label).
+ */
+export function wrapperSignature(ctx: string): string | null {
+  const name = functionNameFromContext(ctx);
+  if (!name || /[;=]/.test(ctx) || !ctx.includes('(') || /^\s/.test(ctx)) return null;
+  if (/\)\s*$/.test(ctx)) return ctx;
+  const open = ctx.indexOf('(');
+  const params = ctx.slice(open + 1);
+  const cut = params.lastIndexOf(',');
+  return `${ctx.slice(0, open + 1)}${cut >= 0 ? params.slice(0, cut) : ''})`;
+}
+
+/** Does a line start a definition (a declarator at column 0, not a call or a prototype)? */
+function startsDefinition(text: string): boolean {
+  return /^[A-Za-z_][\w\s*]*\b[A-Za-z_]\w*\s*\(/.test(text) && !/;\s*$/.test(text) && !/^(if|for|while|switch|return|else|do)\b/.test(text);
 }
 
 function sideLines(h: DiffHunk, side: Side): { line: number; text: string }[] {
@@ -48,32 +72,33 @@ export function fragmentImage(file: DiffFile, side: Side): string {
   if (file.binary) return '';
   if (side === 'pre' && file.status === 'added') return '';
   if (side === 'post' && file.status === 'deleted') return '';
-  const hf = extractHunkFunctions(file);
   const arr: (string | undefined)[] = [];
   const put = (n: number, text: string): boolean => {
     if (n < 1 || arr[n - 1] !== undefined) return false;
     arr[n - 1] = text;
     return true;
   };
-  const slots: { first: number; last: number; hunk: DiffHunk; wrapped: boolean; body: string[] }[] = [];
-  file.hunks.forEach((h, i) => {
+  const slots: { first: number; last: number; signature: string; body: string[] }[] = [];
+  for (const h of file.hunks) {
     const ls = sideLines(h, side);
     for (const l of ls) put(l.line, l.text);
-    const frag = hf.fragments[i];
-    if (!ls.length) return;
-    slots.push({ first: ls[0]!.line, last: ls[ls.length - 1]!.line, hunk: h, wrapped: !!frag?.wrapped, body: ls.map((l) => l.text) });
-  });
-  // Wrappers after every hunk is placed, so one never takes another's line.
+    if (!ls.length) continue;
+    // Lines before the first definition the hunk shows belong to the function of the `@@` context.
+    const defAt = ls.findIndex((l) => startsDefinition(l.text));
+    const body = defAt < 0 ? ls : ls.slice(0, defAt);
+    const signature = wrapperSignature(h.functionContext);
+    if (!signature || !body.length) continue;
+    slots.push({ first: body[0]!.line, last: body[body.length - 1]!.line, signature, body: body.map((l) => l.text) });
+  }
+  // Wrappers after every hunk is placed, so one never takes another's line. Blocks the hunk
+  // closes without opening get their `{` on the signature line; what stays open is closed.
   for (const s of slots) {
-    if (!s.wrapped) continue;
     if (s.first < 2 || arr[s.first - 2] !== undefined || arr[s.last] !== undefined) continue;
-    const depth = 1 + braceDepth(s.body);
-    if (depth < 1) {
-      put(s.first - 1, `${s.hunk.functionContext} {`);
-      continue;
-    }
-    put(s.first - 1, `${s.hunk.functionContext} {`);
-    put(s.last + 1, '}'.repeat(depth));
+    const { end, min } = braceDepth(s.body);
+    const opens = 1 - min;
+    put(s.first - 1, `${s.signature} ${'{'.repeat(opens)}`);
+    const close = opens + end;
+    if (close > 0) put(s.last + 1, '}'.repeat(close));
   }
   if (!arr.length) return '';
   return Array.from(arr, (l) => l ?? '').join('\n') + '\n';

@@ -1,0 +1,101 @@
+// Without a tree: only the code the hunks show is analyzed; findings are marked low confidence
+// and the differential between the pre- and post-image fragments still classifies them.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ingestPatchText } from '../../src/mail/index.js';
+import { analyzePatch, type PatchInput } from '../../src/patch/analyze-patch.js';
+import { parseUnifiedDiff } from '../../src/patch/diff.js';
+import { braceDepth, fragmentImage, wrapperSignature } from '../../src/patch/fragments.js';
+
+// A patch that makes b_then_a() take the two locks in the other order than a_then_b(), which
+// the hunk's context shows: an ABBA inside the hunks themselves.
+export const ABBA_PATCH = `diff --git a/drivers/foo.c b/drivers/foo.c
+index 1111111..2222222 100644
+--- a/drivers/foo.c
++++ b/drivers/foo.c
+@@ -10,16 +10,16 @@ static DEFINE_SPINLOCK(lock_b);
+ 
+ static void a_then_b(void)
+ {
+ 	spin_lock(&lock_a);
+ 	spin_lock(&lock_b);
+ 	counter++;
+ 	spin_unlock(&lock_b);
+ 	spin_unlock(&lock_a);
+ }
+ 
+ static void b_then_a(void)
+ {
+-	spin_lock(&lock_a);
+ 	spin_lock(&lock_b);
++	spin_lock(&lock_a);
+ 	counter--;
+ 	spin_unlock(&lock_a);
+ 	spin_unlock(&lock_b);
+`;
+
+function input(diffText: string): PatchInput {
+  return { messageId: '<abba@example.org>', subject: '[PATCH] foo: reorder', diffText, files: parseUnifiedDiff(diffText).files };
+}
+
+describe('analysis without a tree', () => {
+  it('finds an inversion the hunks show, introduced and low confidence', () => {
+    const res = analyzePatch(input(ABBA_PATCH));
+    expect(res.mode).toBe('no-tree');
+    const inv = res.findings.find((f) => f.rule === 'lock-inversion');
+    expect(inv, JSON.stringify(res.classified)).toBeDefined();
+    expect(inv!.change).toBe('introduced');
+    expect(inv!.extra?.confidence).toBe('low');
+    expect(inv!.message).toContain('low confidence');
+    expect(inv!.extra?.messageId).toBe('<abba@example.org>');
+  });
+
+  it('the reverse patch fixes it', () => {
+    // Swap the sides: the removed line becomes added and the other way round.
+    const rev = ABBA_PATCH.split('\n').map((l) => (l.startsWith('-\t') ? '+' + l.slice(1) : l.startsWith('+\t') ? '-' + l.slice(1) : l)).join('\n');
+    const res = analyzePatch(input(rev), { allChanges: true });
+    expect(res.classified.fixed.some((f) => f.rule === 'lock-inversion' && f.change === 'fixed')).toBe(true);
+    expect(res.classified.introduced.some((f) => f.rule === 'lock-inversion')).toBe(false);
+    expect(res.findings.length).toBeGreaterThan(0);
+  });
+
+  it("analyzes the samples' bug.patch from the hunks only, everything low confidence", async () => {
+    for (const dir of ['000-evtchn-fifo-old-tail', '001-vgic-rank-inversion', '003-vpci-remove-pending']) {
+      const file = `samples/${dir}/bug.patch`;
+      const r = await ingestPatchText(readFileSync(file), file);
+      const p = r.patch!;
+      const res = analyzePatch({ messageId: r.messageId, subject: r.subject, diffText: p.diffText, files: p.files }, { allChanges: true });
+      expect(res.mode).toBe('no-tree');
+      expect(res.stats.functions).toBeGreaterThan(0);
+      expect(res.preimages.every((x) => x.source === 'hunks')).toBe(true);
+      for (const f of [...res.classified.introduced, ...res.classified.fixed, ...res.classified.preExisting]) expect(f.extra?.confidence).toBe('low');
+    }
+  });
+
+  it('skips patches without C files', () => {
+    const res = analyzePatch(input('diff --git a/README b/README\n--- a/README\n+++ b/README\n@@ -1 +1 @@\n-a\n+b\n'));
+    expect(res.reason).toBe('no-c-files');
+    expect(res.findings).toEqual([]);
+  });
+});
+
+describe('fragment images', () => {
+  it('keeps real line numbers and wraps a hunk in its function signature', () => {
+    const d = parseUnifiedDiff('--- a/x.c\n+++ b/x.c\n@@ -20,3 +20,4 @@ static int f(struct s *p)\n \tif (p->a) {\n+\t\tp->b = 1;\n \t\tp->c = 2;\n \t}\n').files[0]!;
+    const img = fragmentImage(d, 'post').split('\n');
+    expect(img[18]).toBe('static int f(struct s *p) {');
+    expect(img[19]).toBe('\tif (p->a) {');
+    expect(img[20]).toBe('\t\tp->b = 1;');
+    expect(img[23]).toBe('}');
+    expect(fragmentImage(d, 'pre').split('\n')[20]).toBe('\t\tp->c = 2;');
+  });
+  it('signatures from multi-line contexts, none from structs or initializers', () => {
+    expect(wrapperSignature('static void g(struct domain *d, struct rank *r,')).toBe('static void g(struct domain *d, struct rank *r)');
+    expect(wrapperSignature('static void g(struct domain *d, unsigned')).toBe('static void g(struct domain *d)');
+    expect(wrapperSignature('static const struct ops foo_ops = {')).toBeNull();
+    expect(wrapperSignature('struct foo {')).toBeNull();
+  });
+  it('brace depth ignores strings and comments', () => {
+    expect(braceDepth(['}', 'x = "{"; /* { */', '{'])).toEqual({ end: 0, min: -1 });
+  });
+});
