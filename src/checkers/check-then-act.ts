@@ -17,7 +17,7 @@ import type { Checker, CheckerContext } from './api.js';
 import { instKey } from '../analysis/summary-types.js';
 import { lockKey } from '../analysis/lockset.js';
 import { rootReassigned } from './local-rebind.js';
-import { memAccess, sharedClass, sidePath } from './shared-mem.js';
+import { memAccess, sameSubsystem, sharedClass, sidePath } from './shared-mem.js';
 import { writeIndex, type WriteSite } from './shared-writes.js';
 import { normalizeCode } from './witness.js';
 
@@ -87,6 +87,12 @@ function followOnWrites(ix: AccessIndex, fn: FunctionIR, from: IrEvent, loc: str
 }
 
 const TASK_LOCAL = /^(global:current|ret:get_current)$/;
+const INIT_FN = /(^|_)(init|setup|alloc|create|new|open|probe|register|attach)(_|$)/;
+
+/** `test_bit(i, &bitmap)` on a local variable: private to this CPU. */
+function localBitmap(p: AccessPath): boolean {
+  return p.root.startsWith('local:') && p.fields.length === 0 && p.text.trim().startsWith('&');
+}
 
 /** Lock classes that exclude other writers (not RCU read sides). */
 function exclusive(s: Set<string>): Set<string> {
@@ -112,7 +118,7 @@ function candidates(ctx: CheckerContext): Cand[] {
     for (const b of fn.blocks) {
       for (const t of b.events) {
         // ---- bit: test_bit(B, w) ... set_bit(B, w)
-        if (t.k === 'atomic' && TEST_OPS.has(t.op) && t.operand && tested(fn, t, t.path, ix)) {
+        if (t.k === 'atomic' && TEST_OPS.has(t.op) && t.operand && tested(fn, t, t.path, ix) && !localBitmap(t.path)) {
           let act: IrEvent | undefined;
           let atomicAct = false;
           ix.walk(fn, t, (e) => !!act || atomicAct, (e) => {
@@ -147,7 +153,7 @@ function candidates(ctx: CheckerContext): Cand[] {
           // the location is lock-protected elsewhere: some writer holds a lock this path does not hold at either end
           const hereT = ix.heldClasses(fn, t);
           const hereA = ix.heldClasses(fn, act);
-          const writers = (wi.byClass.get(loc) ?? []).filter((w) => w.fn !== fn && w.acc.kind === 'plain');
+          const writers = (wi.byClass.get(loc) ?? []).filter((w) => w.fn !== fn && w.acc.kind === 'plain' && sameSubsystem(w.fn.file, fn.file));
           const locked = writers.filter((w) => [...exclusive(w.held)].some((l) => !(hereT.has(l) && hereA.has(l))));
           if (!writers.length || TASK_LOCAL.test(t.path.root)) continue;
           // lazy initialisation: `if (!p->f) p->f = <fresh object>` allocates twice and leaks or loses one
@@ -175,7 +181,8 @@ function candidates(ctx: CheckerContext): Cand[] {
             const sHeld = exclusive(ix.heldClasses(fn, s));
             if (sHeld.has(lcls)) continue;
             // a writer under the picked lock that shares no other lock with this read
-            const w = (wi.byClass.get(scls) ?? []).find((x) => x.held.has(lcls) && x.acc.kind !== 'list' && ![...exclusive(x.held)].some((l) => l !== lcls && sHeld.has(l)));
+            const w = (wi.byClass.get(scls) ?? []).find((x) => x.held.has(lcls) && x.acc.kind !== 'list' && sameSubsystem(x.fn.file, fn.file)
+              && !INIT_FN.test(x.fn.name) && ![...exclusive(x.held)].some((l) => l !== lcls && sHeld.has(l)));
             if (w) risky.push({ load: s, cls: scls, w });
           }
           if (!risky.length) continue;
@@ -188,8 +195,14 @@ function candidates(ctx: CheckerContext): Cand[] {
           if (recheck) continue;
           void heldT;
           const r0 = risky[0]!;
+          // the value picks one lock among several (`&v->queue[ev->prio]`): a stale value means a different lock
+          const indexed = risky.some((r) => {
+            const line = ctx.source.line(r.load.loc.file, r.load.loc.line) ?? '';
+            const txt = r.load.path.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+            return new RegExp(`\\[[^\\]]*${txt}`).test(line);
+          });
           out.push({
-            kind: 'lock-from-fields', fn, test: r0.load, act: t, location: [...classes].join(', '), other: risky.map((r) => r.w), score: 3, lockCls: lcls,
+            kind: 'lock-from-fields', fn, test: r0.load, act: t, location: [...classes].join(', '), other: risky.map((r) => r.w), score: indexed ? 3 : 2, lockCls: lcls,
             message: `${fn.name} picks the lock ${t.lock.inst.text} from ${[...classes].join(', ')} read without it (line ${r0.load.loc.line}), locks it (line ${t.loc.line}) and never re-reads them, while ${r0.w.fn.name} changes ${r0.cls} under ${lcls} (line ${r0.w.e.loc.line}): the lock taken may no longer be the one that protects the object; re-read after locking and retry`,
           });
         }

@@ -9,7 +9,7 @@ import { instKey } from '../analysis/summary-types.js';
 import type { FunctionIR, IrEvent } from '../ir/types.js';
 import type { Checker, CheckerContext } from './api.js';
 import { rootReassigned } from './local-rebind.js';
-import { sharedClass, sidePath } from './shared-mem.js';
+import { sameSubsystem, sharedClass, sidePath } from './shared-mem.js';
 import { writeIndex, type WriteSite } from './shared-writes.js';
 import { normalizeCode } from './witness.js';
 
@@ -86,7 +86,7 @@ function candidates(ctx: CheckerContext): Cand[] {
         const h2 = ix.heldClasses(fn, s);
         const common = exclusive(h1).filter((l) => h2.has(l));
         if (common.length) continue;
-        const writers = (wi.byClass.get(loc) ?? []).filter((w) => w.fn !== fn);
+        const writers = (wi.byClass.get(loc) ?? []).filter((w) => w.fn !== fn && sameSubsystem(w.fn.file, fn.file));
         const concurrent = writers.filter((w) => w.acc.kind !== 'plain' || exclusive(w.held).some((l) => !h1.has(l)));
         if (!concurrent.length) continue;
         reported.add(key);

@@ -31,6 +31,7 @@ import {
   isFieldClass,
   memAccess,
   ORDERED_HANDOFFS,
+  sameSubsystem,
   sharedClass,
   sidePath,
   type MemAccess,
@@ -288,7 +289,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     const withReaders: (Side & { loc: string })[] = [];
     const rs: Side[] = [];
     for (const st of stores) {
-      const readers = (handoffR.get(st.loc) ?? []).filter((r) => r.fn !== g.fn && ![...intersect(st.held, r.held)].some(isGlobalClass));
+      const readers = (handoffR.get(st.loc) ?? []).filter((r) => r.fn !== g.fn && sameSubsystem(r.fn.file, g.fn.file) && ![...intersect(st.held, r.held)].some(isGlobalClass));
       if (!readers.length) continue;
       withReaders.push(st);
       for (const r of readers) if (!rs.some((x) => x.fn === r.fn)) rs.push(r);
@@ -304,7 +305,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     if (!readers.length) continue;
     const [f, d] = k.split('\0') as [string, string];
     for (const w of writers) {
-      const rs = readers.filter((r) => !intersects(w.held, r.held));
+      const rs = readers.filter((r) => !intersects(w.held, r.held) && sameSubsystem(r.fn.file, w.fn.file));
       if (!rs.length) continue;
       // the flag is a lockless flag on purpose when both sides use marked accesses for it
       // (set_bit/test_bit, WRITE_ONCE/READ_ONCE, atomic_set/atomic_read) and hold no lock
@@ -327,7 +328,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     if (!other || doneSb.has(`${y}\0${x}`)) continue;
     doneSb.add(k);
     for (const a of sides) {
-      const bs = other.filter((o) => o.fn !== a.fn && !intersects(a.held, o.held));
+      const bs = other.filter((o) => o.fn !== a.fn && !intersects(a.held, o.held) && sameSubsystem(o.fn.file, a.fn.file));
       if (!bs.length) continue;
       let score = 0;
       const marked = (s: Side) => s.aAcc.kind !== 'plain' && (s.bAcc?.kind ?? 'plain') !== 'plain';

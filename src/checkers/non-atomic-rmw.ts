@@ -7,7 +7,7 @@ import { accessIndex } from '../analysis/access-index.js';
 import type { FunctionIR, IrEvent } from '../ir/types.js';
 import type { WitnessPath } from '../report/finding.js';
 import type { Checker, CheckerContext } from './api.js';
-import { isFieldClass, memAccess, sharedClass, sidePath, type MemAccess } from './shared-mem.js';
+import { isFieldClass, memAccess, sameSubsystem, sharedClass, sidePath, type MemAccess } from './shared-mem.js';
 import { writeIndex, type WriteSite } from './shared-writes.js';
 import { normalizeCode } from './witness.js';
 
@@ -48,7 +48,7 @@ function candidates(ctx: CheckerContext): Cand[] {
         const loc = ix.cls(acc.path);
         if (!sharedClass(loc) || !isFieldClass(loc)) continue; // struct fields; globals are often per-CPU or init-only
         const here = ix.heldClasses(fn, e);
-        const ws = wi.byClass.get(loc) ?? [];
+        const ws = (wi.byClass.get(loc) ?? []).filter((w) => sameSubsystem(w.fn.file, fn.file));
         // others updating the same word atomically (same bit for bit ops, any RMW otherwise)
         const bit = e.k === 'atomic' ? e.operand : undefined;
         const atomicOthers = ws.filter((w) => w.fn !== fn && w.acc.kind === 'atomic' && !NON_ATOMIC_BITOPS.has(w.acc.op)

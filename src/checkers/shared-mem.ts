@@ -128,3 +128,15 @@ export function intersect(a: Set<string>, b: Set<string>): Set<string> {
 export function isFieldClass(cls: string): boolean {
   return cls.replace(/@[^.]*\.[ch]\b/, '').includes('.');
 }
+
+/**
+ * Type-based names alias across subsystems (`buffer_head.b_private` is owned by each
+ * filesystem separately): two sides of a race are paired only within one directory, or when
+ * one side is in a shared header.
+ */
+export function sameSubsystem(a: string, b: string): boolean {
+  if (a.includes('/include/') || b.includes('/include/') || a.endsWith('.h') || b.endsWith('.h')) return true;
+  const da = a.includes('/') ? a.slice(0, a.lastIndexOf('/')) : '';
+  const db = b.includes('/') ? b.slice(0, b.lastIndexOf('/')) : '';
+  return da === db;
+}
