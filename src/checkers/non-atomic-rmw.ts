@@ -7,7 +7,7 @@ import { accessIndex } from '../analysis/access-index.js';
 import type { FunctionIR, IrEvent } from '../ir/types.js';
 import type { WitnessPath } from '../report/finding.js';
 import type { Checker, CheckerContext } from './api.js';
-import { isFieldClass, memAccess, sameSubsystem, sharedClass, sidePath, type MemAccess } from './shared-mem.js';
+import { atomicRmw, isFieldClass, memAccess, sameSubsystem, sharedClass, sidePath, type MemAccess } from './shared-mem.js';
 import { writeIndex, type WriteSite } from './shared-writes.js';
 import { normalizeCode } from './witness.js';
 
@@ -51,7 +51,7 @@ function candidates(ctx: CheckerContext): Cand[] {
         const ws = (wi.byClass.get(loc) ?? []).filter((w) => sameSubsystem(w.fn.file, fn.file));
         // others updating the same word atomically (same bit for bit ops, any RMW otherwise)
         const bit = e.k === 'atomic' ? e.operand : undefined;
-        const atomicOthers = ws.filter((w) => w.fn !== fn && w.acc.kind === 'atomic' && !NON_ATOMIC_BITOPS.has(w.acc.op)
+        const atomicOthers = ws.filter((w) => w.fn !== fn && atomicRmw(w.acc) && !NON_ATOMIC_BITOPS.has(w.acc.op)
           && !exclusive(w.held).some((l) => here.has(l)));
         void bit;
         if (atomicOthers.length) {

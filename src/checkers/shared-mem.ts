@@ -21,7 +21,14 @@ export interface MemAccess {
   op: string;
 }
 
+/** A member of a struct held by value in a local variable (`cl_init.flags`, `buf[i]`): on this CPU's stack. */
+export function stackLocal(p: AccessPath): boolean {
+  if (!p.root.startsWith('local:') || p.fields.length === 0 || p.arrows[0] !== false) return false;
+  return !(p.fields[0] === '[]' && (p.rootType ?? '').includes('*')); // `p[i]` through a pointer is shared
+}
+
 export function memAccess(e: IrEvent): MemAccess | undefined {
+  if ((e.k === 'load' || e.k === 'store' || e.k === 'atomic') && stackLocal(e.path)) return undefined;
   switch (e.k) {
     case 'load':
       return { path: e.path, read: true, write: false, kind: e.once ? 'once' : 'plain', ordering: 'relaxed', returns: true, op: e.once ? 'READ_ONCE' : 'load' };
@@ -139,4 +146,9 @@ export function sameSubsystem(a: string, b: string): boolean {
   const da = a.includes('/') ? a.slice(0, a.lastIndexOf('/')) : '';
   const db = b.includes('/') ? b.slice(0, b.lastIndexOf('/')) : '';
   return da === db;
+}
+
+/** Atomic read-modify-writes (bit ops, inc/dec/add, xchg, cmpxchg), as opposed to atomic / release stores. */
+export function atomicRmw(a: MemAccess): boolean {
+  return a.kind === 'atomic' && /bit|inc|dec|add|sub|or$|and|xchg|cmpxchg|fetch/.test(a.op) && !/^__/.test(a.op);
 }
