@@ -8,6 +8,8 @@ import type { Report, Severity } from '../report/finding.js';
 import { atOrAbove, render, VERSION, type Format } from './output.js';
 import { progressReporter } from './progress.js';
 import { modelCommand } from './model-command.js';
+import { patchCommand } from './patch-command.js';
+import { mboxCommand } from './mbox-command.js';
 
 function mergeReports(reports: Report[]): Report {
   return {
@@ -34,6 +36,8 @@ function collect(v: string, prev: string[]): string[] {
 
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   if (argv[2] === 'model') return modelCommand(argv.slice(3), io);
+  if (argv[2] === 'patch') return patchCommand(argv.slice(3), io);
+  if (argv[2] === 'mbox') return mboxCommand(argv.slice(3), io);
   let code = 0;
   const program = new Command();
   program
@@ -50,7 +54,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--each', 'analyze each PATH as a separate tree (e.g. several sample projects at once)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--no-progress', 'no progress bar on stderr')
-    .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n')
+    .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n' +
+      '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; each?: boolean; output?: string; progress: boolean }) => {

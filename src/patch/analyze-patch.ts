@@ -10,6 +10,7 @@ import type { DiffFile } from './diff.js';
 import { baseCommitOf, blobIdsByPath } from './blob-ids.js';
 import { classifyFindings, selectChanges, type Classified } from './differential.js';
 import { fragmentImage } from './fragments.js';
+import { hunkForFinding } from './hunk-quote.js';
 import { resolveImages, type FileImages, type PreimageSource } from './preimage.js';
 import { DEFAULT_CONTEXT_LIMITS, selectContext, type ContextLimits, type TreeContext } from './tree-context.js';
 
@@ -75,7 +76,12 @@ const EMPTY_STATS: RunStats = { files: 0, lines: 0, functions: 0, seconds: 0 };
 function finish(p: PatchInput, pre: Finding[], post: Finding[], touched: Set<string>, low: boolean, opts: PatchAnalysisOptions): { findings: Finding[]; classified: Classified } {
   const c = classifyFindings(pre, post, touched);
   const d = (fs: Finding[]) => fs.map((f) => decorate(f, p, low));
-  const classified = { introduced: d(c.introduced), fixed: d(c.fixed), preExisting: d(c.preExisting) };
+  // Introduced findings keep the hunk they are about (for replies quoting it).
+  const withHunk = (f: Finding): Finding => {
+    const hunk = hunkForFinding(f, p.files);
+    return hunk ? { ...f, extra: { ...f.extra, hunk } } : f;
+  };
+  const classified = { introduced: d(c.introduced).map(withHunk), fixed: d(c.fixed), preExisting: d(c.preExisting) };
   return { findings: selectChanges(classified, !!opts.allChanges), classified };
 }
 

@@ -1,0 +1,37 @@
+// One line of the batch output (`--out results.jsonl`): every input message gets exactly one.
+import type { Finding, RunStats } from '../report/finding.js';
+
+export type RecordStatus = 'analyzed' | 'not-a-patch' | 'skipped' | 'failed';
+
+export interface MessageRecord {
+  messageId: string;
+  subject: string;
+  status: RecordStatus;
+  /** Short stable code: `reply`, `cover-letter`, `too-large`, `does-not-apply`, `no-c-files`, ... */
+  reason?: string;
+  detail?: string;
+  /** Introduced findings (every change with `--all-changes`), each with `change` and extras. */
+  findings: Finding[];
+  /** Where the message is: archive path and 0-based position in it. */
+  source: string;
+  index: number;
+  /** Threading headers, for series grouping and replies. */
+  from: string;
+  date: string;
+  inReplyTo: string | null;
+  references: string[];
+  /** `tree`, `no-tree`; and where each pre-image came from. */
+  mode?: 'tree' | 'no-tree';
+  preimages?: { path: string; source: string }[];
+  /** Patch series key `<family>@v<version>` (filled after the run). */
+  series?: string;
+  warnings?: string[];
+  /** Engine statistics of the post-image analysis. */
+  stats?: RunStats;
+  ms: number;
+}
+
+/** The key `--resume` recognises a message by: its Message-ID. */
+export function recordKey(r: Pick<MessageRecord, 'messageId'>): string {
+  return r.messageId;
+}

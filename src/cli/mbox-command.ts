@@ -1,0 +1,102 @@
+// `lockcheck mbox ARCHIVE...`: the batch runner. Exit 0 when every message was accounted for
+// without failure, 1 when some message failed (see the table), 2 on a usage error.
+import { existsSync, statSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { runBatch } from '../batch/run.js';
+import { formatSummary } from '../batch/summary.js';
+import { batchProgress } from '../batch/progress.js';
+import { RuleError } from '../rules/load.js';
+import type { CliIO } from './main.js';
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+interface MboxOptions {
+  tree?: string;
+  jobs?: number;
+  out?: string;
+  resume?: boolean;
+  since?: string;
+  replyDir?: string;
+  bot?: string;
+  allChanges?: boolean;
+  rules: string[];
+  rule: string[];
+  allRules?: boolean;
+  confirm: boolean;
+  progress: boolean;
+  json?: boolean;
+}
+
+export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
+  let code = 0;
+  const cmd = new Command('lockcheck mbox');
+  cmd
+    .description('Analyze every patch of mail archives (mbox, .mbox.xz/.gz, public-inbox epochs): one JSON Lines record per message.')
+    .argument('<archives...>', 'mbox files (plain, .xz, .gz) or public-inbox epoch directories')
+    .option('--tree <dir>', 'git checkout the patches apply to (default: hunk-only analysis, low confidence)')
+    .option('-j, --jobs <n>', 'worker threads (default: all cores)', (v) => Number.parseInt(v, 10))
+    .option('--out <file>', 'JSON Lines results, one record per message')
+    .option('--resume', 'continue an interrupted run: keep the records in --out, skip their messages, append')
+    .option('--since <date>', 'skip messages dated before this (recorded as skipped/before-since)')
+    .option('--reply-dir <dir>', 'write a reply .eml for each patch with newly introduced findings')
+    .option('--bot <address>', "reply sender and Reported-by: 'Name <addr>'")
+    .option('--all-changes', 'record fixed and pre-existing findings too')
+    .option('--rules <dir>', 'extra rule tables (YAML); repeatable', collect, [] as string[])
+    .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
+    .option('--all-rules', 'also run rules that are off by default')
+    .option('--no-confirm', 'do not confirm findings with models')
+    .option('--no-progress', 'no progress output on stderr')
+    .option('--json', 'print the summary as JSON')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .action(async (archives: string[], o: MboxOptions) => {
+      const bad = (msg: string) => {
+        io.stderr(`lockcheck mbox: ${msg}\n`);
+        code = 2;
+      };
+      if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) return bad('--jobs takes a whole number of at least 1');
+      for (const a of archives) if (!existsSync(a)) return bad(`${a}: no such file or directory`);
+      if (o.tree && !(existsSync(o.tree) && statSync(o.tree).isDirectory())) return bad(`--tree ${o.tree}: not a directory`);
+      if (o.resume && !o.out) return bad('--resume needs --out');
+      let since: Date | undefined;
+      if (o.since) {
+        since = new Date(o.since);
+        if (Number.isNaN(since.getTime())) return bad(`--since ${o.since}: not a date`);
+      }
+      const res = await runBatch({
+        archives,
+        settings: {
+          ...(o.tree ? { tree: o.tree } : {}),
+          allChanges: !!o.allChanges,
+          rulesDirs: o.rules,
+          only: o.rule,
+          allRules: !!o.allRules,
+          confirm: o.confirm,
+        },
+        ...(o.jobs ? { jobs: o.jobs } : {}),
+        ...(o.out ? { out: o.out } : {}),
+        resume: !!o.resume,
+        ...(since ? { since } : {}),
+        ...(o.replyDir ? { replyDir: o.replyDir } : {}),
+        ...(o.bot ? { bot: o.bot } : {}),
+        progress: o.progress ? batchProgress() : false,
+      });
+      if (res.resumed) io.stderr(`lockcheck mbox: resumed: ${res.resumed} messages were already in ${o.out}${res.truncatedTail ? ' (a partial last line was dropped)' : ''}\n`);
+      if (res.replies.length) io.stderr(`lockcheck mbox: ${res.replies.length} replies written to ${o.replyDir}\n`);
+      io.stdout(o.json ? JSON.stringify(res.summary, null, 2) + '\n' : formatSummary(res.summary));
+      code = res.summary.failures > 0 ? 1 : 0;
+    });
+  try {
+    await cmd.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof RuleError) {
+      io.stderr(`lockcheck: bad rule file: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  return code;
+}

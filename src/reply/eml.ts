@@ -1,0 +1,118 @@
+// A reply to a patch mail, ready for `git send-email` / `git send-email --to ... FILE.eml`:
+// threaded under the patch (In-Reply-To, References), the hunk quoted with `> `, each finding
+// with its CPU0/CPU1 trace below it, a suggested Reported-by line, and plainly a bot's report.
+import { createHash } from 'node:crypto';
+import { formatFinding } from '../report/text.js';
+import type { Finding } from '../report/finding.js';
+
+export const DEFAULT_BOT = 'lockcheck <lockcheck@localhost>';
+
+export interface ReplyTarget {
+  messageId: string;
+  subject: string;
+  /** Address of the patch author. */
+  from: string;
+  date?: string;
+  references: string[];
+}
+
+export interface ReplyOptions {
+  /** `Name <address>` the reply is from and the Reported-by line names. */
+  bot?: string;
+  /** Fixed date (tests); default now. */
+  date?: Date;
+}
+
+const bracket = (id: string): string => (id.startsWith('<') ? id : `<${id}>`);
+
+/** `Re: <subject>` without doubling an existing `Re:`; header-safe (one line). */
+export function replySubject(subject: string): string {
+  const s = subject.replace(/\s+/g, ' ').trim();
+  return /^re:/i.test(s) ? s : `Re: ${s}`;
+}
+
+/** MIME encoded-word for a non-ASCII header value. */
+function headerValue(v: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x20-\x7e]*$/.test(v) ? v : `=?UTF-8?B?${Buffer.from(v, 'utf8').toString('base64')}?=`;
+}
+
+/** Fold a References header at ids. */
+function fold(name: string, ids: string[]): string {
+  const lines: string[] = [];
+  let cur = `${name}:`;
+  for (const id of ids) {
+    if (cur.length + id.length + 1 > 76 && cur !== `${name}:`) {
+      lines.push(cur);
+      cur = ' ';
+    }
+    cur += ` ${id}`;
+  }
+  lines.push(cur);
+  return lines.join('\n');
+}
+
+export const quote = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => (l ? `> ${l}` : '>'))
+    .join('\n');
+
+/** The reply .eml text for the introduced findings of one patch. */
+export function buildReply(target: ReplyTarget, findings: Finding[], opts: ReplyOptions = {}): string {
+  const bot = opts.bot ?? DEFAULT_BOT;
+  const date = opts.date ?? new Date();
+  const refs = [...target.references, target.messageId].filter((x, i, a) => x && a.indexOf(x) === i).map(bracket);
+  const hash = createHash('sha1').update(target.messageId + findings.map((f) => f.id).join(',')).digest('hex').slice(0, 16);
+  const botDomain = /@([^>\s]+)/.exec(bot)?.[1] ?? 'localhost';
+  const headers = [
+    `From: ${headerValue(bot)}`,
+    ...(target.from ? [`To: ${target.from}`] : []),
+    `Subject: ${headerValue(replySubject(target.subject))}`,
+    `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <lockcheck-${hash}@${botDomain}>`,
+    `In-Reply-To: ${bracket(target.messageId)}`,
+    fold('References', refs),
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=UTF-8',
+    'Content-Transfer-Encoding: 8bit',
+    'Auto-Submitted: auto-generated',
+    'X-Mailer: lockcheck',
+  ];
+  const body: string[] = [
+    'Hi,',
+    '',
+    'This is an automated report from lockcheck, a static lock analyzer (a bot, not a',
+    'human reviewer). It found a possible problem this patch introduces; it can be',
+    'wrong, please check the trace below.',
+    '',
+  ];
+  const byHunk = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const h = typeof f.extra?.hunk === 'string' ? f.extra.hunk : '';
+    byHunk.set(h, [...(byHunk.get(h) ?? []), f]);
+  }
+  body.push(`On ${target.date || 'an earlier date'}, ${target.from || 'the author'} wrote:`);
+  for (const [hunk, fs] of byHunk) {
+    if (hunk) body.push(quote(hunk), '');
+    for (const f of fs) {
+      body.push(formatFinding(f), '');
+      if (f.extra?.confidence === 'low') body.push('(Low confidence: this came from the patch hunks alone, without the rest of the tree.)', '');
+    }
+  }
+  body.push(
+    'If you fix it, please add the tag:',
+    `Reported-by: ${bot}`,
+    '',
+    '-- ',
+    'lockcheck: automated static lock analysis. Replies to this address are not read.',
+    '',
+  );
+  return headers.join('\n') + '\n\n' + body.join('\n');
+}
+
+/** A file name for the reply: the patch's Message-ID, made safe. */
+export function replyFileName(messageId: string): string {
+  const safe = messageId.replace(/[^A-Za-z0-9._@-]+/g, '_').slice(0, 120);
+  return `${safe}.eml`;
+}
