@@ -35,12 +35,12 @@ export interface PatchCommandOptions {
   bot?: string;
 }
 
-async function* inputs(file: string): AsyncGenerator<IngestResult> {
-  if (file === '-') yield* ingestText(readFileSync(0), 'stdin');
+async function* inputs(file: string, readStdin: () => Buffer): AsyncGenerator<IngestResult> {
+  if (file === '-') yield* ingestText(readStdin(), 'stdin');
   else yield* ingestPath(file);
 }
 
-export async function patchCommand(argv: string[], io: CliIO): Promise<number> {
+export async function patchCommand(argv: string[], io: CliIO, readStdin: () => Buffer = () => readFileSync(0)): Promise<number> {
   let code = 0;
   const cmd = new Command('lockcheck patch');
   cmd
@@ -91,7 +91,7 @@ export async function patchCommand(argv: string[], io: CliIO): Promise<number> {
       const records: MessageRecord[] = [];
       const overlay = new Map<string, string>(); // a series: later patches apply on earlier ones
       let i = 0;
-      for await (const r of inputs(file)) records.push(recordFromIngest(r, settings, file, i++, o.tree ? overlay : undefined));
+      for await (const r of inputs(file, readStdin)) records.push(recordFromIngest(r, settings, file, i++, o.tree ? overlay : undefined));
       const analyzed = records.filter((r) => r.status === 'analyzed');
       const errors: InputError[] = [];
       for (const r of records) {
