@@ -67,14 +67,25 @@ export function runScript(s: ModelScript, method: 'extracted' | 'template' | und
   return { result: last, valuation: {}, confirmation: done({ status: 'refuted', reason: vals.length > 1 ? `${why}; ${vals.length} initial valuations of ${Object.keys(vals[0]!).join(', ')}` : why }) };
 }
 
-/** Function names per CPU step, so the trace names both sides' functions. */
-function nameFunctions(trace: TraceStep[], program: Program): TraceStep[] {
-  const byFile = new Map<string, { name: string; lo: number; hi: number }[]>();
+type FnRanges = Map<string, { name: string; lo: number; hi: number }[]>;
+const rangesOf = new WeakMap<Program, FnRanges>();
+
+function fnRanges(program: Program): FnRanges {
+  let byFile = rangesOf.get(program);
+  if (byFile) return byFile;
+  byFile = new Map();
   for (const f of program.functions) {
     let l = byFile.get(f.file);
     if (!l) byFile.set(f.file, (l = []));
     l.push({ name: f.name, lo: f.loc.line, hi: f.endLine });
   }
+  rangesOf.set(program, byFile);
+  return byFile;
+}
+
+/** Function names per CPU step, so the trace names both sides' functions. */
+function nameFunctions(trace: TraceStep[], program: Program): TraceStep[] {
+  const byFile = fnRanges(program);
   const lastFn = new Map<number, string>();
   return trace.map((t) => {
     if (!t.file || t.line === undefined || t.cpu < 0) return t;
@@ -92,7 +103,7 @@ export function confirmFinding(f: Finding, program: Program, opts: ConfirmOption
   const v = runScript(x.script, x.method, opts);
   const c = v.confirmation;
   if (c.trace) c.trace = nameFunctions(c.trace, program);
-  if (x.note && c.status !== 'confirmed') c.reason = `${c.reason ?? ''} [${x.note}]`.trim();
+  if (x.note) c.reason = `${c.reason ?? ''} [${x.note}]`.trim();
   c.ms = Math.round((performance.now() - t0) * 100) / 100;
   return c;
 }

@@ -7,7 +7,8 @@ import type { Finding, WitnessPath } from '../../report/finding.js';
 import { assemble } from './assemble.js';
 import { ExtractError } from './frames.js';
 import type { ModelScript, ScriptThread } from './script.js';
-import { slicePath, type SliceEnv, type SOp } from './slice.js';
+import { slicePath, varName, type SliceEnv, type SOp } from './slice.js';
+import type { IrEvent } from '../../ir/types.js';
 
 export interface RuleContext {
   finding: Finding;
@@ -100,7 +101,7 @@ function lockInversion(ctx: RuleContext): ModelScript | undefined {
 
 function recursiveLock(ctx: RuleContext): ModelScript {
   const f = ctx.finding;
-  const env = newEnv(ctx.program, { focusLocks: new Set(f.locks) });
+  const env = newEnv(ctx.program, { focusLocks: new Set(f.locks), keepReacquire: true });
   const p = f.witness[0]!;
   const ops = slicePath(env, p, 0);
   if (count(ops, 'lock', f.locks[0]) < 2) throw new ExtractError('the extracted path does not take the lock twice');
@@ -132,7 +133,7 @@ function lockLeak(ctx: RuleContext): ModelScript {
 function doubleUnlock(ctx: RuleContext): ModelScript {
   const f = ctx.finding;
   const lock = f.locks[0]!;
-  const env = newEnv(ctx.program, { focusLocks: new Set([lock]) });
+  const env = newEnv(ctx.program, { focusLocks: new Set([lock]), keepUnheldRelease: true });
   const p = f.witness[0]!;
   let ops = slicePath(env, p, 0);
   if (count(ops, 'unlock', lock) < 2) throw new ExtractError('the extracted path does not release the lock twice');
@@ -165,10 +166,21 @@ function lifetime(ctx: RuleContext): ModelScript {
   return base(ctx, env, ops, threads, 'USE AFTER FREE', { objects });
 }
 
+/** What a read must see once `write` is visible, and the initial value that tells the two apart. */
+function seenAfter(write: SOp, read: Extract<SOp, { k: 'load' }>): { cond: string; init: number } {
+  const reg = read.reg;
+  const masked = read.bit !== undefined;
+  if (write.k === 'rmw' && write.op === 'clear_bit') return { cond: masked ? `${reg} == 0` : `(${reg} & ${1 << write.arg}) == 0`, init: 1 << write.arg };
+  if (write.k === 'rmw' && write.op === 'set_bit') return { cond: masked ? `${reg} == 1` : `(${reg} & ${1 << write.arg}) != 0`, init: 0 };
+  if (write.k === 'rmw' && write.op === 'sub') return { cond: `${reg} != 0`, init: 0 };
+  if (write.k === 'store' && typeof write.value === 'number') return { cond: `${reg} == ${write.value}`, init: write.value === 0 ? 1 : 0 };
+  return { cond: `${reg} != 0`, init: 0 };
+}
+
 /** Memory-ordering shapes on LKMM: message passing (hand-off / flag) and store buffering. */
 function missingBarrier(ctx: RuleContext): ModelScript {
   const f = ctx.finding;
-  const locs = new Set((f.extra?.locations as string[] | undefined) ?? []);
+  const locs = new Set(((f.extra?.locations as string[] | undefined) ?? []).map((l) => l.replace(/:.*$/, '').replace(/[^A-Za-z0-9_.]/g, '_')));
   const pattern = String(f.extra?.pattern ?? '');
   const paths = mainPaths(f);
   if (paths.length < 2) throw new ExtractError('no reader path');
@@ -180,26 +192,37 @@ function missingBarrier(ctx: RuleContext): ModelScript {
   let invariant: ModelScript['invariant'];
   let reader = r;
   let writer = w;
+  const oldValues: Record<string, number> = {};
   if (pattern === 'handoff') {
     const call = paths[0]!.steps[paths[0]!.steps.length - 1]!;
     const flag = `handoff_${(/call (\w+)/.exec(call.event)?.[1] ?? 'flag')}`;
     const written = new Set(wStores.map((o) => (o as { v: string }).v));
     const load = rLoads.find((o) => written.has(o.v));
     if (!load) throw new ExtractError('the reader tests none of the locations the writer stores');
+    const lastWrite = [...wStores].reverse().find((o) => (o as { v: string }).v === load.v)!;
+    const seen = seenAfter(lastWrite, load);
+    oldValues[load.v] = seen.init;
     writer = [...w, { k: 'store', v: flag, value: 1, order: 'once', fn: call.function, file: call.file, line: call.line, ...(call.code ? { code: call.code } : {}) }];
     const h = `r${env.regs++}`;
     reader = [
       { k: 'load', v: flag, reg: h, order: 'acquire', fn: paths[1]!.steps[0]!.function, code: `/* runs after the hand-off (${flag.slice(8)}) */` },
       { k: 'leave-unless', cond: `${h} == 1`, fn: paths[1]!.steps[0]!.function },
       ...r,
-      { k: 'assert', cond: `${load.reg} == 1`, outcome: 'STALE READ', msg: `${load.v} read the value from before the hand-off`, fn: load.fn, ...(load.file ? { file: load.file } : {}), ...(load.line !== undefined ? { line: load.line } : {}) },
+      { k: 'assert', cond: seen.cond, outcome: 'STALE READ', msg: `${load.v} read the value from before the hand-off`, fn: load.fn, ...(load.file ? { file: load.file } : {}), ...(load.line !== undefined ? { line: load.line } : {}) },
     ];
   } else if (pattern === 'flag') {
     if (wStores.length < 2 || rLoads.length < 2) throw new ExtractError('message passing needs two stores and two loads');
     const data = rLoads[rLoads.length - 1]!;
     const test = rLoads[0]!;
     const i = r.indexOf(test);
-    reader = [...r.slice(0, i + 1), { k: 'leave-unless', cond: `${test.reg} != 0`, fn: test.fn }, ...r.slice(i + 1), { k: 'assert', cond: `${data.reg} != 0`, outcome: 'STALE READ', msg: `${data.v} read before the write published by ${test.v}`, fn: data.fn, ...(data.file ? { file: data.file } : {}), ...(data.line !== undefined ? { line: data.line } : {}) }];
+    const dataStore = [...w].reverse().find((o) => (o.k === 'store' || o.k === 'rmw') && o.v === data.v);
+    const flagWrite = w.find((o) => (o.k === 'store' || o.k === 'rmw') && 'v' in o && o.v === test.v);
+    if (!dataStore || !flagWrite || data.v === test.v) throw new ExtractError('the reader does not test the published flag and read the stored data');
+    const dataSeen = seenAfter(dataStore, data);
+    const flagSeen = seenAfter(flagWrite, test);
+    oldValues[data.v] = dataSeen.init;
+    oldValues[test.v] = flagSeen.init;
+    reader = [...r.slice(0, i + 1), { k: 'leave-unless', cond: flagSeen.cond, fn: test.fn }, ...r.slice(i + 1), { k: 'assert', cond: dataSeen.cond, outcome: 'STALE READ', msg: `${data.v} read before the write published by ${test.v}`, fn: data.fn, ...(data.file ? { file: data.file } : {}), ...(data.line !== undefined ? { line: data.line } : {}) }];
   } else {
     const wl = w.filter((o): o is Extract<SOp, { k: 'load' }> => o.k === 'load');
     if (wl.length === 0 || rLoads.length === 0) throw new ExtractError('store buffering needs a load on each side');
@@ -210,7 +233,9 @@ function missingBarrier(ctx: RuleContext): ModelScript {
     { name: threadName(paths[0]!), steps: assemble(writer, src) },
     { name: threadName(paths[1]!), steps: assemble(reader, src) },
   ];
-  return base(ctx, env, [writer, reader], threads, pattern === 'handoff' || pattern === 'flag' ? 'STALE READ' : 'STORE BUFFERING', { memory: 'lkmm', ...(invariant ? { invariant } : {}) });
+  const m = base(ctx, env, [writer, reader], threads, pattern === 'handoff' || pattern === 'flag' ? 'STALE READ' : 'STORE BUFFERING', { memory: 'lkmm', ...(invariant ? { invariant } : {}) });
+  Object.assign(m.vars, oldValues);
+  return m;
 }
 
 /** check-then-act / double-fetch / non-atomic-rmw: the value a CPU decided on is changed under it. */
@@ -250,17 +275,30 @@ function valueRace(ctx: RuleContext): ModelScript {
     const [x, y] = [loads[0]!, loads[loads.length - 1]!];
     a.splice(a.indexOf(y) + 1, 0, { k: 'assert', cond: `${x.reg} == ${y.reg}`, outcome: 'ASSERTION', msg: `${x.v} changed between the two fetches`, ...src(y) });
   } else if (f.extra?.pattern === 'bit') {
-    // both CPUs pass the test, then both act
-    for (const [cpu, o] of ops.entries()) {
+    const testAct = (o: SOp[]) => {
       const t = o.find((x): x is Extract<SOp, { k: 'load' }> => x.k === 'load');
-      const act = o.find((x) => x.k === 'rmw' || x.k === 'store');
-      if (!t || !act) throw new ExtractError('no test and act on the bit');
-      const setting = act.k === 'rmw' ? act.op !== 'clear_bit' : true;
-      o.splice(o.indexOf(t) + 1, 0, { k: 'leave-unless', cond: setting ? `${t.reg} == 0` : `${t.reg} != 0`, ...src(t) });
-      o.splice(o.indexOf(act) + 1, 0, { k: 'ghost', v: 'acted', op: 'add', arg: 1, fn: act.fn });
-      void cpu;
+      const act = t ? o.slice(o.indexOf(t) + 1).find((x) => x.k === 'rmw' || x.k === 'store') : undefined;
+      return t && act ? { t, act } : undefined;
+    };
+    const passes = (t: Extract<SOp, { k: 'load' }>, act: SOp) => ((act.k === 'rmw' ? act.op !== 'clear_bit' && act.op !== 'test_and_clear_bit' : true) ? `${t.reg} == 0` : `${t.reg} != 0`);
+    const mine = testAct(a);
+    if (!mine) throw new ExtractError('no test and act on the bit');
+    const all = ops.map(testAct);
+    if (all.every((x) => x)) {
+      // the same test-then-act on both CPUs: both pass the test, then both act
+      ops.forEach((o, i) => {
+        const { t, act } = all[i]!;
+        o.splice(o.indexOf(t) + 1, 0, { k: 'leave-unless', cond: passes(t, act), ...src(t) });
+        o.splice(o.indexOf(act) + 1, 0, { k: 'ghost', v: 'acted', op: 'add', arg: 1, fn: act.fn });
+      });
+      invariant = { cond: 'acted <= 1', outcome: 'ASSERTION', msg: 'both CPUs passed the test and acted' };
+    } else {
+      // the other CPU writes the bit between this CPU's test and its act
+      const { t, act } = mine;
+      a.splice(a.indexOf(t) + 1, 0, { k: 'leave-unless', cond: passes(t, act), ...src(t) });
+      const r2 = `r${env.regs++}`;
+      a.splice(a.indexOf(act), 0, { k: 'load', v: t.v, reg: r2, ...(t.bit !== undefined ? { bit: t.bit } : {}), ...src(act), code: `/* re-read ${t.v} before: ${act.code ?? ''} */` }, { k: 'assert', cond: `${r2} == ${t.reg}`, outcome: 'ASSERTION', msg: `${t.v} changed between the test and the act`, ...src(act) });
     }
-    invariant = { cond: 'acted <= 1', outcome: 'ASSERTION', msg: 'both CPUs passed the test and acted' };
   } else {
     // the tested value is re-read after the act (lock taken): it must still hold
     const t = loads[0];
@@ -276,6 +314,63 @@ function valueRace(ctx: RuleContext): ModelScript {
   for (const o of ops.flat()) if (o.k === 'ghost') extraVars[o.v] = 0;
   const m = base(ctx, env, ops, threads, outcome, invariant ? { invariant } : {});
   m.vars = { ...m.vars, ...extraVars };
+  return m;
+}
+
+/**
+ * free-with-pending-callback: the deferred item is armed at the start (its arming step shown
+ * in the callback thread's name); the freeing path is walked around the cancel where it can
+ * be, a cancel it does pass waits for a running callback (lock) and disarms it; the callback
+ * runs if still armed and dereferences the object.
+ */
+function pendingCallback(ctx: RuleContext): ModelScript {
+  const f = ctx.finding;
+  const item = String((f.extra?.locations as string[] | undefined)?.[0] ?? '');
+  const [freeing, using] = f.witness;
+  if (!freeing || !using || !item) throw new ExtractError('no callback path');
+  const freeStep = freeing.steps[freeing.steps.length - 1]!;
+  const obj = /^\S+ (\S+)/.exec(freeStep.event)?.[1];
+  if (!obj) throw new ExtractError('no freed object in the witness');
+  const pending = `${item.replace(/[^A-Za-z0-9_.]/g, '_')}.pending`;
+  const cbLock = `callback(${item})`;
+  const p = ctx.program;
+  const isCancel = (e: IrEvent): boolean => {
+    if (e.k !== 'call') return false;
+    const api = p.rules.deferred.get(e.callee);
+    if (!api || api.op !== 'cancel') return false;
+    const last = item.split('.').pop()!;
+    return e.args.some((a) => !!a && varName(p, a) === item) || e.argText.some((t) => new RegExp(`(->|\\.)\\s*${last}\\b`).test(t));
+  };
+  const env = newEnv(p, {
+    objects: new Set([obj]),
+    avoid: isCancel,
+    callOps: (fn, e) => {
+      if (!isCancel(e)) return undefined;
+      const at = { fn: fn.name, file: e.loc.file, line: e.loc.line, code: `${e.callee}(${e.argText.join(', ')});` };
+      return [{ k: 'lock', lock: cbLock, ...at }, { k: 'store', v: pending, value: 0, ...at }, { k: 'unlock', lock: cbLock, ...at }];
+    },
+  });
+  const steps = freeing.steps.filter((st) => !/^cancels /.test(st.event));
+  const a = slicePath(env, { ...freeing, steps }, 0);
+  if (count(a, 'free') === 0) throw new ExtractError('the freeing path frees none of the finding\'s objects');
+  const cb = using.steps[using.steps.length - 1]!;
+  const arm = using.steps.find((st) => /\barms\b/.test(st.event));
+  const r = `r${env.regs++}`;
+  const at = { fn: cb.function, file: cb.file, line: cb.line };
+  const b: SOp[] = [
+    { k: 'lock', lock: cbLock, ...at, code: `/* ${cb.function} runs (${String(f.extra?.kind ?? 'deferred')} callback) */` },
+    { k: 'load', v: pending, reg: r, ...at, code: `/* still armed? */` },
+    { k: 'leave-unless', cond: `${r} != 0`, ...at, code: '/* disarmed: the callback does not run */' },
+    { k: 'use', obj, ...at, code: `/* ${cb.function}() dereferences the ${obj} */` },
+    { k: 'unlock', lock: cbLock, ...at, code: `/* ${cb.function} returns */` },
+  ];
+  const s = ctx.source ? { source: ctx.source } : {};
+  const threads = [
+    { name: threadName(freeing), steps: assemble(a, s) },
+    { name: `${using.label}: ${cb.function}${arm ? ` (armed by ${arm.function} at line ${arm.line})` : ''}`, steps: assemble(b, s) },
+  ];
+  const m = base(ctx, env, [a, b], threads, 'USE AFTER FREE', { objects: { [obj]: 1 } });
+  m.vars[pending] = 1;
   return m;
 }
 
@@ -296,6 +391,8 @@ export function extractForRule(ctx: RuleContext): ModelScript | undefined {
       return lifetime(ctx);
     case 'missing-barrier':
       return missingBarrier(ctx);
+    case 'free-with-pending-callback':
+      return pendingCallback(ctx);
     case 'check-then-act':
     case 'double-fetch':
     case 'non-atomic-rmw':

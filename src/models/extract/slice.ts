@@ -47,6 +47,14 @@ export interface SliceEnv {
   regs: number;
   /** Leave locks out (memory-ordering shapes: the two sides' locks are different instances). */
   dropLocks?: boolean;
+  /** Keep a release of a focus lock this path does not hold (double-unlock). */
+  keepUnheldRelease?: boolean;
+  /** Keep a re-acquisition of a focus lock this path holds (recursive-lock). */
+  keepReacquire?: boolean;
+  /** Events the walks go around when they can (a cancel the finding says is not on every path). */
+  avoid?: (e: IrEvent) => boolean;
+  /** Ops for a call the rule models itself (a deferred callback's cancel). */
+  callOps?: (fn: FunctionIR, e: Extract<IrEvent, { k: 'call' }>) => SOp[] | undefined;
 }
 
 export function varName(p: Program, path: AccessPath): string {
@@ -88,6 +96,8 @@ function literal(v: string): number | undefined {
 class Slicer {
   readonly ops: SOp[] = [];
   held: string[] = [];
+  /** Re-acquisitions of a held class left out, per lock: their releases are left out too. */
+  readonly nested = new Map<string, number>();
   /** Conditions are kept only before the last witness step of the outermost segment. */
   keepConds = true;
 
@@ -196,7 +206,11 @@ class Slicer {
         this.uses(fn, e.lock.inst, e, target);
         const name = env.lockName ? env.lockName(cls, e.lock.inst, this.held) : cls;
         const mode = e.mode === 'shared' ? ('shared' as const) : e.mode === 'recursive' ? ('recursive' as const) : undefined;
-        if (this.held.includes(name) && !env.focusLocks.has(cls) && mode === undefined) return; // another instance of the class
+        if (this.held.includes(name) && mode !== 'recursive' && !(env.keepReacquire && env.focusLocks.has(cls))) {
+          // another instance of the class: its matching release is skipped too
+          this.nested.set(name, (this.nested.get(name) ?? 0) + 1);
+          return;
+        }
         if (e.try) {
           const reg = this.reg();
           this.push({ k: 'trylock', lock: name, reg, ...(mode ? { mode } : {}), ...this.src(fn, e, code), ...at });
@@ -210,9 +224,14 @@ class Slicer {
         const cls = lockClass(e.lock.cls, e.lock.inst);
         if (!cls) return;
         const name = [...this.held].reverse().find((h) => h === cls || h.startsWith(`${cls}/`)) ?? cls;
+        const skipped = this.nested.get(name) ?? 0;
+        if (skipped > 0) {
+          this.nested.set(name, skipped - 1);
+          return;
+        }
         const i = this.held.lastIndexOf(name);
         const mode = e.mode === 'shared' ? ('shared' as const) : e.mode === 'recursive' ? ('recursive' as const) : undefined;
-        if (i < 0 && !env.focusLocks.has(cls)) return; // the caller's lock: not modelled
+        if (i < 0 && !(env.keepUnheldRelease && env.focusLocks.has(cls))) return; // the caller's lock: not modelled
         if (i >= 0) this.held.splice(i, 1);
         this.push({ k: 'unlock', lock: name, ...(mode ? { mode } : {}), ...this.src(fn, e, code), ...at });
         return;
@@ -229,6 +248,11 @@ class Slicer {
       }
       case 'call': {
         if (listOp(e)) return this.access(fn, e, target);
+        const own = env.callOps?.(fn, e);
+        if (own) {
+          for (const o of own) this.push(o);
+          return;
+        }
         this.summaryCall(fn, e);
         return;
       }
@@ -270,7 +294,7 @@ class Slicer {
     const env = this.env;
     const t = translateCond(w.branch, condEvents, {
       varOf: (p) => {
-        if (p.root.startsWith('local:') || p.root.startsWith('param:') && p.fields.length === 0) return undefined;
+        if ((p.root.startsWith('local:') || p.root.startsWith('param:')) && p.fields.length === 0) return undefined;
         return varName(env.program, p);
       },
       constant: (n) => this.constant(n),
@@ -306,7 +330,8 @@ class Slicer {
         if (kind === 'call') return e.k === 'call';
         return e.k !== 'branch' && e.k !== 'assign';
       };
-      let w = walkTo(fn, pos, exact) ?? walkTo(fn, pos, (e) => e.loc.line === t.line && e.k !== 'branch');
+      const avoid = this.env.avoid;
+      let w = (avoid ? walkTo(fn, pos, exact, avoid) : undefined) ?? walkTo(fn, pos, exact) ?? walkTo(fn, pos, (e) => e.loc.line === t.line && e.k !== 'branch');
       if (!w) {
         // the step may sit on a line with no event of that kind (a call's line, a return without value)
         w = walkTo(fn, pos, (e) => e.loc.line >= t.line);
@@ -326,7 +351,8 @@ class Slicer {
     if (isCallee) {
       const keep = this.keepConds;
       this.keepConds = false;
-      const w = walkTo(fn, pos, undefined);
+      const avoid = this.env.avoid;
+      const w = (avoid ? walkTo(fn, pos, undefined, avoid) : undefined) ?? walkTo(fn, pos, undefined);
       if (w) this.items(fn, w.items);
       this.keepConds = keep;
     }

@@ -21,14 +21,16 @@ export interface WalkResult {
  * Walk from `from` to the first event satisfying `match` (or to the exit block when `match`
  * is undefined) along a shortest block path. The matched event itself is not in `items`.
  */
-export function walkTo(fn: FunctionIR, from: Pos, match: ((e: IrEvent) => boolean) | undefined): WalkResult | undefined {
+export function walkTo(fn: FunctionIR, from: Pos, match: ((e: IrEvent) => boolean) | undefined, avoid?: (e: IrEvent) => boolean): WalkResult | undefined {
   const blocks = fn.blocks;
   const here = blocks[from.block]!.events;
   if (match) {
     for (let i = from.idx; i < here.length; i++) {
       if (match(here[i]!)) return { items: here.slice(from.idx, i).map((e) => ({ e })), at: { block: from.block, idx: i } };
+      if (avoid?.(here[i]!)) return undefined;
     }
   } else if (from.block === fn.exit) return { items: [], at: from };
+  if (avoid && here.slice(from.idx).some(avoid)) return undefined;
   // BFS over successor blocks
   const prev = new Map<number, number>();
   const queue: number[] = [];
@@ -44,7 +46,7 @@ export function walkTo(fn: FunctionIR, from: Pos, match: ((e: IrEvent) => boolea
     const evs = blocks[b]!.events;
     if (match) {
       const i = evs.findIndex(match);
-      if (i >= 0) {
+      if (i >= 0 && !(avoid && evs.slice(0, i).some(avoid))) {
         found = { block: b, idx: i };
         break;
       }
@@ -52,6 +54,7 @@ export function walkTo(fn: FunctionIR, from: Pos, match: ((e: IrEvent) => boolea
       found = { block: b, idx: 0 };
       break;
     }
+    if (avoid && evs.some(avoid)) continue;
     for (const s of blocks[b]!.succ) {
       if (!prev.has(s)) {
         prev.set(s, b);
