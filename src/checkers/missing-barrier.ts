@@ -175,6 +175,30 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     }
     return t;
   };
+  // a parameter every caller passes a freshly allocated object for: not yet visible to other CPUs
+  const freshMemo = new Map<string, boolean>();
+  const freshParam = (fn: FunctionIR, path: AccessPath): boolean => {
+    if (!path.root.startsWith('param:')) return false;
+    const i = Number(path.root.slice(6));
+    const k = `${fn.key}#${i}`;
+    let v = freshMemo.get(k);
+    if (v !== undefined) return v;
+    const callers = [...(p.callers.get(fn.key) ?? [])].map((c) => p.byKey.get(c)!).filter(Boolean);
+    v = callers.length > 0 && callers.every((c) => {
+      const allocs = ix.allocLocals(c);
+      let all = true;
+      let any = false;
+      for (const b of c.blocks) for (const e of b.events) {
+        if (e.k !== 'call' || p.resolveCallee(c, e.callee)?.key !== fn.key) continue;
+        any = true;
+        const a = e.args[i];
+        if (!a || !a.root.startsWith('local:') || a.fields.length || !allocs.has(a.root.slice(6))) all = false;
+      }
+      return any && all;
+    });
+    freshMemo.set(k, v);
+    return v;
+  };
   // ---- writer side: store D, then (no write barrier) a hand-off or a publish of F; and SB stores
   const handoffG = new Map<IrEvent, { fn: FunctionIR; h: IrEvent; stores: (Side & { loc: string })[] }>(); // per hand-off call
   const flagW = new Map<string, Side[]>(); // F \0 D
@@ -189,6 +213,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
         // a value-returning RMW is ordered before everything after it when it succeeds
         if (!wa?.write || wa.ordering === 'release' || (wa.returns && wa.ordering === 'full')) continue;
         if (wa.path.root.startsWith('local:') && allocs.has(wa.path.root.slice(6))) continue;
+        if (freshParam(fn, wa.path)) continue;
         const d = ix.cls(wa.path);
         if (!sharedClass(d)) continue;
         const seenH = new Set<IrEvent>();
@@ -309,8 +334,9 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
       if (!rs.length) continue;
       // the flag is a lockless flag on purpose when both sides use marked accesses for it
       // (set_bit/test_bit, WRITE_ONCE/READ_ONCE, atomic_set/atomic_read) and hold no lock
+      // (bit operations do not count: flag words use them by convention, lock-protected or not)
       let score = 0;
-      const marked = (a?: MemAccess) => !!a && a.kind !== 'plain';
+      const marked = (a?: MemAccess) => !!a && (a.kind === 'once' || (a.kind === 'atomic' && !/bit/.test(a.op)));
       if (marked(w.bAcc) && rs.some((r) => marked(r.aAcc))) score += 2;
       if (marked(w.aAcc) || rs.some((r) => marked(r.bAcc))) score += 1;
       if (w.held.size === 0 && rs.some((r) => r.held.size === 0)) score += 1;
