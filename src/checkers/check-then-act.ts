@@ -67,7 +67,8 @@ function covered(ix: AccessIndex, fn: FunctionIR, a: IrEvent, b: IrEvent): boole
     ix.walk(fn, a, (e) => e === b, (e) => {
       if (isRel(e)) rels.push(e);
     });
-    if (!rels.some((r) => ix.reaches(fn, r, b, () => false))) return true;
+    // (a path that drops the lock and takes it again before the act, e.g. `goto retry`, re-runs the test)
+    if (!rels.some((r) => ix.reaches(fn, r, b, (e) => e === a))) return true;
   }
   return false;
 }
@@ -159,7 +160,8 @@ function candidates(ctx: CheckerContext): Cand[] {
           // lazy initialisation: `if (!p->f) p->f = <fresh object>` allocates twice and leaks or loses one
           const v = (act as { value: string }).value;
           const lazy = allocated(fn, v);
-          const score = Math.min(2, (locked.length ? 2 : 0)) + (lazy && locked.length ? 1 : 0) + (v === 'NULL' || v === '0' ? -1 : 0);
+          // off by default: whether the callers serialise this (through ops tables we cannot follow) is unknown
+          const score = Math.min(2, (locked.length ? 1 : 0) + (lazy ? 1 : 0)) + (v === 'NULL' || v === '0' ? -1 : 0);
           out.push({
             kind: 'field', fn, test: t, act, location: loc, other: locked.length ? locked : writers, score,
             message: `${fn.name} tests ${t.path.text} (line ${t.loc.line}) and then writes it (line ${act.loc.line}) with no lock held across both, while ${(locked[0] ?? writers[0])!.fn.name} writes ${loc}${locked.length ? ` under ${[...locked[0]!.held].join(', ')}` : ''}: two CPUs can both act on the same test`,

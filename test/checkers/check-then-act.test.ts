@@ -66,6 +66,22 @@ void move(struct vcpu *v, struct ev *ev) {
 }
 void drop_cache(struct dev *d) { mutex_lock(&d->lock); d->cache = NULL; mutex_unlock(&d->lock); }`,
     },
+    {
+      name: 'retry loop: the lock is dropped and the test re-run before acting',
+      code: `${q}void link(struct ev *e) {
+retry:
+	spin_lock(&e->q->lock);
+	if (!test_bit(1, &e->word)) {
+		if (e->prio) {
+			spin_unlock(&e->q->lock);
+			goto retry;
+		}
+		set_bit(1, &e->word);
+		e->q->tail = 5;
+	}
+	spin_unlock(&e->q->lock);
+}`,
+    },
   ],
   invalid: [
     {
@@ -114,17 +130,6 @@ void unmask(struct ev *e) { link(e); }`,
       locks: ['queue.lock'],
       message: /picks the lock &old_q->lock from ev\.last_prio/,
     },
-    {
-      name: 'unlocked lazy initialisation of a field others change under a lock',
-      code: `${dev}void get_cache(struct dev *d) {
-	if (!d->cache) {
-		struct buf *b = kzalloc(sizeof(*b), GFP_KERNEL);
-		d->cache = b;
-	}
-}
-void drop_cache(struct dev *d) { mutex_lock(&d->lock); d->cache = NULL; mutex_unlock(&d->lock); }`,
-      functions: ['get_cache', 'drop_cache'],
-    },
   ],
 });
 
@@ -136,6 +141,17 @@ ruleTester('check-then-act-lowconf', {
     },
   ],
   invalid: [
+    {
+      name: 'unlocked lazy initialisation of a field others change under a lock',
+      code: `${dev}void get_cache(struct dev *d) {
+	if (!d->cache) {
+		struct buf *b = kzalloc(sizeof(*b), GFP_KERNEL);
+		d->cache = b;
+	}
+}
+void drop_cache(struct dev *d) { mutex_lock(&d->lock); d->cache = NULL; mutex_unlock(&d->lock); }`,
+      functions: ['get_cache', 'drop_cache'],
+    },
     {
       name: 'idempotent bit set after a test',
       code: `${q}void f(struct ev *e) { if (!test_bit(1, &e->word)) set_bit(1, &e->word); }`,
