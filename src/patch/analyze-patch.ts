@@ -8,7 +8,7 @@ import { isCSource, readSource } from '../ingest/files.js';
 import type { Finding, InputError, RunStats } from '../report/finding.js';
 import type { DiffFile } from './diff.js';
 import { baseCommitOf, blobIdsByPath } from './blob-ids.js';
-import { classifyFindings, selectChanges, type Classified } from './differential.js';
+import { classifyFindings, selectChanges, touches, type Classified } from './differential.js';
 import { fragmentImage } from './fragments.js';
 import { hunkForFinding } from './hunk-quote.js';
 import { resolveImages, type FileImages, type PreimageSource } from './preimage.js';
@@ -105,8 +105,10 @@ export function analyzePatchNoTree(p: PatchInput, opts: PatchAnalysisOptions = {
     if (b) post.push({ path: postPath, text: b });
   }
   const aOpts = opts.analyze ?? {};
-  const rPre = pre.length ? analyzeSources(pre, aOpts) : null;
   const rPost = post.length ? analyzeSources(post, aOpts) : null;
+  // Introduced-only runs need the pre-image only to classify post-image findings.
+  const needPre = !!opts.allChanges || (rPost?.findings.some((f) => touches(f, touched)) ?? false);
+  const rPre = pre.length && needPre ? analyzeSources(pre, aOpts) : null;
   const { findings, classified } = finish(p, rPre?.findings ?? [], rPost?.findings ?? [], touched, true, opts);
   return {
     mode: 'no-tree',
@@ -162,8 +164,9 @@ export function analyzePatchWithTree(p: PatchInput, tree: string, opts: PatchAna
     return [...contextFiles.filter((c) => !gone.has(c.path)), ...own];
   };
   const aOpts = opts.analyze ?? {};
-  const rPre = analyzeSources(side('pre'), aOpts);
   const rPost = analyzeSources(side('post'), aOpts);
+  const needPre = !!opts.allChanges || rPost.findings.some((f) => touches(f, touched));
+  const rPre = needPre ? analyzeSources(side('pre'), aOpts) : { findings: [], errors: [], stats: EMPTY_STATS };
   if (opts.overlay) for (const im of images) if (im.postPath && im.post !== null) opts.overlay.set(im.postPath, im.post);
   const { findings, classified } = finish(p, rPre.findings, rPost.findings, touched, false, opts);
   return {
