@@ -180,7 +180,7 @@ function seenAfter(write: SOp, read: Extract<SOp, { k: 'load' }>): { cond: strin
 /** Memory-ordering shapes on LKMM: message passing (hand-off / flag) and store buffering. */
 function missingBarrier(ctx: RuleContext): ModelScript {
   const f = ctx.finding;
-  const locs = new Set(((f.extra?.locations as string[] | undefined) ?? []).map((l) => l.replace(/:.*$/, '').replace(/[^A-Za-z0-9_.]/g, '_')));
+  const locs = new Set(((f.extra?.locations as string[] | undefined) ?? []).map((l) => l.replace(/[:#].*$/, '').replace(/[^A-Za-z0-9_.]/g, '_')));
   const pattern = String(f.extra?.pattern ?? '');
   const paths = mainPaths(f);
   if (paths.length < 2) throw new ExtractError('no reader path');
@@ -241,7 +241,7 @@ function missingBarrier(ctx: RuleContext): ModelScript {
 /** check-then-act / double-fetch / non-atomic-rmw: the value a CPU decided on is changed under it. */
 function valueRace(ctx: RuleContext): ModelScript {
   const f = ctx.finding;
-  const locs = ((f.extra?.locations as string[] | undefined) ?? []).map((l) => l.replace(/:.*$/, ''));
+  const locs = ((f.extra?.locations as string[] | undefined) ?? []).map((l) => l.replace(/[:#].*$/, ''));
   const paths = mainPaths(f).slice(0, 2);
   if (paths.length < 2) throw new ExtractError('one path only');
   const env = newEnv(ctx.program, { locations: new Set(locs.map((l) => l.replace(/[^A-Za-z0-9_.]/g, '_'))), accessesAtTargetsOnly: true });
@@ -283,8 +283,11 @@ function valueRace(ctx: RuleContext): ModelScript {
     const passes = (t: Extract<SOp, { k: 'load' }>, act: SOp) => ((act.k === 'rmw' ? act.op !== 'clear_bit' && act.op !== 'test_and_clear_bit' : true) ? `${t.reg} == 0` : `${t.reg} != 0`);
     const mine = testAct(a);
     if (!mine) throw new ExtractError('no test and act on the bit');
+    // the bit's value when the CPUs start is unknown: all clear or all set
+    for (const o of ops) for (const x of o) if (x.k === 'load' || x.k === 'rmw') env.condVars.set(x.v, new Set([0, -1]));
     const all = ops.map(testAct);
-    if (all.every((x) => x)) {
+    const shared = all.every((x) => x && x.t.v === mine.t.v && !/\.cpu\d+$/.test(x.t.v));
+    if (shared) {
       // the same test-then-act on both CPUs: both pass the test, then both act
       ops.forEach((o, i) => {
         const { t, act } = all[i]!;

@@ -131,10 +131,14 @@ class Slicer {
     const p = env.program;
     const at = target ? { target } : {};
     const code = target?.step.code;
-    const keep = (path: AccessPath): string | undefined => {
+    const keep = (path: AccessPath, pointerArg = false): string | undefined => {
       const v = varName(p, path);
       if (!env.locations.has(v)) return undefined;
       if (env.accessesAtTargetsOnly && !target) return undefined;
+      // a local variable (not reached through a pointer) is each CPU's own
+      // (an atomic/list API's pointer argument points elsewhere unless it is `&local`)
+      const own = (path.root.startsWith('local:') || path.root.startsWith('param:')) && !path.arrows.some(Boolean) && (!pointerArg || path.text.trim().startsWith('&'));
+      if (own) return `${v}.cpu${this.cpu}`;
       return v;
     };
     switch (e.k) {
@@ -154,7 +158,7 @@ class Slicer {
       }
       case 'atomic': {
         this.uses(fn, e.path, e, target);
-        const v = keep(e.path);
+        const v = keep(e.path, true);
         if (!v) {
           if (e.reads && e.writes && (e.returns || e.ordering === 'full') && !conditionalRmw(fn, e, accessIndex(p))) this.push({ k: 'fence', kind: 'full', ...this.src(fn, e, code) });
           return;
@@ -177,7 +181,7 @@ class Slicer {
         const l = listOp(e);
         if (!l) return;
         this.uses(fn, l.path, e, target);
-        const v = keep(l.path);
+        const v = keep(l.path, true);
         if (!v) return;
         if (l.write) this.push({ k: 'store', v, value: 1, ...this.src(fn, e, code), ...at });
         else this.push({ k: 'load', v, reg: this.reg(), ...this.src(fn, e, code), ...at });
