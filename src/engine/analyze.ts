@@ -14,7 +14,7 @@ import type { Checker, DraftFinding } from '../checkers/api.js';
 import type { Finding, InputError, Report, Severity } from '../report/finding.js';
 import { fingerprint } from '../report/fingerprint.js';
 import { CachedSources } from './source-lookup.js';
-import { extractMany, type ExtractResult, type ExtractTask } from './worker.js';
+import { extractMany, extractManyAsync, type ExtractResult, type ExtractTask } from './worker.js';
 import { restoreFiles } from './transfer.js';
 import { confirmFindings } from '../models/confirm.js';
 
@@ -139,7 +139,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
     const out: ExtractResult = { facts: [], errors: [] };
     const step = 64;
     for (let i = 0; i < files.length; i += step) {
-      const r = extractMany(files.slice(i, i + step), rules);
+      const r = await extractManyAsync(files.slice(i, i + step), rules);
       out.facts.push(...r.facts);
       out.errors.push(...r.errors);
       opts.onProgress?.(Math.min(files.length, i + step), files.length);

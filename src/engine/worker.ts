@@ -4,6 +4,7 @@ import { readSource } from '../ingest/files.js';
 import { loadRules, type RuleSet } from '../rules/load.js';
 import type { InputError } from '../report/finding.js';
 import { stripFiles } from './transfer.js';
+import { releaseNativeMemory } from './native-memory.js';
 
 export interface ExtractTask {
   files: string[];
@@ -34,11 +35,24 @@ export function extractMany(files: string[], rules: RuleSet, read: (f: string) =
   return out;
 }
 
-export default function run(task: ExtractTask): ExtractResult {
+/** Like extractMany, yielding now and then so tree-sitter's native memory is given back. */
+export async function extractManyAsync(files: string[], rules: RuleSet): Promise<ExtractResult> {
+  const out: ExtractResult = { facts: [], errors: [] };
+  for (const file of files) {
+    const r = extractMany([file], rules);
+    out.facts.push(...r.facts);
+    out.errors.push(...r.errors);
+    const last = r.facts[r.facts.length - 1];
+    await releaseNativeMemory(last ? last.lines * 40 : 0);
+  }
+  return out;
+}
+
+export default async function run(task: ExtractTask): Promise<ExtractResult> {
   const key = task.rulesDirs.join('\0');
   let rules = ruleCache.get(key);
   if (!rules) ruleCache.set(key, (rules = loadRules(task.rulesDirs)));
-  const out = extractMany(task.files, rules);
+  const out = await extractManyAsync(task.files, rules);
   stripFiles(out.facts);
   return out;
 }
