@@ -47,13 +47,23 @@ function workerPath(): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
+const WORKER_HEAP_MB = Number(process.env.LOCKCHECK_WORKER_HEAP_MB ?? 256);
+
 type Runner = { run: (job: MessageJob) => Promise<MessageRecord>; close: () => Promise<void>; parallel: number };
 
 async function makeRunner(jobs: number): Promise<Runner> {
   const wp = workerPath();
   if (!wp || jobs <= 1) return { run: runMessageJob, close: async () => {}, parallel: 1 };
   const { Piscina } = await import('piscina');
-  const pool = new Piscina({ filename: wp, maxThreads: jobs, minThreads: jobs, idleTimeout: 2000 });
+  // Capped worker heaps keep the whole run under 1 GB; a message that needs more fails alone
+  // (`worker-error`), the worker is replaced.
+  const pool = new Piscina({
+    filename: wp,
+    maxThreads: jobs,
+    minThreads: jobs,
+    idleTimeout: 2000,
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
+  });
   return {
     // A fresh, exactly-sized copy that is transferred: a view into a large chunk would make
     // structured clone copy the whole chunk.
