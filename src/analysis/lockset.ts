@@ -210,6 +210,8 @@ function recordFacts(fn: FunctionIR, order: number[], entry: (State | undefined)
         transferBlock(fn, id, e, ctx, merged);
         facts.acquires.push(...merged.acquires);
         facts.releases.push(...merged.releases);
+        for (const a of merged.taken?.values() ?? []) noteTaken(facts, a);
+        if (merged.mayReleases?.length) (facts.mayReleases ??= []).push(...merged.mayReleases);
         for (const st of states.values()) {
           const split: FunctionLocks = { acquires: [], releases: [], returns: [] };
           transferBlock(fn, id, st, ctx, split);

@@ -114,3 +114,33 @@ int update(struct st *s) {
     },
   ],
 });
+
+ruleTester('recursive-lock', {
+  valid: [],
+  invalid: [
+    {
+      name: 'a callee whose lock sits after a retry label (a join of paths) still reports it',
+      code: `static DEFINE_MUTEX(m);
+struct cs { int x, y, z; };
+static void upd(struct cs *cs)
+{
+retry:
+	wait_event(q, cs->x == 0);
+	mutex_lock(&m);
+	if (cs->y) {
+		mutex_unlock(&m);
+		goto retry;
+	}
+	cs->z = 1;
+	mutex_unlock(&m);
+}
+void work(struct cs *cs)
+{
+	mutex_lock(&m);
+	upd(cs);
+	mutex_unlock(&m);
+}`,
+      functions: ['work', 'upd'],
+    },
+  ],
+});
