@@ -25,6 +25,9 @@ interface Cand {
 }
 
 const TASK_LOCAL = /^(global:current|ret:get_current)$/;
+/** Writes made while setting an object up happen before anyone else can read it. */
+const WRITER_INIT = /(^|_)(init|setup|alloc|create|new|probe|register)(_|$)/;
+const DYING_OR_DIAG = /(^|_)(free|put|release|destroy|exit|cleanup|teardown|show|print|dump|debug|validate|stat|init|create|alloc)(_|$)/;
 
 function exclusive(s: Set<string>): string[] {
   return [...s].filter((c) => c !== 'rcu' && !c.includes('srcu'));
@@ -87,10 +90,12 @@ function candidates(ctx: CheckerContext): Cand[] {
         const common = exclusive(h1).filter((l) => h2.has(l));
         if (common.length) continue;
         const writers = (wi.byClass.get(loc) ?? []).filter((w) => w.fn !== fn && sameSubsystem(w.fn.file, fn.file));
-        const concurrent = writers.filter((w) => w.acc.kind !== 'plain' || exclusive(w.held).some((l) => !h1.has(l)));
+        const concurrent = writers.filter((w) => !WRITER_INIT.test(w.fn.name) && (w.acc.kind !== 'plain' || exclusive(w.held).some((l) => !h1.has(l))));
         if (!concurrent.length) continue;
         reported.add(key);
         let score = 1;
+        // a dying object (free/put/release paths) has no other users; diagnostics tolerate races
+        if (DYING_OR_DIAG.test(fn.name)) score -= 2;
         if (concurrent.some((w) => w.acc.kind === 'once' || w.acc.kind === 'atomic')) score += 2;
         else if (concurrent.length >= 2) score += 1;
         if (s.into) score += 0;

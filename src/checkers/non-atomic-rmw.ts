@@ -51,7 +51,7 @@ function candidates(ctx: CheckerContext): Cand[] {
         const ws = (wi.byClass.get(loc) ?? []).filter((w) => sameSubsystem(w.fn.file, fn.file));
         // others updating the same word atomically (same bit for bit ops, any RMW otherwise)
         const bit = e.k === 'atomic' ? e.operand : undefined;
-        const atomicOthers = ws.filter((w) => w.fn !== fn && atomicRmw(w.acc) && !NON_ATOMIC_BITOPS.has(w.acc.op)
+        const atomicOthers = ws.filter((w) => w.fn !== fn && !INIT_FN.test(w.fn.name) && atomicRmw(w.acc) && !NON_ATOMIC_BITOPS.has(w.acc.op)
           && !exclusive(w.held).some((l) => here.has(l)));
         void bit;
         if (atomicOthers.length) {
