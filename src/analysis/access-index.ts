@@ -303,6 +303,32 @@ export class AccessIndex {
     return undefined;
   }
 
+  private freshMemo = new Map<string, boolean>();
+  /** A pointer parameter every caller passes a freshly allocated local for: the object is not yet visible to other CPUs. */
+  freshParam(fn: FunctionIR, path: AccessPath): boolean {
+    if (!path.root.startsWith('param:')) return false;
+    const i = Number(path.root.slice(6));
+    const k = `${fn.key}#${i}`;
+    let v = this.freshMemo.get(k);
+    if (v !== undefined) return v;
+    const p = this.program;
+    const callers = [...(p.callers.get(fn.key) ?? [])].map((c) => p.byKey.get(c)!).filter(Boolean);
+    v = callers.length > 0 && callers.every((c) => {
+      const allocs = this.allocLocals(c);
+      let all = true;
+      let any = false;
+      for (const b of c.blocks) for (const e of b.events) {
+        if (e.k !== 'call' || p.resolveCallee(c, e.callee)?.key !== fn.key) continue;
+        any = true;
+        const a = e.args[i];
+        if (!a || !a.root.startsWith('local:') || a.fields.length || !allocs.has(a.root.slice(6))) all = false;
+      }
+      return any && all;
+    });
+    this.freshMemo.set(k, v);
+    return v;
+  }
+
   /** Locals of fn assigned from an allocator (`p = kzalloc(...)`): objects nobody else can see yet. */
   allocLocals(fn: FunctionIR): Set<string> {
     let s = this.allocCache.get(fn.key);

@@ -44,7 +44,7 @@ function candidates(ctx: CheckerContext): Cand[] {
       for (let i = 0; i < b.events.length; i++) {
         const first = b.events[i]!;
         if (first.k !== 'load' || first.once || !first.path.fields.length) continue;
-        if (TASK_LOCAL.test(first.path.root) || first.path.fields.includes('[]')) continue;
+        if (TASK_LOCAL.test(first.path.root) || first.path.fields.includes('[]') || ix.freshParam(fn, first.path)) continue;
         // the first value is tested by the branch right after it
         let tested = false;
         for (let j = i + 1; j < b.events.length; j++) {

@@ -175,30 +175,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     }
     return t;
   };
-  // a parameter every caller passes a freshly allocated object for: not yet visible to other CPUs
-  const freshMemo = new Map<string, boolean>();
-  const freshParam = (fn: FunctionIR, path: AccessPath): boolean => {
-    if (!path.root.startsWith('param:')) return false;
-    const i = Number(path.root.slice(6));
-    const k = `${fn.key}#${i}`;
-    let v = freshMemo.get(k);
-    if (v !== undefined) return v;
-    const callers = [...(p.callers.get(fn.key) ?? [])].map((c) => p.byKey.get(c)!).filter(Boolean);
-    v = callers.length > 0 && callers.every((c) => {
-      const allocs = ix.allocLocals(c);
-      let all = true;
-      let any = false;
-      for (const b of c.blocks) for (const e of b.events) {
-        if (e.k !== 'call' || p.resolveCallee(c, e.callee)?.key !== fn.key) continue;
-        any = true;
-        const a = e.args[i];
-        if (!a || !a.root.startsWith('local:') || a.fields.length || !allocs.has(a.root.slice(6))) all = false;
-      }
-      return any && all;
-    });
-    freshMemo.set(k, v);
-    return v;
-  };
+  const freshParam = (fn: FunctionIR, path: AccessPath): boolean => ix.freshParam(fn, path);
   // ---- writer side: store D, then (no write barrier) a hand-off or a publish of F; and SB stores
   const handoffG = new Map<IrEvent, { fn: FunctionIR; h: IrEvent; stores: (Side & { loc: string })[] }>(); // per hand-off call
   const flagW = new Map<string, Side[]>(); // F \0 D

@@ -44,7 +44,7 @@ function candidates(ctx: CheckerContext): Cand[] {
         const plainRmw = (e.k === 'store' && !!e.rmw && !e.once) || (e.k === 'atomic' && NON_ATOMIC_BITOPS.has(e.op));
         if (!plainRmw) continue;
         if (acc.path.root.startsWith('local:') && allocs.has(acc.path.root.slice(6))) continue;
-        if (TASK_LOCAL.test(acc.path.root)) continue;
+        if (TASK_LOCAL.test(acc.path.root) || ix.freshParam(fn, acc.path)) continue;
         const loc = ix.cls(acc.path);
         if (!sharedClass(loc) || !isFieldClass(loc)) continue; // struct fields; globals are often per-CPU or init-only
         const here = ix.heldClasses(fn, e);

@@ -142,7 +142,7 @@ export function isFieldClass(cls: string): boolean {
  * one side is in a shared header.
  */
 export function sameSubsystem(a: string, b: string): boolean {
-  if (a.includes('/include/') || b.includes('/include/') || a.endsWith('.h') || b.endsWith('.h')) return true;
+  if (a.includes('/include/') || b.includes('/include/')) return true;
   const da = a.includes('/') ? a.slice(0, a.lastIndexOf('/')) : '';
   const db = b.includes('/') ? b.slice(0, b.lastIndexOf('/')) : '';
   return da === db;
