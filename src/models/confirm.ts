@@ -7,6 +7,7 @@ import type { Confirmation, Finding, TraceStep } from '../report/finding.js';
 import { explore, type ExploreResult } from './explorer/explore.js';
 import { ModelError } from './explorer/program.js';
 import { extractModel, scriptModel, type ModelScript } from './extract/index.js';
+import { distinctValuations } from './extract/valuations.js';
 
 export interface ConfirmOptions {
   /** States per exploration (default 20,000). */
@@ -29,7 +30,8 @@ export interface RunVerdict {
 export function runScript(s: ModelScript, method: 'extracted' | 'template' | undefined, opts: ConfirmOptions = {}): RunVerdict {
   const t0 = performance.now();
   const budget = opts.timeMs ?? 100;
-  const vals = s.valuations.length ? s.valuations : [{}];
+  const distinct = distinctValuations(s);
+  const vals = distinct.length ? distinct : [{}];
   let states = 0;
   let refuted = 0;
   let other: { r: ExploreResult; v: Record<string, number> } | undefined;
@@ -63,8 +65,11 @@ export function runScript(s: ModelScript, method: 'extracted' | 'template' | und
     return { result: other.r, valuation: other.v, confirmation: done({ status: 'unknown', outcome: other.r.outcome, trace: other.r.trace, reason: `the model ends in ${other.r.outcome}, not the ${s.expect} the finding predicts (${other.r.message ?? ''})` }) };
   }
   if (unknown) return { result: last, valuation: {}, confirmation: done({ status: 'unknown', reason: unknown }) };
+  if (s.valuationSpace && s.valuationSpace > s.valuations.length) {
+    return { result: last, valuation: {}, confirmation: done({ status: 'unknown', reason: `no violation for the first ${s.valuations.length} of ${s.valuationSpace} initial valuations of ${Object.keys(vals[0]!).join(', ')} (the rest not explored)` }) };
+  }
   const why = last?.reason ?? 'exhaustive';
-  return { result: last, valuation: {}, confirmation: done({ status: 'refuted', reason: vals.length > 1 ? `${why}; ${vals.length} initial valuations of ${Object.keys(vals[0]!).join(', ')}` : why }) };
+  return { result: last, valuation: {}, confirmation: done({ status: 'refuted', reason: vals.length > 1 ? `${why}; ${vals.length} distinct initial valuations (of ${s.valuations.length}) of ${Object.keys(vals[0]!).join(', ')}` : why }) };
 }
 
 type FnRanges = Map<string, { name: string; lo: number; hi: number }[]>;

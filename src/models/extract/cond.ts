@@ -63,8 +63,8 @@ export function translateCond(br: BranchEvent, condEvents: IrEvent[], ctx: CondC
       return slots[Number(sl)]!;
     }
     if (num !== undefined) {
-      numbers.push(Number(num));
-      return String(Number(num));
+      numbers.push(Number(num) | 0);
+      return String(Number(num) | 0);
     }
     if (id !== undefined) {
       if (id === 'NULL' || id === 'false') return '0';

@@ -36,15 +36,17 @@ function mainPaths(f: Finding): WitnessPath[] {
   return f.witness.filter((p) => !/\balso\b/.test(p.label));
 }
 
-/** Initial valuations: the cartesian product of candidate values, at most `cap`. */
-function valuations(env: SliceEnv, cap = 16): Record<string, number>[] {
+/** Initial valuations: the cartesian product of candidate values (the first `cap` of them), and its size. */
+function valuations(env: SliceEnv, cap = 512): { list: Record<string, number>[]; space: number } {
   let out: Record<string, number>[] = [{}];
+  let space = 1;
   for (const [v, vals] of env.condVars) {
+    space *= vals.size;
     const next: Record<string, number>[] = [];
     for (const o of out) for (const x of vals) next.push({ ...o, [v]: x });
     out = next.length > cap ? next.slice(0, cap) : next;
   }
-  return out.length === 1 && Object.keys(out[0]!).length === 0 ? [] : out;
+  return out.length === 1 && Object.keys(out[0]!).length === 0 ? { list: [], space: 1 } : { list: out, space };
 }
 
 function varsOf(threads: SOp[][], env: SliceEnv, init: Record<string, number> = {}): Record<string, number> {
@@ -68,7 +70,10 @@ function base(ctx: RuleContext, env: SliceEnv, ops: SOp[][], threads: ScriptThre
     vars: varsOf(ops, env),
     locks: locksOf(ops),
     threads,
-    valuations: valuations(env),
+    ...(() => {
+      const v = valuations(env);
+      return { valuations: v.list, ...(v.space > v.list.length ? { valuationSpace: v.space } : {}) };
+    })(),
     expect,
     ...extra,
   };

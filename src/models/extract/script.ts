@@ -30,6 +30,8 @@ export interface ModelScript {
    * at the start is unknown to the analysis). Each entry overrides `vars`; empty: just `vars`.
    */
   valuations: Record<string, number>[];
+  /** How many valuations there are in all, when `valuations` holds only the first of them. */
+  valuationSpace?: number;
   /** The outcome the finding predicts: `DEADLOCK`, `USE AFTER FREE`, ... */
   expect: string;
 }

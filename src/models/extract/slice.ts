@@ -307,7 +307,9 @@ class Slicer {
     for (const v of t.vars) {
       let s = env.condVars.get(v);
       if (!s) env.condVars.set(v, (s = new Set([0, 1])));
-      for (const n of t.numbers) if (s.size < 4) s.add(n);
+      for (const n of t.numbers) if (s.size < 5) s.add(n);
+      // arithmetic and ordering tests (`a % b`, `x < y`) need a value past 0 and 1
+      if (/[%/*+<>-]/.test(t.expr.replace(/>=|<=|>>|<</g, '<'))) s.add(2);
     }
     const cond = w.taken ? t.expr : `!(${t.expr})`;
     this.push({ k: 'leave-unless', cond, fn: fn.name, file: w.branch.loc.file, line: w.branch.loc.line, code: `if (${w.branch.text})${w.taken ? '' : '  /* else */'}` });
