@@ -29,7 +29,14 @@ const { formatSummary } = await import(join(root, 'dist', 'batch', 'summary.js')
 const { batchProgress } = await import(join(root, 'dist', 'batch', 'progress.js'));
 
 let peakRss = 0;
-const sample = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+let peakHeap = 0;
+let peakExternal = 0;
+const sample = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+  peakExternal = Math.max(peakExternal, m.external);
+}, 200);
 const t0 = performance.now();
 const res = await runBatch({
   archives: [archive],
@@ -46,7 +53,7 @@ const s = res.summary;
 console.log(`archive ${archive}`);
 console.log(`jobs ${jobs}, ${secs.toFixed(1)} s wall`);
 console.log(`${(s.messages / secs).toFixed(0)} messages/s, ${(s.patches / secs).toFixed(0)} patches/s`);
-console.log(`peak RSS of the main thread process (includes worker threads): ${(peakRss / 1048576).toFixed(0)} MB`);
+console.log(`peak RSS of the process (main and worker threads): ${(peakRss / 1048576).toFixed(0)} MB; main thread: heap ${(peakHeap / 1048576).toFixed(0)} MB, external ${(peakExternal / 1048576).toFixed(0)} MB`);
 const slow = res.records.filter((r) => r.status === 'analyzed').sort((a, b) => b.ms - a.ms).slice(0, 5);
 console.log(`slowest patches: ${slow.map((r) => `${r.ms} ms`).join(', ')}`);
 process.stdout.write(formatSummary(s));
