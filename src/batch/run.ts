@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanHeaders } from '../mail/message.js';
 import { buildReply, replyFileName } from '../reply/eml.js';
-import { runMessageJob, type AnalysisSettings, type MessageJob } from './job.js';
+import type { AnalysisSettings, MessageJob } from './job.js';
+import runInProcess from './worker.js';
 import { JsonlWriter, readExisting, rewriteAll } from './jsonl.js';
 import { batchProgress, type BatchProgress, type Counts } from './progress.js';
 import type { MessageRecord } from './record.js';
@@ -53,7 +54,7 @@ type Runner = { run: (job: MessageJob) => Promise<MessageRecord>; close: () => P
 
 async function makeRunner(jobs: number): Promise<Runner> {
   const wp = workerPath();
-  if (!wp || jobs <= 1) return { run: runMessageJob, close: async () => {}, parallel: 1 };
+  if (!wp || jobs <= 1) return { run: runInProcess, close: async () => {}, parallel: 1 };
   const { Piscina } = await import('piscina');
   // Capped worker heaps keep the whole run under 1 GB; a message that needs more fails alone
   // (`worker-error`), the worker is replaced.

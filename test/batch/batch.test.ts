@@ -128,12 +128,13 @@ describe('lockcheck mbox batch', () => {
     expect(m.get('abba-v2@example.org')?.status).toBe('analyzed');
   });
 
-  it('a truncated .xz archive: the messages before the cut are accounted for, nothing crashes', async () => {
-    const { path } = archive(false);
+  it('a truncated .xz archive: the messages before the cut are accounted for, the cut one fails as truncated', async () => {
     const dir = tmp();
+    const mails = Array.from({ length: 20 }, (_, i) => mail({ id: `m${i}@example.org`, subject: `msg ${i}`, body: `body ${i}\n`.repeat(200 + i * 50) }));
+    writeFileSync(join(dir, 'a.mbox'), mbox(mails));
     let xz: Buffer;
     try {
-      xz = execFileSync('xz', ['-c', path]);
+      xz = execFileSync('xz', ['-c', join(dir, 'a.mbox')]);
     } catch {
       console.warn('[batch.test] xz not installed: truncated-archive case skipped');
       return;
@@ -144,7 +145,13 @@ describe('lockcheck mbox batch', () => {
     const res = await runBatch({ archives: [cut], settings: {}, out, progress: false, jobs: 1 });
     const recs = readExisting(out).records;
     expect(recs.length).toBe(res.summary.messages);
-    expect(res.summary.messages).toBeGreaterThanOrEqual(0);
+    expect(recs.length).toBeGreaterThan(1);
+    expect(recs.length).toBeLessThan(20);
+    const last = recs[recs.length - 1]!;
+    expect(last).toMatchObject({ status: 'failed', reason: 'truncated' });
+    expect(last.detail).toMatch(/xz/);
+    expect(recs.slice(0, -1).every((r) => r.status === 'not-a-patch' && r.reason === 'no-diff')).toBe(true);
+    expect(res.summary.failuresByReason).toEqual({ truncated: 1 });
   });
 
   it('lockcheck mbox: summary table on stdout; exit 1 when a message failed, 0 otherwise, 2 on usage errors', async () => {
