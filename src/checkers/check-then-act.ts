@@ -131,7 +131,8 @@ function candidates(ctx: CheckerContext): Cand[] {
             const loc = ix.cls(t.path);
             const other = (wi.byClass.get(loc) ?? []).filter((w) => w.bit === t.operand && w.e !== act);
             const follow = followOnWrites(ix, fn, act, loc);
-            const score = (follow > 0 ? 3 : 1) + (held.get(act)?.length ? 1 : 0);
+            const opsCallback = fn.isStatic && !(p.callers.get(fn.key)?.size) ? 1 : 0; // framework locking unknown
+            const score = (follow > 0 ? 3 : 1) + (held.get(act)?.length ? 1 : 0) - opsCallback;
             const where = loc || t.path.text;
             out.push({
               kind: 'bit', fn, test: t, act, location: `${where}:${t.operand}`, other, score,

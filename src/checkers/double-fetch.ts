@@ -68,7 +68,7 @@ function candidates(ctx: CheckerContext): Cand[] {
           if (e.k === 'acquire' || e.k === 'release' || e.k === 'barrier' || e.k === 'atomic') blocked = true; // re-check after a lock / barrier
           else if (e.k === 'store' && instKey(e.path) === key) blocked = true;
           else if (e.k === 'call' && e.args.some((a) => a && instKey(a).startsWith(key))) blocked = true; // passed by address: may be updated
-          else if (e.k === 'load' && !e.once && instKey(e.path) === key && e !== first) second = e;
+          else if (e.k === 'load' && !e.once && instKey(e.path) === key && e !== first && e.loc.line >= first.loc.line) second = e; // not around a loop
         });
         if (!second || blocked) continue;
         // the second value must be used, not re-tested: a re-test in a loop condition is a poll
@@ -96,6 +96,8 @@ function candidates(ctx: CheckerContext): Cand[] {
         let score = 1;
         // a dying object (free/put/release paths) has no other users; diagnostics tolerate races
         if (DYING_OR_DIAG.test(fn.name)) score -= 2;
+        // a static function nobody calls directly runs from an ops table, under the framework's locks
+        if (fn.isStatic && !(p.callers.get(fn.key)?.size)) score -= 1;
         if (concurrent.some((w) => w.acc.kind === 'once' || w.acc.kind === 'atomic')) score += 2;
         else if (concurrent.length >= 2) score += 1;
         if (s.into) score += 0;

@@ -58,6 +58,7 @@ function candidates(ctx: CheckerContext): Cand[] {
           let score = 3;
           if (INIT_FN.test(fn.name)) score -= 2;
           if (exclusive(here).length) score -= 1;
+          if (fn.isStatic && !(p.callers.get(fn.key)?.size)) score -= 1; // ops-table callback: caller's locking unknown
           out.push({ fn, e, acc, loc, others: atomicOthers, why: 'atomic', score });
           continue;
         }
