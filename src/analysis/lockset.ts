@@ -264,6 +264,7 @@ function acqOf(fnName: string, e: Extract<IrEvent, { k: 'acquire' }>, ctx: Locks
   };
 }
 
+const UNLOCKISH = /unlock|release/i;
 const FALSY = new Set(['0', 'false', 'NULL']);
 const TRUTHY = new Set(['1', 'true']);
 
@@ -323,6 +324,14 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         break;
       }
       case 'call': {
+        if (e.callee.startsWith('*')) {
+          // an indirect `...unlock(obj)` / `...release(obj)`: obj's locks are no longer known held
+          if (UNLOCKISH.test(e.callee)) {
+            const roots = new Set(e.args.filter((a): a is AccessPath => !!a).map((a) => a.root));
+            for (const [k, v] of state) if (v.status === 'held' && roots.has(v.lock.inst.root)) state.set(k, { ...v, status: 'mixed' });
+          }
+          break;
+        }
         const callee = ctx.resolveCallee(fn, e.callee);
         const s = callee ? ctx.summaries.get(callee.key) : undefined;
         if (!s || !callee) break;

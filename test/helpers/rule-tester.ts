@@ -31,7 +31,7 @@ export function runRule(rule: string, c: Case): Finding[] {
 
 export function ruleTester(rule: string, cases: { valid: Case[]; invalid: InvalidCase[] }): void {
   describe(rule, () => {
-    describe('valid', () => {
+    if (cases.valid.length) describe('valid', () => {
       for (const c of cases.valid) {
         it(c.name, () => {
           const found = runRule(rule, c);
@@ -39,7 +39,7 @@ export function ruleTester(rule: string, cases: { valid: Case[]; invalid: Invali
         });
       }
     });
-    describe('invalid', () => {
+    if (cases.invalid.length) describe('invalid', () => {
       for (const c of cases.invalid) {
         it(c.name, () => {
           const found = runRule(rule, c);
