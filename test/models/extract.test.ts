@@ -64,6 +64,18 @@ void g(struct dev *d)
     expect(f.message.endsWith(REFUTED_NOTE)).toBe(true);
   });
 
+  it('does not refute it when other code in the tree may change the state between the two checks', () => {
+    const r = run(guarded(2) + `void set_mode(struct dev *d, int m)
+{
+\td->mode = m;
+}
+`);
+    const f = r.findings.find((x) => x.rule === 'lock-inversion')!;
+    expect(f.confirmation).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK' });
+    // the writer shows up as an environment CPU in the trace
+    expect(f.confirmation.trace!.some((t) => t.cpu === 2 && (t.code ?? '').includes('set_mode'))).toBe(true);
+  });
+
   it('confirms the same shape when both paths can run under one value', () => {
     const r = run(guarded(1));
     const f = r.findings.find((x) => x.rule === 'lock-inversion')!;

@@ -9,6 +9,7 @@ import { ExtractError } from './frames.js';
 import type { ModelScript, ScriptThread } from './script.js';
 import { slicePath, varName, type SliceEnv, type SOp } from './slice.js';
 import type { IrEvent } from '../../ir/types.js';
+import { addEnvironment } from './environment.js';
 
 export interface RuleContext {
   finding: Finding;
@@ -64,19 +65,21 @@ function locksOf(threads: SOp[][]): string[] {
 
 function base(ctx: RuleContext, env: SliceEnv, ops: SOp[][], threads: ScriptThread[], expect: string, extra: Partial<ModelScript> = {}): ModelScript {
   const f = ctx.finding;
-  return {
+  const s: ModelScript = {
     name: `${f.rule}-${f.id}`,
     description: f.message,
     vars: varsOf(ops, env),
     locks: locksOf(ops),
     threads,
-    ...(() => {
-      const v = valuations(env);
-      return { valuations: v.list, ...(v.space > v.list.length ? { valuationSpace: v.space } : {}) };
-    })(),
+    valuations: [],
     expect,
     ...extra,
   };
+  addEnvironment(ctx.program, s, env.condVars, env.condClass);
+  const v = valuations(env);
+  s.valuations = v.list;
+  if (v.space > v.list.length) s.valuationSpace = v.space;
+  return s;
 }
 
 const count = (ops: SOp[], k: SOp['k'], lock?: string): number => ops.filter((o) => o.k === k && (!lock || ('lock' in o && (o.lock === lock || o.lock.startsWith(`${lock}/`))))).length;

@@ -42,6 +42,8 @@ export interface SliceEnv {
   lockName?: (cls: string, inst: AccessPath, held: string[]) => string;
   /** Branch-condition variables and the numbers they are compared with. */
   condVars: Map<string, Set<number>>;
+  /** The location class behind each condition variable (to find its writers in the tree). */
+  condClass?: Map<string, string>;
   constants: Map<string, number>;
   /** Registers are numbered per thread. */
   regs: number;
@@ -299,7 +301,9 @@ class Slicer {
     const t = translateCond(w.branch, condEvents, {
       varOf: (p) => {
         if ((p.root.startsWith('local:') || p.root.startsWith('param:')) && p.fields.length === 0) return undefined;
-        return varName(env.program, p);
+        const v = varName(env.program, p);
+        (env.condClass ??= new Map()).set(v, env.program.env.classOf(p) || p.text);
+        return v;
       },
       constant: (n) => this.constant(n),
     });
