@@ -54,8 +54,16 @@ export function wrapperSignature(ctx: string): string | null {
 }
 
 /** Does a line start a definition (a declarator at column 0, not a call or a prototype)? */
-function startsDefinition(text: string): boolean {
-  return /^[A-Za-z_][\w\s*]*\b[A-Za-z_]\w*\s*\(/.test(text) && !/;\s*$/.test(text) && !/^(if|for|while|switch|return|else|do)\b/.test(text);
+export function startsDefinition(text: string): boolean {
+  const c = text.charCodeAt(0);
+  const identStart = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  if (!identStart) return false;
+  const paren = text.indexOf('(');
+  if (paren < 0 || /;\s*$/.test(text)) return false;
+  // Linear checks (no nested quantifiers): `type words and stars` then the name before `(`.
+  const head = text.slice(0, paren).trimEnd();
+  if (!/^[\w\s*]+$/.test(head) || !/[A-Za-z_]\w*$/.test(head)) return false;
+  return !/^(if|for|while|switch|return|else|do)\b/.test(text);
 }
 
 function sideLines(h: DiffHunk, side: Side): { line: number; text: string }[] {
@@ -72,10 +80,10 @@ export function fragmentImage(file: DiffFile, side: Side): string {
   if (file.binary) return '';
   if (side === 'pre' && file.status === 'added') return '';
   if (side === 'post' && file.status === 'deleted') return '';
-  const arr: (string | undefined)[] = [];
+  const lines = new Map<number, string>();
   const put = (n: number, text: string): boolean => {
-    if (n < 1 || arr[n - 1] !== undefined) return false;
-    arr[n - 1] = text;
+    if (n < 1 || lines.has(n)) return false;
+    lines.set(n, text);
     return true;
   };
   const slots: { first: number; last: number; signature: string; body: string[] }[] = [];
@@ -93,13 +101,21 @@ export function fragmentImage(file: DiffFile, side: Side): string {
   // Wrappers after every hunk is placed, so one never takes another's line. Blocks the hunk
   // closes without opening get their `{` on the signature line; what stays open is closed.
   for (const s of slots) {
-    if (s.first < 2 || arr[s.first - 2] !== undefined || arr[s.last] !== undefined) continue;
+    if (s.first < 2 || lines.has(s.first - 1) || lines.has(s.last + 1)) continue;
     const { end, min } = braceDepth(s.body);
     const opens = 1 - min;
     put(s.first - 1, `${s.signature} ${'{'.repeat(opens)}`);
     const close = opens + end;
     if (close > 0) put(s.last + 1, '}'.repeat(close));
   }
-  if (!arr.length) return '';
-  return Array.from(arr, (l) => l ?? '').join('\n') + '\n';
+  if (!lines.size) return '';
+  // Line n at line n: runs of blank lines between the shown ones.
+  const parts: string[] = [];
+  let at = 1;
+  for (const n of [...lines.keys()].sort((a, b) => a - b)) {
+    if (n > at) parts.push('\n'.repeat(n - at));
+    parts.push(lines.get(n)!, '\n');
+    at = n + 1;
+  }
+  return parts.join('');
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestPatchText } from '../../src/mail/index.js';
 import { analyzePatch, type PatchInput } from '../../src/patch/analyze-patch.js';
 import { parseUnifiedDiff } from '../../src/patch/diff.js';
-import { braceDepth, fragmentImage, wrapperSignature } from '../../src/patch/fragments.js';
+import { braceDepth, fragmentImage, startsDefinition, wrapperSignature } from '../../src/patch/fragments.js';
 import { ABBA_PATCH } from '../batch/fixtures.js';
 
 
@@ -70,6 +70,17 @@ describe('fragment images', () => {
     expect(wrapperSignature('static const struct ops foo_ops = {')).toBeNull();
     expect(wrapperSignature('struct foo {')).toBeNull();
   });
+  it('definition starts: declarators at column 0, not calls, prototypes or statements; linear on long lines', () => {
+    expect(startsDefinition('static int foo(struct bar *b)')).toBe(true);
+    expect(startsDefinition('struct vcpu *vgic_get_target_vcpu(struct vcpu *v, unsigned int virq)')).toBe(true);
+    expect(startsDefinition('int foo(void);')).toBe(false);
+    expect(startsDefinition('\tfoo(x);')).toBe(false);
+    expect(startsDefinition('if (x)')).toBe(false);
+    const t0 = performance.now();
+    expect(startsDefinition('a '.repeat(20000) + '= (')).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(200);
+  });
+
   it('brace depth ignores strings and comments', () => {
     expect(braceDepth(['}', 'x = "{"; /* { */', '{'])).toEqual({ end: 0, min: -1 });
   });
