@@ -282,6 +282,11 @@ function guardAtCall(a: Acq, args: (AccessPath | null)[], argText: string[]): 's
   return undefined;
 }
 
+function forgetLocal(state: State, name: string): void {
+  const root = `local:${name}`;
+  for (const [k, v] of state) if (v.lock.inst.root === root && !isConst(k)) state.delete(k);
+}
+
 /** Caller-held locks this function has released and not re-taken by now. */
 function droppedNow(state: State): LockRef[] {
   const out: LockRef[] = [];
@@ -323,7 +328,16 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         else state.set(key, { key, lock: e.lock, mode: e.mode, irq: 'none', nested: false, try: false, noOrder: false, api: e.api, chain, status: 'released', releasedAt: chain, dropped: true });
         break;
       }
+      case 'load':
+        if (e.into) forgetLocal(state, e.into);
+        break;
       case 'call': {
+        // `x = f()` and `f(&x)` point x at another object: locks named through x are no longer these
+        if (e.assignedTo) forgetLocal(state, e.assignedTo);
+        for (const t of e.argText) {
+          const m = /^&\s*([A-Za-z_]\w*)$/.exec(t);
+          if (m) forgetLocal(state, m[1]!);
+        }
         if (e.callee.startsWith('*')) {
           // an indirect `...unlock(obj)` / `...release(obj)`: obj's locks are no longer known held
           if (UNLOCKISH.test(e.callee)) {
@@ -397,7 +411,8 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         break;
       }
       case 'assign':
-        state.set(`=${e.name}`, constEntry(e.name, e.value, e.loc));
+        if (e.value === '?') state.delete(`=${e.name}`);
+        else state.set(`=${e.name}`, constEntry(e.name, e.value, e.loc));
         break;
       case 'return':
         if (facts) {

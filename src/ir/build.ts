@@ -35,6 +35,8 @@ export class FunctionBuilder {
   private tryVars = new Map<string, TryInfo>();
   /** Enclosing `if (param)` / `if (!param)` arms: a lock taken there depends on the caller's argument. */
   private paramGuards: { param: number; value: boolean }[] = [];
+  /** Locals that have been given a literal: later non-literal assignments must say so. */
+  private literalLocals = new Set<string>();
   private scope: Scope;
   private parseErrors = 0;
 
@@ -486,8 +488,11 @@ export class FunctionBuilder {
     const lit = v.text.replace(/\s+/g, '');
     if (/^(-?\d+|-?0x[0-9a-fA-F]+|-?E[A-Z0-9]+|NULL|true|false)$/.test(lit)) {
       this.emit({ k: 'assign', loc: this.loc(v), name, value: lit });
+      this.literalLocals.add(name);
       return;
     }
+    // `status = ocfs2_inode_lock(...)` after `status = 0`: the literal no longer holds
+    if (this.literalLocals.has(name)) this.emit({ k: 'assign', loc: this.loc(v), name, value: '?' });
     if (v.type === 'call_expression') {
       const fname = v.childForFieldName('function')?.text ?? '';
       const api = this.rules.locks.get(fname);

@@ -78,3 +78,28 @@ void f(struct inode *dip, struct inode *ip) {
   ],
   invalid: [],
 });
+
+ruleTester('double-unlock', {
+  valid: [
+    {
+      name: 'a buffer pointer refilled through an out-parameter names a new object',
+      code: `struct xfs_buf { struct semaphore b_sema; };
+int xfs_buf_read(struct dev *d, int blk, struct xfs_buf **bpp);
+static void xfs_buf_relse(struct xfs_buf *bp) { up(&bp->b_sema); }
+int check(struct dev *d) {
+	struct xfs_buf *bp;
+	int error;
+	error = xfs_buf_read(d, 1, &bp);
+	if (error)
+		return error;
+	xfs_buf_relse(bp);
+	error = xfs_buf_read(d, 2, &bp);
+	if (error)
+		return error;
+	xfs_buf_relse(bp);
+	return 0;
+}`,
+    },
+  ],
+  invalid: [],
+});
