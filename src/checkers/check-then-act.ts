@@ -92,7 +92,8 @@ const INIT_FN = /(^|_)(init|setup|alloc|create|new|open|probe|register|attach)(_
 
 /** `test_bit(i, &bitmap)` on a local variable: private to this CPU. */
 function localBitmap(p: AccessPath): boolean {
-  return p.root.startsWith('local:') && p.fields.length === 0 && p.text.trim().startsWith('&');
+  if (!(p.root.startsWith('local:') || p.root.startsWith('param:')) || p.fields.length) return false;
+  return p.text.trim().startsWith('&') || !(p.rootType ?? '').includes('*');
 }
 
 /** Lock classes that exclude other writers (not RCU read sides). */
@@ -132,7 +133,9 @@ function candidates(ctx: CheckerContext): Cand[] {
             const other = (wi.byClass.get(loc) ?? []).filter((w) => w.bit === t.operand && w.e !== act);
             const follow = followOnWrites(ix, fn, act, loc);
             const opsCallback = fn.isStatic && !(p.callers.get(fn.key)?.size) ? 1 : 0; // framework locking unknown
-            const score = (follow > 0 ? 3 : 1) + (held.get(act)?.length ? 1 : 0) - opsCallback;
+            // __set_bit/__clear_bit: the author asserts nobody else updates the word concurrently
+            const explicitNonAtomic = /^__/.test((act as { op: string }).op) ? 1 : 0;
+            const score = (follow > 0 ? 3 : 1) + (held.get(act)?.length ? 1 : 0) - opsCallback - explicitNonAtomic;
             const where = loc || t.path.text;
             out.push({
               kind: 'bit', fn, test: t, act, location: `${where}:${t.operand}`, other, score,

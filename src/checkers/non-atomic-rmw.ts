@@ -59,6 +59,7 @@ function candidates(ctx: CheckerContext): Cand[] {
           if (INIT_FN.test(fn.name)) score -= 2;
           if (exclusive(here).length) score -= 1;
           if (fn.isStatic && !(p.callers.get(fn.key)?.size)) score -= 1; // ops-table callback: caller's locking unknown
+          if (e.k === 'atomic') score -= 1; // __set_bit/__clear_bit: the author asserts exclusive access (usually a private object)
           out.push({ fn, e, acc, loc, others: atomicOthers, why: 'atomic', score });
           continue;
         }
