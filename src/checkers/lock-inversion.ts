@@ -36,7 +36,9 @@ const MAX_CONFIDENT_HOPS = 8;
  * Why a cycle is a weaker report (kept off by default, under lock-inversion-lowconf): an
  * edge only seen through an error/teardown handler, a very deep call chain, or 4+ locks.
  */
-export function lowConfidence(cycle: string[], firsts: EdgeWitness[]): string | undefined {
+export function lowConfidence(cycle: string[], firsts: EdgeWitness[], split: Set<string> = new Set()): string | undefined {
+  const s = cycle.find((c) => split.has(c));
+  if (s) return `the code gives ${s} several lockdep classes (lockdep_set_class), so one name stands for unrelated locks`;
   for (const w of firsts) {
     const fns = [...w.held.chain, ...w.acq.chain].map((c) => c.fn);
     const bad = fns.find((f) => ERROR_PATH.test(f));
@@ -47,13 +49,31 @@ export function lowConfidence(cycle: string[], firsts: EdgeWitness[]): string | 
   return undefined;
 }
 
+const SPLITTERS = new Set(['lockdep_set_class', 'lockdep_set_class_and_name', 'lockdep_set_class_and_subclass', 'lockdep_set_subclass', 'lockdep_set_novalidate_class', '__lockdep_set_class']);
+
+/** Lock classes the code re-keys at run time: lockdep tells their instances apart, we cannot. */
+function splitClasses(ctx: CheckerContext): Set<string> {
+  const out = new Set<string>();
+  for (const fn of ctx.program.functions) {
+    for (const b of fn.blocks) {
+      for (const e of b.events) {
+        if (e.k !== 'call' || !SPLITTERS.has(e.callee) || !e.args[0]) continue;
+        const cls = ctx.program.env.classOf(e.args[0]);
+        if (cls) out.add(cls);
+      }
+    }
+  }
+  return out;
+}
+
 function run(ctx: CheckerContext, wantLow: boolean): void {
     const g = ctx.lockGraph;
+    const split = splitClasses(ctx);
     for (const cycle of findCycles(g)) {
       const edges = cycle.map((from, i) => g.edges.get(from)!.get(cycle[(i + 1) % cycle.length]!)!);
       const firsts = edges.map((ws) => ws[0]!);
       if (sharedBreaksCycle(firsts)) continue;
-      const low = lowConfidence(cycle, firsts);
+      const low = lowConfidence(cycle, firsts, split);
       if (!!low !== wantLow) continue;
       const witness: WitnessPath[] = [];
       firsts.forEach((w, i) => witness.push(edgePath(`CPU${i}`, w, ctx)));

@@ -222,3 +222,28 @@ void checkpoint(struct sb_info *sbi) {
     },
   ],
 });
+
+ruleTester('lock-inversion', {
+  valid: [
+    {
+      name: 'a class the code splits with lockdep_set_class is not reported by default',
+      code: `struct inode { struct rw_semaphore i_rwsem; };
+struct ext_info { struct rw_semaphore xattr_sem; struct inode vfs; };
+static struct lock_class_key ea_key;
+void ea_init(struct inode *ea) { lockdep_set_class(&ea->i_rwsem, &ea_key); }
+void set_xattr(struct ext_info *ei, struct inode *ea) {
+	down_write(&ei->xattr_sem);
+	down_write(&ea->i_rwsem);
+	up_write(&ea->i_rwsem);
+	up_write(&ei->xattr_sem);
+}
+void fallocate(struct ext_info *ei, struct inode *inode) {
+	down_write(&inode->i_rwsem);
+	down_write(&ei->xattr_sem);
+	up_write(&ei->xattr_sem);
+	up_write(&inode->i_rwsem);
+}`,
+    },
+  ],
+  invalid: [],
+});
