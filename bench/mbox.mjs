@@ -1,6 +1,6 @@
 // Batch benchmark: the whole kvmarm archive (21k messages) through `lockcheck mbox` without a
 // tree, on dist/ (run `npm run build` first). Prints figures, asserts nothing.
-//   node bench/mbox.mjs [ARCHIVE] [--jobs N] [--limit N] [--out FILE]
+//   node bench/mbox.mjs [ARCHIVE] [--jobs N] [--limit N] [--out FILE] [--no-prefilter]
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ const opt = (name, dflt) => {
 const jobs = Number(opt('--jobs', String(availableParallelism())));
 const limit = opt('--limit', undefined);
 const out = opt('--out', undefined);
+const noPrefilter = args.includes('--no-prefilter') ? (args.splice(args.indexOf('--no-prefilter'), 1), true) : false;
 const archive = args[0] ?? join(root, '..', 'shared', 'corpus', 'kvmarm-2019-2022.mbox.xz');
 if (!existsSync(archive)) {
   console.log(`bench/mbox: ${archive} is absent; nothing to measure`);
@@ -40,7 +41,7 @@ const sample = setInterval(() => {
 const t0 = performance.now();
 const res = await runBatch({
   archives: [archive],
-  settings: {},
+  settings: noPrefilter ? { apiPrefilter: false } : {},
   jobs,
   ...(out ? { out } : {}),
   ...(limit ? { limit: Number(limit) } : {}),

@@ -18,6 +18,8 @@ export interface AnalysisSettings {
   /** Diffs larger than this are skipped (`diff-too-large`). Default 2 MiB. */
   maxDiffBytes?: number;
   maxMessageBytes?: number;
+  /** Without a tree, skip patches whose hunks name no rule-table API (default true). */
+  apiPrefilter?: boolean;
 }
 
 export interface MessageJob {
@@ -79,6 +81,7 @@ export function recordFromIngest(r: IngestResult, settings: AnalysisSettings, so
       {
         ...(settings.tree ? { tree: settings.tree } : {}),
         allChanges: !!settings.allChanges,
+        apiPrefilter: settings.apiPrefilter !== false,
         ...(overlay ? { overlay } : {}),
         analyze: {
           rules: rulesFor(settings.rulesDirs ?? []),
@@ -91,6 +94,9 @@ export function recordFromIngest(r: IngestResult, settings: AnalysisSettings, so
     const rec = base(r, source, index, ms());
     const warnings = [...(rec.warnings ?? []), ...res.warnings];
     if (res.reason === 'no-c-files') return { ...rec, status: 'skipped', reason: 'no-c-files', detail: 'the patch touches no C source', ...(warnings.length ? { warnings } : {}) };
+    if (res.reason === 'no-lock-api') {
+      return { ...rec, status: 'skipped', reason: 'no-lock-api', detail: 'the hunks name no lock, atomic, barrier, free or deferred-work API of the rule tables', mode: 'no-tree', ...(warnings.length ? { warnings } : {}) };
+    }
     return {
       ...rec,
       status: 'analyzed',

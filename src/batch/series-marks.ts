@@ -20,7 +20,7 @@ export function markSeries(records: MessageRecord[]): SeriesMarks {
   const headers: MessageHeader[] = [];
   for (const r of records) {
     if (r.status === 'analyzed' || r.status === 'skipped' || r.reason === 'cover-letter') {
-      if (r.status === 'skipped' && r.reason !== 'no-c-files' && r.reason !== 'diff-too-large') continue;
+      if (r.status === 'skipped' && r.reason !== 'no-c-files' && r.reason !== 'no-lock-api' && r.reason !== 'diff-too-large') continue;
       headers.push({ messageId: r.messageId, subject: r.subject, fromAddress: r.from, date: r.date, inReplyTo: r.inReplyTo, references: r.references });
     }
   }

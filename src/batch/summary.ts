@@ -37,7 +37,7 @@ export function summarize(records: MessageRecord[], series: number, seconds: num
   for (const r of records) {
     inc(s.byStatus, r.status);
     inc(s.byReason, `${r.status}${r.reason ? `/${r.reason}` : ''}`);
-    if (r.status === 'analyzed' || (r.status === 'skipped' && (r.reason === 'no-c-files' || r.reason === 'diff-too-large'))) s.patches++;
+    if (r.status === 'analyzed' || (r.status === 'skipped' && (r.reason === 'no-c-files' || r.reason === 'no-lock-api' || r.reason === 'diff-too-large'))) s.patches++;
     if (r.status === 'failed') {
       s.failures++;
       inc(s.failuresByReason, r.reason ?? 'unknown');

@@ -87,6 +87,8 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         only: o.rule,
         allRules: !!o.allRules,
         confirm: o.confirm,
+        // One patch: no need for the batch's fast path.
+        apiPrefilter: false,
       };
       const records: MessageRecord[] = [];
       const overlay = new Map<string, string>(); // a series: later patches apply on earlier ones

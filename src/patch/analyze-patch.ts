@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { analyzeSources, type AnalyzeOptions } from '../engine/analyze.js';
 import { isCSource, readSource } from '../ingest/files.js';
+import { loadRules, type RuleSet } from '../rules/load.js';
 import type { Finding, InputError, RunStats } from '../report/finding.js';
 import type { DiffFile } from './diff.js';
 import { baseCommitOf, blobIdsByPath } from './blob-ids.js';
@@ -33,6 +34,12 @@ export interface PatchAnalysisOptions {
   /** Post-images of earlier patches of the same series (updated with this patch's). */
   overlay?: Map<string, string>;
   contextLimits?: ContextLimits;
+  /**
+   * Without a tree, skip the engine when the hunks name no API of the rule tables (lock,
+   * atomic, barrier, once, free, hand-off, deferred-work functions): nothing for a checker to
+   * start from. Default true; verified on the kvmarm archive to lose no finding (docs/patches.md).
+   */
+  apiPrefilter?: boolean;
 }
 
 export interface PreimageUse {
@@ -53,6 +60,20 @@ export interface PatchAnalysis {
   reason?: string;
   warnings: string[];
   context?: TreeContext['counts'];
+}
+
+const apiNames = new WeakMap<RuleSet, Set<string>>();
+
+/** Does the text call or name any function of the rule tables? */
+export function namesRuleApi(text: string, rules: RuleSet): boolean {
+  let names = apiNames.get(rules);
+  if (!names) {
+    names = new Set<string>();
+    for (const m of [rules.locks, rules.atomics, rules.barriers, rules.once, rules.frees, rules.handoffs, rules.deferred]) for (const k of m.keys()) names.add(k);
+    apiNames.set(rules, names);
+  }
+  for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (names.has(m[0])) return true;
+  return false;
 }
 
 const LOW_CONFIDENCE = ' (low confidence: analyzed from the patch hunks only, without the tree)';
@@ -105,6 +126,9 @@ export function analyzePatchNoTree(p: PatchInput, opts: PatchAnalysisOptions = {
     if (b) post.push({ path: postPath, text: b });
   }
   const aOpts = opts.analyze ?? {};
+  if (opts.apiPrefilter !== false && ![...pre, ...post].some((f) => namesRuleApi(f.text, aOpts.rules ?? loadRules(aOpts.rulesDirs ?? [])))) {
+    return { mode: 'no-tree', findings: [], classified: { introduced: [], fixed: [], preExisting: [] }, errors: [], stats: EMPTY_STATS, preimages: [], reason: 'no-lock-api', warnings };
+  }
   const rPost = post.length ? analyzeSources(post, aOpts) : null;
   // Introduced-only runs need the pre-image only to classify post-image findings.
   const needPre = !!opts.allChanges || (rPost?.findings.some((f) => touches(f, touched)) ?? false);

@@ -47,6 +47,17 @@ describe('analysis without a tree', () => {
     }
   });
 
+  it('without a rule-table API in the hunks the engine is skipped (no-lock-api), unless the prefilter is off', () => {
+    const diff = '--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,3 @@ static int f(int a)\n {\n-\treturn a;\n+\treturn a + 1;\n }\n';
+    const skipped = analyzePatch(input(diff));
+    expect(skipped.reason).toBe('no-lock-api');
+    expect(skipped.stats.files).toBe(0);
+    const full = analyzePatch(input(diff), { apiPrefilter: false });
+    expect(full.reason).toBeUndefined();
+    expect(full.stats.files).toBe(1);
+    expect(analyzePatch(input(ABBA_PATCH)).reason).toBeUndefined();
+  });
+
   it('skips patches without C files', () => {
     const res = analyzePatch(input('diff --git a/README b/README\n--- a/README\n+++ b/README\n@@ -1 +1 @@\n-a\n+b\n'));
     expect(res.reason).toBe('no-c-files');
