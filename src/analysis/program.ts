@@ -7,6 +7,7 @@ import { TypeEnv } from './type-env.js';
 import { runLockset, type LocksetContext } from './lockset.js';
 import type { FunctionLocks, Summary } from './summary-types.js';
 import { stronglyConnected } from './scc.js';
+import { applyMacroLocks, deriveMacroLocks } from './macro-locks.js';
 
 export interface Program {
   env: TypeEnv;
@@ -54,6 +55,9 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
       byName.set(fn.name, list);
     }
   }
+  // calls to lock macros (`#define vgic_lock(v) spin_lock_irq(&(v)->domain->arch.vgic.lock)`)
+  const fnNames = new Set(functions.map((f) => f.name));
+  applyMacroLocks(functions, deriveMacroLocks(files, rules), (n) => fnNames.has(n));
   // lock classes, now that every struct and typedef is known
   for (const fn of functions) {
     for (const b of fn.blocks) {

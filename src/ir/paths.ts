@@ -113,9 +113,14 @@ export function pathOf(node: SyntaxNode, scope: Scope): AccessPath | null {
 /** Appends a member (`field: "arch.vgic.lock"` from a rule) to a path, through a pointer. */
 export function withField(p: AccessPath, field: string | undefined): AccessPath {
   if (!field) return p;
-  const parts = field.split('.');
-  const arrows = parts.map((_, i) => i === 0);
-  return { ...p, fields: [...p.fields, ...parts], arrows: [...p.arrows, ...arrows], text: `${p.text}->${field}` };
+  // `domain->arch.vgic.lock`: the first step goes through the argument pointer, later `->` too
+  const steps = [...('->' + field).matchAll(/(->|\.)([A-Za-z_]\w*)/g)];
+  return {
+    ...p,
+    fields: [...p.fields, ...steps.map((m) => m[2]!)],
+    arrows: [...p.arrows, ...steps.map((m) => m[1] === '->')],
+    text: `${p.text.replace(/^&/, '')}->${field}`,
+  };
 }
 
 /** Paths are "shared" if they can name memory another CPU sees: anything but a plain local. */

@@ -13,7 +13,7 @@ function columns(rows: { cpu: number; text: string }[], ncpu: number): string[] 
   const out: string[] = [];
   out.push('       ' + Array.from({ length: ncpu }, (_, i) => pad(`CPU${i}`, COL)).join('').trimEnd());
   out.push('       ' + Array.from({ length: ncpu }, () => pad('----', COL)).join('').trimEnd());
-  for (const r of rows) out.push('  ' + ' '.repeat(r.cpu * COL) + '     ' + r.text);
+  for (const r of rows) out.push('  ' + ' '.repeat(Math.max(0, r.cpu) * COL) + '     ' + r.text);
   return out;
 }
 
@@ -42,6 +42,7 @@ function lockScenario(f: Finding): string[] {
 
 function traceLines(trace: TraceStep[], outcome: string | undefined): string[] {
   const ncpu = Math.max(1, ...trace.map((t) => t.cpu + 1));
+  // steps with no CPU (cpu < 0: a note from the model) print in the first column
   const rows = trace.map((t) => ({
     cpu: t.cpu,
     text: `${t.code ?? t.op}${t.note ? `  // ${t.note}` : ''}${t.file ? `  ${t.file.split('/').pop()}:${t.line}` : ''}`,

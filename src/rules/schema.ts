@@ -12,7 +12,7 @@ export const LockApiSchema = z
     arg: z.number().int().min(0).optional(),
     /** Fixed lock class for argument-less APIs: `rcu`, `pcidevs_lock`, `bql`. */
     global: z.string().optional(),
-    /** Member appended to the argument: `vgic_lock_rank(v, rank, f)` locks `rank->lock`. */
+    /** Member path appended to the argument: `vgic_lock_rank(v, rank, f)` locks `rank->lock`; `domain->arch.vgic.lock`. */
     field: z.string().optional(),
     mode: z.enum(['exclusive', 'shared', 'recursive']).default('exclusive'),
     irq: z.enum(['none', 'irq', 'irqsave', 'bh']).default('none'),

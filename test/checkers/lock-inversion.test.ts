@@ -247,3 +247,28 @@ void fallocate(struct ext_info *ei, struct inode *inode) {
   ],
   invalid: [],
 });
+
+ruleTester('lock-inversion', {
+  valid: [],
+  invalid: [
+    {
+      name: 'locks taken through the project\u2019s own lock macros, defined in a header',
+      files: {
+        'xen/include/asm-arm/vgic.h': `struct vgic_irq_rank { spinlock_t lock; };
+struct domain { struct { struct { spinlock_t lock; } vgic; } arch; };
+struct vcpu { struct domain *domain; };
+#define my_vgic_lock(v)   spin_lock_irq(&(v)->domain->arch.vgic.lock)
+#define my_vgic_unlock(v) spin_unlock_irq(&(v)->domain->arch.vgic.lock)
+#define rank_lock(r)   do { spin_lock(&(r)->lock); } while (0)
+#define rank_unlock(r) spin_unlock(&(r)->lock)
+`,
+        'xen/arch/arm/a.c': `#include <asm/vgic.h>
+void f(struct vcpu *v, struct vgic_irq_rank *r) { my_vgic_lock(v); rank_lock(r); rank_unlock(r); my_vgic_unlock(v); }`,
+        'xen/arch/arm/b.c': `#include <asm/vgic.h>
+void g(struct vcpu *v, struct vgic_irq_rank *r) { rank_lock(r); my_vgic_lock(v); my_vgic_unlock(v); rank_unlock(r); }`,
+      },
+      functions: ['f', 'g'],
+      locks: ['domain.arch.vgic.lock', 'vgic_irq_rank.lock'],
+    },
+  ],
+});

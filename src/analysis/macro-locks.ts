@@ -1,0 +1,136 @@
+// Lock macros need no table entry either: `#define vgic_lock(v) spin_lock_irq(&(v)->domain->arch.vgic.lock)`
+// or `#define p2m_lock(p) mm_write_lock(p2m, (p)->domain, &(p)->lock)` wraps a known lock API around
+// one of its parameters. The IR records a call to `vgic_lock`; once every file's macros are known,
+// such calls become acquire/release events on the caller's argument plus the macro's field path.
+import type { FileFacts } from '../frontend/file-facts.js';
+import type { AcquireEvent, FunctionIR, IrEvent, ReleaseEvent } from '../ir/types.js';
+import type { RuleSet } from '../rules/load.js';
+import type { LockApi } from '../rules/schema.js';
+
+export interface MacroLock {
+  name: string;
+  api: LockApi;
+  apiName: string;
+  /** Macro parameter that names the lock's object, or -1 for a fixed global lock. */
+  param: number;
+  fields: string[];
+  arrows: boolean[];
+  global?: string;
+}
+
+const CALL = /([A-Za-z_]\w*)\s*\(/g;
+
+/** Splits a macro body's call arguments at top-level commas. */
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of s) {
+    if (ch === '(' || ch === '[') depth++;
+    if (ch === ')' || ch === ']') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+function callArgs(body: string, openParen: number): string | undefined {
+  let depth = 0;
+  for (let i = openParen; i < body.length; i++) {
+    if (body[i] === '(') depth++;
+    else if (body[i] === ')' && --depth === 0) return body.slice(openParen + 1, i);
+  }
+  return undefined;
+}
+
+/** `&(v)->domain->arch.vgic.lock` with params [v] -> param 0, fields domain,arch,vgic,lock. */
+function lockOperand(text: string, params: string[]): Pick<MacroLock, 'param' | 'fields' | 'arrows' | 'global'> | undefined {
+  const t = text.replace(/\s+/g, '');
+  const m = /^&?\(?\(?([A-Za-z_]\w*)\)?((?:(?:->|\.)[A-Za-z_]\w*)*)\)?$/.exec(t);
+  if (!m) return undefined;
+  const steps = [...m[2]!.matchAll(/(->|\.)([A-Za-z_]\w*)/g)];
+  const fields = steps.map((s) => s[2]!);
+  const arrows = steps.map((s) => s[1] === '->');
+  const param = params.indexOf(m[1]!);
+  if (param >= 0) return { param, fields, arrows };
+  if (fields.length === 0 && !/^[A-Z0-9_]+$/.test(m[1]!)) return { param: -1, fields, arrows, global: m[1]! };
+  return undefined;
+}
+
+/** Derives lock macros from every file's function-like macros (macros of macros too). */
+export function deriveMacroLocks(files: FileFacts[], rules: RuleSet): Map<string, MacroLock> {
+  const out = new Map<string, MacroLock>();
+  const macros = files.flatMap((f) => f.macros).filter((m) => !rules.locks.has(m.name));
+  for (let round = 0; round < 3; round++) {
+    let added = 0;
+    for (const m of macros) {
+      if (out.has(m.name)) continue;
+      for (const call of m.body.matchAll(CALL)) {
+        const callee = call[1]!;
+        const api = rules.locks.get(callee);
+        const inner = out.get(callee);
+        if (!api && !inner) continue;
+        if (api?.try || api?.scoped || api?.guard) break;
+        const argsText = callArgs(m.body, call.index! + call[0].length - 1);
+        if (argsText === undefined) break;
+        const args = splitArgs(argsText);
+        let derived: MacroLock | undefined;
+        if (api) {
+          if (api.global !== undefined) {
+            derived = { name: m.name, api, apiName: callee, param: -1, fields: [], arrows: [], global: api.global };
+          } else {
+            const op = lockOperand(args[api.arg ?? 0] ?? '', m.params);
+            if (op) {
+              const extra = api.field ? api.field.split('.') : [];
+              derived = { name: m.name, api, apiName: callee, ...op, fields: [...op.fields, ...extra], arrows: [...op.arrows, ...extra.map((_, i) => i === 0)] };
+            }
+          }
+        } else if (inner) {
+          if (inner.param < 0) derived = { ...inner, name: m.name };
+          else {
+            const op = lockOperand(args[inner.param] ?? '', m.params);
+            if (op) derived = { ...inner, name: m.name, ...op, fields: [...op.fields, ...inner.fields], arrows: [...op.arrows, ...inner.arrows] };
+          }
+        }
+        if (derived) {
+          out.set(m.name, derived);
+          added++;
+        }
+        break; // only the first lock operation of a macro body
+      }
+    }
+    if (!added) break;
+  }
+  return out;
+}
+
+/** Rewrites calls to lock macros (that are not also real functions) into acquire/release events. */
+export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string, MacroLock>, isFunction: (name: string) => boolean): void {
+  if (macroLocks.size === 0) return;
+  for (const fn of functions) {
+    for (const b of fn.blocks) {
+      for (let i = 0; i < b.events.length; i++) {
+        const e = b.events[i]!;
+        if (e.k !== 'call') continue;
+        const ml = macroLocks.get(e.callee);
+        if (!ml || isFunction(e.callee)) continue;
+        let inst;
+        if (ml.param < 0) inst = { root: `global:${ml.global}`, fields: [], arrows: [], text: ml.global! };
+        else {
+          const a = e.args[ml.param];
+          if (!a) continue;
+          inst = { ...a, fields: [...a.fields, ...ml.fields], arrows: [...a.arrows, ...ml.arrows], text: `${a.text.replace(/^&/, '')}${ml.fields.map((f, j) => (ml.arrows[j] ? '->' : '.') + f).join('')}` };
+        }
+        const lock = { cls: ml.param < 0 && ml.api.global !== undefined ? ml.api.global : '', inst };
+        const ev: IrEvent =
+          ml.api.op === 'acquire'
+            ? ({ k: 'acquire', loc: e.loc, lock, mode: ml.api.mode, irq: ml.api.irq, try: false, nested: ml.api.nested, api: ml.apiName } satisfies AcquireEvent)
+            : ({ k: 'release', loc: e.loc, lock, mode: ml.api.mode, api: ml.apiName } satisfies ReleaseEvent);
+        b.events[i] = ev;
+      }
+    }
+  }
+}
