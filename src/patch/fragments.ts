@@ -86,7 +86,7 @@ export function fragmentImage(file: DiffFile, side: Side): string {
     lines.set(n, text);
     return true;
   };
-  const slots: { first: number; last: number; signature: string; body: string[] }[] = [];
+  const slots: { first: number; last: number; signature: string | null; body: string[]; all: string[]; end: number }[] = [];
   for (const h of file.hunks) {
     const ls = sideLines(h, side);
     for (const l of ls) put(l.line, l.text);
@@ -94,18 +94,20 @@ export function fragmentImage(file: DiffFile, side: Side): string {
     // Lines before the first definition the hunk shows belong to the function of the `@@` context.
     const defAt = ls.findIndex((l) => startsDefinition(l.text));
     const body = defAt < 0 ? ls : ls.slice(0, defAt);
-    const signature = wrapperSignature(h.functionContext);
-    if (!signature || !body.length) continue;
-    slots.push({ first: body[0]!.line, last: body[body.length - 1]!.line, signature, body: body.map((l) => l.text) });
+    const signature = body.length ? wrapperSignature(h.functionContext) : null;
+    slots.push({ first: (body[0] ?? ls[0]!).line, last: ls[ls.length - 1]!.line, signature, body: body.map((l) => l.text), all: ls.map((l) => l.text), end: ls[ls.length - 1]!.line });
   }
   // Wrappers after every hunk is placed, so one never takes another's line. Blocks the hunk
-  // closes without opening get their `{` on the signature line; what stays open is closed.
+  // closes without opening get their `{` on the signature line; whatever is still open at the
+  // end of the hunk (a wrapped body, a definition the hunk starts but does not finish) is
+  // closed right after it, so the next hunk does not land inside this one's function.
   for (const s of slots) {
-    if (s.first < 2 || lines.has(s.first - 1) || lines.has(s.last + 1)) continue;
-    const { end, min } = braceDepth(s.body);
-    const opens = 1 - min;
-    put(s.first - 1, `${s.signature} ${'{'.repeat(opens)}`);
-    const close = opens + end;
+    let opens = 0;
+    if (s.signature && s.first >= 2 && !lines.has(s.first - 1) && !lines.has(s.last + 1)) {
+      opens = 1 - braceDepth(s.body).min;
+      put(s.first - 1, `${s.signature} ${'{'.repeat(opens)}`);
+    }
+    const close = opens + braceDepth(s.all).end;
     if (close > 0) put(s.last + 1, '}'.repeat(close));
   }
   if (!lines.size) return '';

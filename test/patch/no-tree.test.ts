@@ -75,6 +75,31 @@ describe('fragment images', () => {
     expect(img[23]).toBe('}');
     expect(fragmentImage(d, 'pre').split('\n')[20]).toBe('\t\tp->c = 2;');
   });
+  it('closes a definition a hunk starts but does not finish, so the next hunk is not inside it', () => {
+    const diff = [
+      '--- a/k.c',
+      '+++ b/k.c',
+      '@@ -10,4 +10,5 @@ static DEFINE_MUTEX(l);',
+      ' static void a(void)',
+      ' {',
+      ' \tmutex_lock(&l);',
+      '+\tcount++;',
+      ' \tif (count > 1) {',
+      '@@ -80,3 +81,4 @@ static void b(void)',
+      ' {',
+      '+\tmutex_lock(&l);',
+      ' \tcount--;',
+      ' \tmutex_unlock(&l);',
+      '',
+    ].join('\n');
+    const f = parseUnifiedDiff(diff).files[0]!;
+    const img = fragmentImage(f, 'post').split('\n');
+    expect(img[14]).toBe('}}');
+    expect(img[79]).toBe('static void b(void) {');
+    const res = analyzePatch(input(diff), { allChanges: true });
+    expect(res.classified.introduced.filter((x) => x.rule === 'recursive-lock')).toEqual([]);
+  });
+
   it('signatures from multi-line contexts, none from structs or initializers', () => {
     expect(wrapperSignature('static void g(struct domain *d, struct rank *r,')).toBe('static void g(struct domain *d, struct rank *r)');
     expect(wrapperSignature('static void g(struct domain *d, unsigned')).toBe('static void g(struct domain *d)');
