@@ -126,6 +126,7 @@ function candidates(ctx: CheckerContext): Cand[] {
           ix.walk(fn, t, (e) => !!act || atomicAct, (e) => {
             if (act || e.k !== 'atomic' || e.operand !== t.operand || !samePlace(fn, e.path, t.path)) return;
             if (e.returns && e.writes) atomicAct = true; // test_and_set_bit decides atomically
+            else if (TEST_OPS.has(e.op) && ix.held(fn).get(e)?.length) atomicAct = true; // re-tested under a lock: double-checked
             else if (SET_OPS.has(e.op)) act = e;
           });
           if (act && !atomicAct && !covered(ix, fn, t, act)) {

@@ -72,6 +72,14 @@ function isPin(ix: AccessIndex, e: IrEvent, root: string): boolean {
   return false;
 }
 
+function pinsLocal(e: IrEvent, v: string): boolean {
+  const mine = (a: AccessPath | null | undefined) => !!a && a.root === `local:${v}`;
+  if (e.k === 'store' && e.rmw && (e.rmw === '++' || e.rmw === '+=')) return mine(e.path);
+  if (e.k === 'atomic' && e.writes && /inc|add/.test(e.op)) return mine(e.path);
+  if (e.k === 'call' && /(^|_)(get|ref|hold|pin|grab|inc)(_|$)|_get$|^get_/.test(e.callee)) return e.args.some(mine);
+  return false;
+}
+
 /** The parameter a pin is guarded by (`if (lock) { ... entry->lock++ }`), if the block before it tests a bare parameter. */
 function pinGuard(fn: FunctionIR, ix: AccessIndex, pins: IrEvent[]): number | undefined {
   let idx: number | undefined;
@@ -116,9 +124,12 @@ function escapes(ctx: CheckerContext, ix: AccessIndex): Map<string, Escape> {
         const cls = ix.cls(s.path);
         if (!sharedClass(cls) || !cls.includes('.')) continue;
         const root = rootOf(cls);
+        // a reference taken on the returned object itself (`kref_get(&node->ref)`, `node->refcnt++`) pins it too
+        const retVar = /^[A-Za-z_]\w*$/.test(e.value) ? e.value : undefined;
+        const pinned = (x: IrEvent) => isPin(ix, x, root) || (!!retVar && pinsLocal(x, retVar));
         const pins: IrEvent[] = [];
-        for (const b2 of fn.blocks) for (const x of b2.events) if (isPin(ix, x, root)) pins.push(x);
-        if (!reachableAvoiding(fn, e, (x) => isPin(ix, x, root))) continue;
+        for (const b2 of fn.blocks) for (const x of b2.events) if (pinned(x)) pins.push(x);
+        if (!reachableAvoiding(fn, e, pinned)) continue;
         // popped / detached: the function re-points the source after reading it (ownership moves to the caller)
         let detached = false;
         ix.walk(fn, s, (x) => detached || x === e, (x) => {

@@ -67,6 +67,19 @@ void move(struct vcpu *v, struct ev *ev) {
 void drop_cache(struct dev *d) { mutex_lock(&d->lock); d->cache = NULL; mutex_unlock(&d->lock); }`,
     },
     {
+      name: 'double-checked: an unlocked test, then the same test again under the lock',
+      code: `${q}void link(struct ev *e) {
+	if (test_bit(1, &e->word))
+		return;
+	spin_lock(&e->q->lock);
+	if (!test_bit(1, &e->word)) {
+		set_bit(1, &e->word);
+		e->q->tail = 5;
+	}
+	spin_unlock(&e->q->lock);
+}`,
+    },
+    {
       name: 'retry loop: the lock is dropped and the test re-run before acting',
       code: `${q}void link(struct ev *e) {
 retry:
