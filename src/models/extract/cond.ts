@@ -35,7 +35,8 @@ export function translateCond(br: BranchEvent, condEvents: IrEvent[], ctx: CondC
       const v = ctx.varOf(e.args[0]);
       if (!v) continue;
       text = text.replace(new RegExp(`${e.callee}\\s*\\(\\s*${esc(e.argText[0] ?? '')}\\s*\\)`), () => `(${slot(v)} == 0)`);
-    } else if (e.k === 'atomic' && e.reads) {
+    } else if (e.k === 'atomic' && e.reads && !e.writes) {
+      // (a value-returning RMW's result is not the location's value: such a condition stays abstract)
       const v = ctx.varOf(e.path);
       if (!v) continue;
       const ptext = e.path.text.replace(/^&/, '');

@@ -58,7 +58,7 @@ export function addEnvironment(p: Program, s: ModelScript, condVars: Map<string,
     const steps: ScriptStep[] = [];
     for (const c of vals) {
       for (const l of locks) steps.push({ call: 'lock', args: [l, { ...at, code: `/* a writer of ${cls} (${w0.fn.name}, ...) takes ${l} */` }] });
-      steps.push({ call: 'store', args: [v, c, { ...at, code: `/* ${w0.fn.name} (one of ${sites.length} writers) sets ${cls} */` }] });
+      steps.push({ call: 'store', args: [v, c, { ...at, code: `/* ${w0.fn.name}${sites.length > 1 ? ` (one of ${sites.length} writers)` : ''} sets ${cls} */` }] });
       for (const l of [...locks].reverse()) steps.push({ call: 'unlock', args: [l, { ...at, code: `/* releases ${l} */` }] });
     }
     envThreads.push({ name: `ENV: other writers of ${cls} (${[...new Set(sites.map((x) => x.fn.name))].slice(0, 3).join(', ')})`, steps });

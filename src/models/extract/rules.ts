@@ -78,7 +78,7 @@ function base(ctx: RuleContext, env: SliceEnv, ops: SOp[][], threads: ScriptThre
   addEnvironment(ctx.program, s, env.condVars, env.condClass);
   const v = valuations(env);
   s.valuations = v.list;
-  if (v.space > v.list.length) s.valuationSpace = v.space;
+  if (v.list.length && v.space > v.list.length) s.valuationSpace = v.space;
   return s;
 }
 
@@ -289,6 +289,8 @@ function valueRace(ctx: RuleContext): ModelScript {
       return t && act ? { t, act } : undefined;
     };
     const passes = (t: Extract<SOp, { k: 'load' }>, act: SOp) => ((act.k === 'rmw' ? act.op !== 'clear_bit' && act.op !== 'test_and_clear_bit' : true) ? `${t.reg} == 0` : `${t.reg} != 0`);
+    // the path's own branch on the tested location, when the IR gave one, decides; else the act says which way the test went
+    const decided = (o: SOp[], t: Extract<SOp, { k: 'load' }>) => o.slice(o.indexOf(t) + 1).some((x) => x.k === 'leave-unless' && x.cond.includes(t.v.replace(/\.cpu\d+$/, '')));
     const mine = testAct(a);
     if (!mine) throw new ExtractError('no test and act on the bit');
     // the bit's value when the CPUs start is unknown: all clear or all set
@@ -299,14 +301,14 @@ function valueRace(ctx: RuleContext): ModelScript {
       // the same test-then-act on both CPUs: both pass the test, then both act
       ops.forEach((o, i) => {
         const { t, act } = all[i]!;
-        o.splice(o.indexOf(t) + 1, 0, { k: 'leave-unless', cond: passes(t, act), ...src(t) });
+        if (!decided(o, t)) o.splice(o.indexOf(t) + 1, 0, { k: 'leave-unless', cond: passes(t, act), ...src(t) });
         o.splice(o.indexOf(act) + 1, 0, { k: 'ghost', v: 'acted', op: 'add', arg: 1, fn: act.fn });
       });
       invariant = { cond: 'acted <= 1', outcome: 'ASSERTION', msg: 'both CPUs passed the test and acted' };
     } else {
       // the other CPU writes the bit between this CPU's test and its act
       const { t, act } = mine;
-      a.splice(a.indexOf(t) + 1, 0, { k: 'leave-unless', cond: passes(t, act), ...src(t) });
+      if (!decided(a, t)) a.splice(a.indexOf(t) + 1, 0, { k: 'leave-unless', cond: passes(t, act), ...src(t) });
       const r2 = `r${env.regs++}`;
       a.splice(a.indexOf(act), 0, { k: 'load', v: t.v, reg: r2, ...(t.bit !== undefined ? { bit: t.bit } : {}), ...src(act), code: `/* re-read ${t.v} before: ${act.code ?? ''} */` }, { k: 'assert', cond: `${r2} == ${t.reg}`, outcome: 'ASSERTION', msg: `${t.v} changed between the test and the act`, ...src(act) });
     }

@@ -98,6 +98,8 @@ function literal(v: string): number | undefined {
 class Slicer {
   readonly ops: SOp[] = [];
   held: string[] = [];
+  /** Events since the last branch: a condition's calls and loads. */
+  readonly recent: IrEvent[] = [];
   /** Re-acquisitions of a held class left out, per lock: their releases are left out too. */
   readonly nested = new Map<string, number>();
   /** Conditions are kept only before the last witness step of the outermost segment. */
@@ -170,7 +172,7 @@ class Slicer {
         if (e.reads && !e.writes) {
           const order: MemOrder | undefined = e.ordering === 'acquire' ? 'acquire' : 'once';
           this.push({ k: 'load', v, reg: this.reg(), order, ...(/test_bit/.test(e.op) ? { bit: bitArg } : {}), ...s, ...at });
-        } else if (e.writes && !e.reads) {
+        } else if (e.writes && !e.reads && !/(set|clear|change)_bit|inc|dec|add|sub|or|and|xor/.test(e.op)) {
           this.push({ k: 'store', v, value: e.operand !== undefined ? (literal(e.operand) ?? 1) : 1, order: e.ordering === 'release' ? 'release' : 'once', ...s, ...at });
         } else {
           const op: RmwOp = /test_and_set_bit/.test(e.op) ? 'test_and_set_bit' : /test_and_clear_bit/.test(e.op) ? 'test_and_clear_bit' : /set_bit/.test(e.op) ? 'set_bit' : /clear_bit/.test(e.op) ? 'clear_bit' : /xchg/.test(e.op) ? 'xchg' : /dec|sub/.test(e.op) ? 'sub' : 'add';
@@ -355,7 +357,10 @@ class Slicer {
       if (lastOuter && ti === f.targets.length - 1) this.keepConds = false;
       if (t.call) {
         this.frame(t.call, false, true);
-      } else this.event(fn, e, t, []);
+      } else {
+        this.event(fn, e, t, []);
+        this.recent.push(e);
+      }
       pos = { block: w.at.block, idx: w.at.idx + 1 };
     });
     if (isCallee) {
@@ -369,13 +374,12 @@ class Slicer {
   }
 
   private items(fn: FunctionIR, items: Walked[]): void {
-    const seen: IrEvent[] = [];
     for (const it of items) {
       if ('branch' in it) {
-        this.branch(fn, it, seen.filter((e) => e.loc.line === it.branch.loc.line));
-        seen.length = 0;
+        this.branch(fn, it, this.recent.filter((e) => e.loc.line === it.branch.loc.line));
+        this.recent.length = 0;
       } else {
-        seen.push(it.e);
+        this.recent.push(it.e);
         this.event(fn, it.e, undefined, []);
       }
     }
