@@ -10,7 +10,7 @@ import type { Finding, InputError, RunStats } from '../report/finding.js';
 import type { DiffFile } from './diff.js';
 import { baseCommitOf, blobIdsByPath } from './blob-ids.js';
 import { classifyFindings, selectChanges, touches, type Classified } from './differential.js';
-import { fragmentImage } from './fragments.js';
+import { fragmentImageWithLines } from './fragments.js';
 import { hunkForFinding } from './hunk-quote.js';
 import { resolveImages, type FileImages, type PreimageSource } from './preimage.js';
 import { DEFAULT_CONTEXT_LIMITS, selectContext, type ContextLimits, type TreeContext } from './tree-context.js';
@@ -76,6 +76,8 @@ export function namesRuleApi(text: string, rules: RuleSet): boolean {
   return false;
 }
 
+const BALANCE_RULES = new Set(['lock-leak', 'double-unlock']);
+
 const LOW_CONFIDENCE = ' (low confidence: analyzed from the patch hunks only, without the tree)';
 
 function cFiles(files: DiffFile[]): DiffFile[] {
@@ -116,14 +118,18 @@ export function analyzePatchNoTree(p: PatchInput, opts: PatchAnalysisOptions = {
   const pre: { path: string; text: string }[] = [];
   const post: { path: string; text: string }[] = [];
   const touched = new Set<string>();
+  const synthPre = new Map<string, Set<number>>();
+  const synthPost = new Map<string, Set<number>>();
   for (const f of files) {
     const prePath = f.oldPath ?? f.path;
     const postPath = f.newPath ?? f.path;
     touched.add(prePath).add(postPath);
-    const a = fragmentImage(f, 'pre');
-    const b = fragmentImage(f, 'post');
-    if (a) pre.push({ path: prePath, text: a });
-    if (b) post.push({ path: postPath, text: b });
+    const a = fragmentImageWithLines(f, 'pre');
+    const b = fragmentImageWithLines(f, 'post');
+    if (a.text) pre.push({ path: prePath, text: a.text });
+    if (b.text) post.push({ path: postPath, text: b.text });
+    synthPre.set(prePath, a.synthetic);
+    synthPost.set(postPath, b.synthetic);
   }
   const aOpts = opts.analyze ?? {};
   if (opts.apiPrefilter !== false && ![...pre, ...post].some((f) => namesRuleApi(f.text, aOpts.rules ?? loadRules(aOpts.rulesDirs ?? [])))) {
@@ -133,7 +139,11 @@ export function analyzePatchNoTree(p: PatchInput, opts: PatchAnalysisOptions = {
   // Introduced-only runs need the pre-image only to classify post-image findings.
   const needPre = !!opts.allChanges || (rPost?.findings.some((f) => touches(f, touched)) ?? false);
   const rPre = pre.length && needPre ? analyzeSources(pre, aOpts) : null;
-  const { findings, classified } = finish(p, rPre?.findings ?? [], rPost?.findings ?? [], touched, true, opts);
+  // A function end we made up (the closing brace after a hunk) is not a real return: lock
+  // balance findings that end there are artifacts of the fragments.
+  const real = (synth: Map<string, Set<number>>) => (f: Finding): boolean =>
+    !(BALANCE_RULES.has(f.rule) && (synth.get(f.file)?.has(f.line) || f.witness.some((w) => w.steps.some((st) => synth.get(st.file)?.has(st.line)))));
+  const { findings, classified } = finish(p, (rPre?.findings ?? []).filter(real(synthPre)), (rPost?.findings ?? []).filter(real(synthPost)), touched, true, opts);
   return {
     mode: 'no-tree',
     findings,

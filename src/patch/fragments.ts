@@ -77,9 +77,15 @@ function sideLines(h: DiffHunk, side: Side): { line: number; text: string }[] {
 
 /** One side of a file as the hunks show it, padded to real line numbers; '' when nothing shows. */
 export function fragmentImage(file: DiffFile, side: Side): string {
-  if (file.binary) return '';
-  if (side === 'pre' && file.status === 'added') return '';
-  if (side === 'post' && file.status === 'deleted') return '';
+  return fragmentImageWithLines(file, side).text;
+}
+
+/** The image and the lines of it that are ours (wrapper signatures and closing braces). */
+export function fragmentImageWithLines(file: DiffFile, side: Side): { text: string; synthetic: Set<number> } {
+  const synthetic = new Set<number>();
+  if (file.binary) return { text: '', synthetic };
+  if (side === 'pre' && file.status === 'added') return { text: '', synthetic };
+  if (side === 'post' && file.status === 'deleted') return { text: '', synthetic };
   const lines = new Map<number, string>();
   const put = (n: number, text: string): boolean => {
     if (n < 1 || lines.has(n)) return false;
@@ -106,11 +112,12 @@ export function fragmentImage(file: DiffFile, side: Side): string {
     if (s.signature && s.first >= 2 && !lines.has(s.first - 1) && !lines.has(s.last + 1)) {
       opens = 1 - braceDepth(s.body).min;
       put(s.first - 1, `${s.signature} ${'{'.repeat(opens)}`);
+      synthetic.add(s.first - 1);
     }
     const close = opens + braceDepth(s.all).end;
-    if (close > 0) put(s.last + 1, '}'.repeat(close));
+    if (close > 0 && put(s.last + 1, '}'.repeat(close))) synthetic.add(s.last + 1);
   }
-  if (!lines.size) return '';
+  if (!lines.size) return { text: '', synthetic };
   // Line n at line n: runs of blank lines between the shown ones.
   const parts: string[] = [];
   let at = 1;
@@ -119,5 +126,5 @@ export function fragmentImage(file: DiffFile, side: Side): string {
     parts.push(lines.get(n)!, '\n');
     at = n + 1;
   }
-  return parts.join('');
+  return { text: parts.join(''), synthetic };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestPatchText } from '../../src/mail/index.js';
 import { analyzePatch, type PatchInput } from '../../src/patch/analyze-patch.js';
 import { parseUnifiedDiff } from '../../src/patch/diff.js';
-import { braceDepth, fragmentImage, startsDefinition, wrapperSignature } from '../../src/patch/fragments.js';
+import { braceDepth, fragmentImage, fragmentImageWithLines, startsDefinition, wrapperSignature } from '../../src/patch/fragments.js';
 import { ABBA_PATCH } from '../batch/fixtures.js';
 
 
@@ -56,6 +56,15 @@ describe('analysis without a tree', () => {
     expect(full.reason).toBeUndefined();
     expect(full.stats.files).toBe(1);
     expect(analyzePatch(input(ABBA_PATCH)).reason).toBeUndefined();
+  });
+
+  it('knows which lines of a fragment image are its own (signature, closing braces)', () => {
+    const diff = '--- a/m.c\n+++ b/m.c\n@@ -40,3 +40,4 @@ static void g(struct s *p)\n \tspin_lock(&p->lock);\n+\tp->n++;\n \tp->m = 0;\n \tif (p->n > 3)\n';
+    const img = fragmentImageWithLines(parseUnifiedDiff(diff).files[0]!, 'post');
+    expect([...img.synthetic].sort((a, b) => a - b)).toEqual([39, 44]);
+    const lines = img.text.split('\n');
+    expect(lines[38]).toBe('static void g(struct s *p) {');
+    expect(lines[43]).toBe('}');
   });
 
   it('skips patches without C files', () => {
