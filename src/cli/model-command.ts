@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { analyzePaths } from '../engine/analyze.js';
+import { CachedSources } from '../engine/source-lookup.js';
 import { explore, type ExploreResult } from '../models/explorer/explore.js';
 import { extractModel } from '../models/extract/index.js';
 import { runScript } from '../models/confirm.js';
@@ -50,7 +51,7 @@ export async function modelCommand(argv: string[], io: CliIO): Promise<number> {
         return;
       }
       const f = hits[0]!;
-      const x = extractModel(f, report.program);
+      const x = extractModel(f, report.program, new CachedSources());
       if (!x.ok) {
         io.stderr(`lockcheck model: no model for ${f.id} [${f.rule}]: ${x.reason}\n`);
         code = 2;
