@@ -73,6 +73,58 @@ function covered(ix: AccessIndex, fn: FunctionIR, a: IrEvent, b: IrEvent): boole
   return false;
 }
 
+/**
+ * Double-checked locking on a related condition: the act is control-dependent on a branch
+ * taken under a lock that is held at the act but not at the first test
+ * (`if (!test_bit(X)) { lock(); if (!other) { ...; set_bit(X); } }`).
+ */
+function recheckedUnderLock(ix: AccessIndex, fn: FunctionIR, t: IrEvent, act: IrEvent): boolean {
+  const held = ix.held(fn);
+  const atT = new Set((held.get(t) ?? []).map((l) => l.key));
+  const newLocks = new Set((held.get(act) ?? []).filter((l) => !atT.has(l.key)).map((l) => l.key));
+  if (!newLocks.size) return false;
+  const branches: IrEvent[] = [];
+  ix.walk(fn, t, (e) => e === act, (e) => {
+    if (e.k === 'branch' && (held.get(e) ?? []).some((l) => newLocks.has(l.key))) branches.push(e);
+  });
+  for (const br of branches) {
+    const pos = ix.pos(fn, br);
+    if (!pos) continue;
+    const succ = fn.blocks[pos.block]!.succ;
+    if (succ.length < 2) continue;
+    const reach = succ.map((sb) => {
+      const first = fn.blocks[sb]!.events[0];
+      if (!first) return reachesFromBlock(fn, sb, act, br);
+      return first === act || ix.reaches(fn, first, act, (e) => e === br);
+    });
+    if (reach.some((r) => r) && reach.some((r) => !r)) return true;
+  }
+  return false;
+}
+
+function reachesFromBlock(fn: FunctionIR, start: number, target: IrEvent, stopAt: IrEvent): boolean {
+  const seen = new Uint8Array(fn.blocks.length);
+  const work = [start];
+  seen[start] = 1;
+  while (work.length) {
+    const b = work.pop()!;
+    let blocked = false;
+    for (const e of fn.blocks[b]!.events) {
+      if (e === target) return true;
+      if (e === stopAt) {
+        blocked = true;
+        break;
+      }
+    }
+    if (blocked) continue;
+    for (const s of fn.blocks[b]!.succ) if (!seen[s]) {
+      seen[s] = 1;
+      work.push(s);
+    }
+  }
+  return false;
+}
+
 /** Shared writes to other locations after `from` (bounded): what the branch does once the test passed. */
 function followOnWrites(ix: AccessIndex, fn: FunctionIR, from: IrEvent, loc: string): number {
   let n = 0;
@@ -129,7 +181,7 @@ function candidates(ctx: CheckerContext): Cand[] {
             else if (TEST_OPS.has(e.op) && ix.held(fn).get(e)?.length) atomicAct = true; // re-tested under a lock: double-checked
             else if (SET_OPS.has(e.op)) act = e;
           });
-          if (act && !atomicAct && !covered(ix, fn, t, act)) {
+          if (act && !atomicAct && !covered(ix, fn, t, act) && !recheckedUnderLock(ix, fn, t, act)) {
             const loc = ix.cls(t.path);
             const other = (wi.byClass.get(loc) ?? []).filter((w) => w.bit === t.operand && w.e !== act);
             const follow = followOnWrites(ix, fn, act, loc);

@@ -80,6 +80,19 @@ void drop_cache(struct dev *d) { mutex_lock(&d->lock); d->cache = NULL; mutex_un
 }`,
     },
     {
+      name: 'double-checked on a related condition under the lock (btrfs start_log_trans)',
+      code: `${q}void link(struct ev *e) {
+	if (!test_bit(1, &e->word)) {
+		spin_lock(&e->q->lock);
+		if (!e->q->head) {
+			e->q->head = 1;
+			set_bit(1, &e->word);
+		}
+		spin_unlock(&e->q->lock);
+	}
+}`,
+    },
+    {
       name: 'retry loop: the lock is dropped and the test re-run before acting',
       code: `${q}void link(struct ev *e) {
 retry:
