@@ -68,6 +68,9 @@ export function deriveMacroLocks(files: FileFacts[], rules: RuleSet): Map<string
     let added = 0;
     for (const m of macros) {
       if (out.has(m.name)) continue;
+      // only a macro with exactly one lock operation (TXN_SLEEP drops and re-takes: not a lock)
+      const lockish = [...m.body.matchAll(CALL)].filter((c) => rules.locks.has(c[1]!) || out.has(c[1]!) || /lock/i.test(c[1]!));
+      if (lockish.length !== 1) continue;
       for (const call of m.body.matchAll(CALL)) {
         const callee = call[1]!;
         const api = rules.locks.get(callee);
@@ -107,8 +110,51 @@ export function deriveMacroLocks(files: FileFacts[], rules: RuleSet): Map<string
   return out;
 }
 
+/** A macro that is just a call of a real function: `#define up_console_sem() __up_console_sem(_RET_IP_)`. */
+export interface MacroAlias {
+  target: string;
+  /** For each target argument, the macro parameter it passes through, or -1. */
+  argParams: number[];
+}
+
+export function deriveMacroAliases(files: FileFacts[], isFunction: (name: string) => boolean): Map<string, MacroAlias> {
+  const out = new Map<string, MacroAlias>();
+  for (const f of files) {
+    for (const m of f.macros) {
+      if (isFunction(m.name) || out.has(m.name)) continue;
+      const body = m.body.replace(/^do\s*\{\s*|\s*;?\s*\}\s*while\s*\(\s*0\s*\)$/g, '').replace(/;\s*$/, '').trim();
+      const c = /^\(?\s*([A-Za-z_]\w*)\s*\(/.exec(body);
+      if (!c || !isFunction(c[1]!)) continue;
+      const argsText = callArgs(body, body.indexOf('(', c[0].length - 1));
+      if (argsText === undefined) continue;
+      const rest = body.slice(body.indexOf(argsText) + argsText.length + 1).replace(/[\s)]/g, '');
+      if (rest !== '') continue; // more than one statement
+      const argParams = splitArgs(argsText).map((a) => m.params.indexOf(a.replace(/[\s()]/g, '')));
+      out.set(m.name, { target: c[1]!, argParams });
+    }
+  }
+  return out;
+}
+
+/** Rewrites calls to function-alias macros into calls of the function they stand for. */
+export function applyMacroAliases(functions: FunctionIR[], aliases: Map<string, MacroAlias>): void {
+  if (aliases.size === 0) return;
+  for (const fn of functions) {
+    for (const b of fn.blocks) {
+      for (const e of b.events) {
+        if (e.k !== 'call') continue;
+        const al = aliases.get(e.callee);
+        if (!al) continue;
+        e.args = al.argParams.map((p) => (p >= 0 ? e.args[p] ?? null : null));
+        e.argText = al.argParams.map((p) => (p >= 0 ? e.argText[p] ?? '' : ''));
+        e.callee = al.target;
+      }
+    }
+  }
+}
+
 /** Rewrites calls to lock macros (that are not also real functions) into acquire/release events. */
-export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string, MacroLock>, isFunction: (name: string) => boolean): void {
+export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string, MacroLock>, isFunction: (name: string) => boolean, isStatic: (file: string, name: string) => boolean = () => false): void {
   if (macroLocks.size === 0) return;
   for (const fn of functions) {
     for (const b of fn.blocks) {
@@ -118,7 +164,10 @@ export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string,
         const ml = macroLocks.get(e.callee);
         if (!ml || isFunction(e.callee)) continue;
         let inst;
-        if (ml.param < 0) inst = { root: `global:${ml.global}`, fields: [], arrows: [], text: ml.global! };
+        if (ml.param < 0) {
+          const root = ml.api.global === undefined && isStatic(fn.file, ml.global!) ? `global:${ml.global}@${fn.file}` : `global:${ml.global}`;
+          inst = { root, fields: [], arrows: [], text: ml.global! };
+        }
         else {
           const a = e.args[ml.param];
           if (!a) continue;

@@ -7,7 +7,7 @@ import { TypeEnv } from './type-env.js';
 import { runLockset, type LocksetContext } from './lockset.js';
 import type { FunctionLocks, Summary } from './summary-types.js';
 import { stronglyConnected } from './scc.js';
-import { applyMacroLocks, deriveMacroLocks } from './macro-locks.js';
+import { applyMacroAliases, applyMacroLocks, deriveMacroAliases, deriveMacroLocks } from './macro-locks.js';
 
 export interface Program {
   env: TypeEnv;
@@ -57,7 +57,9 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
   }
   // calls to lock macros (`#define vgic_lock(v) spin_lock_irq(&(v)->domain->arch.vgic.lock)`)
   const fnNames = new Set(functions.map((f) => f.name));
-  applyMacroLocks(functions, deriveMacroLocks(files, rules), (n) => fnNames.has(n));
+  const statics = new Set(files.flatMap((f) => f.globals.filter((g) => g.isStatic).map((g) => `${f.file}\0${g.name}`)));
+  applyMacroLocks(functions, deriveMacroLocks(files, rules), (n) => fnNames.has(n), (file, n) => statics.has(`${file}\0${n}`));
+  applyMacroAliases(functions, deriveMacroAliases(files, (n) => fnNames.has(n)));
   // lock classes, now that every struct and typedef is known
   for (const fn of functions) {
     for (const b of fn.blocks) {

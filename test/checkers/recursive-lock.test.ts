@@ -144,3 +144,31 @@ void work(struct cs *cs)
     },
   ],
 });
+
+ruleTester('recursive-lock', {
+  valid: [
+    {
+      name: 'a macro that drops and re-takes the lock is not a lock macro; an unlock macro aliasing a function releases',
+      code: `static DEFINE_SPINLOCK(txn_lock);
+static DEFINE_SEMAPHORE(console_sem);
+#define TXN_LOCK()   spin_lock(&txn_lock)
+#define TXN_UNLOCK() spin_unlock(&txn_lock)
+#define TXN_SLEEP(q) do { TXN_UNLOCK(); io_schedule(); TXN_LOCK(); } while (0)
+static void __up_console_sem(unsigned long ip) { up(&console_sem); }
+#define up_console_sem() __up_console_sem(_RET_IP_)
+void tx_begin(struct q *q) {
+	TXN_LOCK();
+	while (busy(q))
+		TXN_SLEEP(q);
+	TXN_UNLOCK();
+}
+void con_cycle(void) {
+	down(&console_sem);
+	up_console_sem();
+	down(&console_sem);
+	up_console_sem();
+}`,
+    },
+  ],
+  invalid: [],
+});
