@@ -2,7 +2,7 @@
 // `--resume` the existing file is read back, a truncated last line is cut off, and the run
 // appends after the last complete record.
 import { closeSync, existsSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import type { MessageRecord } from './record.js';
+import { ordered, type MessageRecord } from './record.js';
 
 export interface ExistingRecords {
   records: MessageRecord[];
@@ -41,7 +41,7 @@ export class JsonlWriter {
     this.fd = openSync(path, append ? 'a' : 'w');
   }
   write(r: MessageRecord): void {
-    writeSync(this.fd, JSON.stringify(r) + '\n');
+    writeSync(this.fd, JSON.stringify(ordered(r)) + '\n');
   }
   close(): void {
     closeSync(this.fd);
@@ -51,6 +51,6 @@ export class JsonlWriter {
 /** Replace the file's content atomically (after series marks were added). */
 export function rewriteAll(path: string, records: MessageRecord[]): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, records.map((r) => JSON.stringify(r) + '\n').join(''));
+  writeFileSync(tmp, records.map((r) => JSON.stringify(ordered(r)) + '\n').join(''));
   renameSync(tmp, path);
 }

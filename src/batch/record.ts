@@ -35,3 +35,13 @@ export interface MessageRecord {
 export function recordKey(r: Pick<MessageRecord, 'messageId'>): string {
   return r.messageId;
 }
+
+const KEY_ORDER = ['messageId', 'subject', 'status', 'reason', 'detail', 'findings'] as const;
+
+/** The record with its keys in reading order (`messageId, subject, status, reason, ...`). */
+export function ordered(r: MessageRecord): MessageRecord {
+  const out: Record<string, unknown> = {};
+  for (const k of KEY_ORDER) if (r[k] !== undefined) out[k] = r[k];
+  for (const [k, v] of Object.entries(r)) if (!(k in out) && v !== undefined) out[k] = v;
+  return out as unknown as MessageRecord;
+}
