@@ -58,12 +58,14 @@ export function translateCond(br: BranchEvent, condEvents: IrEvent[], ctx: CondC
   const vars = new Set<string>();
   const numbers: number[] = [];
   let bad = false;
-  const out = text.replace(/\u0001(\d+)\u0001|\b(0x[0-9a-fA-F]+|\d+)[uUlL]*\b|\b([A-Za-z_]\w*)\b|(->|\.|\[|\]|\?|:|,|(?<![=!<>])=(?!=)|\+\+|--)/g, (m, sl?: string, num?: string, id?: string, badTok?: string) => {
+  const out = text.replace(/\u0001(\d+)\u0001|\b(0x[0-9a-fA-F]+|\d+)[uUlL]*\b|\b([A-Za-z_]\w*)\b|(->|\.|\[|\]|\?|:|,|(?<![=!<>])=(?!=)|\+\+|--)/g, (m, sl?: string, num?: string, id?: string, badTok?: string, offset?: number) => {
     if (sl !== undefined) {
       vars.add(slots[Number(sl)]!);
       return slots[Number(sl)]!;
     }
     if (num !== undefined) {
+      // a negative literal (`x == -1`): its value is a candidate too
+      if (/(^|[(=!<>&|,?:]\s*)-\s*$/.test(text.slice(0, offset ?? 0))) numbers.push(-Number(num) | 0);
       numbers.push(Number(num) | 0);
       return String(Number(num) | 0);
     }
