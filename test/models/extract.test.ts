@@ -111,6 +111,29 @@ void twice(void) { spin_lock(&l); spin_unlock(&l); spin_unlock(&l); }
     expect(by('double-unlock').confirmation).toMatchObject({ status: 'confirmed', outcome: 'UNLOCK OF UNHELD LOCK', method: 'extracted' });
   });
 
+  it('refutes a lock leak whose "leaking" path unlocks in a __releases helper (through a function pointer)', () => {
+    const r = run(`struct q { spinlock_t lock; int connected; void (*kick)(struct q *q); };
+static void q_kick_and_unlock(struct q *q)
+__releases(q->lock)
+{
+	q->kick(q);
+}
+int q_send(struct q *q)
+{
+	spin_lock(&q->lock);
+	if (!q->connected) {
+		spin_unlock(&q->lock);
+		return -ENOTCONN;
+	}
+	q_kick_and_unlock(q);
+	return -ENOTCONN;
+}
+`);
+    const f = r.findings.find((x) => x.rule === 'lock-leak')!;
+    expect(f.confirmation.status).toBe('refuted');
+    expect(f.message).toContain('(model: refuted');
+  });
+
   it('falls back to the template bound in rules/ and says so', () => {
     const r = run(`static DEFINE_SPINLOCK(a);
 static DEFINE_SPINLOCK(b);

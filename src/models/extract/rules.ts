@@ -121,7 +121,10 @@ function lockLeak(ctx: RuleContext): ModelScript {
   const lock = f.locks[0]!;
   const env = newEnv(ctx.program, { focusLocks: new Set([lock]) });
   const [leak, rel] = [f.witness[0]!, f.witness[1]];
+  // the leaking path goes around releases of the lock where the CFG allows
+  env.avoid = (e) => e.k === 'release' && (e.lock.cls || e.lock.inst.text) === lock;
   const a = slicePath(env, leak, 0);
+  delete env.avoid;
   if (count(a, 'lock', lock) + count(a, 'trylock', lock) === 0) throw new ExtractError('the leaking path does not take the lock');
   // the other CPU: the releasing path of the same function, which takes the lock first
   let b = rel ? slicePath(env, rel, 1) : [];

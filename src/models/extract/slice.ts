@@ -279,6 +279,16 @@ class Slicer {
     if (this.env.dropLocks) return;
     const callee = p.resolveCallee(fn, e.callee);
     if (!callee) return;
+    // sparse annotations: `__releases(fiq->lock)` on a helper that unlocks through a function pointer
+    for (const a of callee.annotations) {
+      const m = /^releases\((.*)\)$/.exec(a.trim());
+      const field = m?.[1]?.trim().split(/->|\./).pop();
+      if (!field) continue;
+      const cands = this.held.filter((h) => h === field || h.endsWith(`.${field}`));
+      if (cands.length !== 1) continue;
+      this.held.splice(this.held.lastIndexOf(cands[0]!), 1);
+      this.push({ k: 'unlock', lock: cands[0]!, ...this.src(fn, e), code: `${e.callee}(${e.argText.join(', ')});  /* __releases(${m![1]}) */` });
+    }
     const s = p.summaries.get(callee.key);
     if (!s) return;
     for (const r of s.releasesHeld) {
