@@ -3,7 +3,7 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Finding, Report } from '../report/finding.js';
-import { isPathSelected } from './glob.js';
+import { isPathSelected } from '../config/glob.js';
 import { locationFreeKey, normalizeError, normalizeFinding } from './normalize.js';
 import type { AnalyzerInput, AnalyzerResult, PullRequestAnalyzer } from './types.js';
 

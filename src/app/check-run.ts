@@ -1,6 +1,6 @@
 // The check run's content, computed as plain data: conclusion, summary, annotation batches.
 import type { Finding, InputError, Severity } from '../report/finding.js';
-import type { ConfigError, Level } from './config.js';
+import type { ConfigError, Level } from '../config/schema.js';
 import { codeBlock, GITHUB_TEXT_LIMIT, joinWithinLimit, renderEvidence, renderFindingMarkdown } from './render.js';
 
 export const CHECK_NAME = 'lockcheck';

@@ -12,7 +12,7 @@ import { TreeCache } from './tree-cache.js';
 import type { PullRequestAnalyzer, PullRequestRef } from './types.js';
 
 export type { PullRequestAnalyzer } from './types.js';
-export { LockcheckConfigSchema, parseConfig } from './config.js';
+export { LockcheckConfigSchema, parseConfig } from '../config/schema.js';
 
 export const PULL_REQUEST_EVENTS = ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'] as const;
 

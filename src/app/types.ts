@@ -1,6 +1,6 @@
 // Shared types of the GitHub App front end.
 import type { Finding, InputError } from '../report/finding.js';
-import type { LockcheckConfig } from './config.js';
+import type { LockcheckConfig } from '../config/schema.js';
 
 export interface AnalyzerInput {
   /** Extracted base tree (merge base of the pull request). */

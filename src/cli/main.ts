@@ -1,6 +1,9 @@
 // `lockcheck [options] PATH...`: analyze C files and trees; exit 0 clean, 1 findings at or
 // above the fail level, 2 usage error or nothing could be analyzed.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseConfig, formatConfigErrors, type LockcheckConfig } from '../config/schema.js';
+import { applyConfig } from '../config/apply.js';
 import { Command, CommanderError, Option } from 'commander';
 import { analyzePaths } from '../engine/analyze.js';
 import { RuleError } from '../rules/load.js';
@@ -21,6 +24,18 @@ function mergeReports(reports: Report[]): Report {
       { files: 0, lines: 0, functions: 0, seconds: 0 },
     ),
   };
+}
+
+function loadConfigFile(file: string): { config: LockcheckConfig } | { error: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { error: `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+  const r = parseConfig(text);
+  if (!r.ok) return { error: `bad config ${file}:\n${formatConfigErrors(r.errors)}` };
+  return { config: r.config };
 }
 
 export interface CliIO {
@@ -52,21 +67,34 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
     .option('--all-rules', 'also run rules that are off by default')
     .option('--each', 'analyze each PATH as a separate tree (e.g. several sample projects at once)')
+    .option('--config <file>', 'lockcheck.yml: failLevel, per-rule levels, path include/exclude, rulesDirs (the GitHub App reads the same file)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n' +
       '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; each?: boolean; output?: string; progress: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; each?: boolean; config?: string; output?: string; progress: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
         code = 2;
         return;
       }
+      let config: LockcheckConfig | undefined;
+      if (o.config) {
+        const loaded = loadConfigFile(o.config);
+        if ('error' in loaded) {
+          io.stderr(`lockcheck: ${loaded.error}\n`);
+          code = 2;
+          return;
+        }
+        config = loaded.config;
+        if (program.getOptionValueSource('failLevel') === 'default') o.failLevel = config.failLevel;
+      }
       const progress = o.progress ? progressReporter() : undefined;
       const opts = {
-        rulesDirs: o.rules,
+        rulesDirs: [...(config?.rulesDirs.map((d) => resolve(dirname(o.config!), d)) ?? []), ...o.rules],
+        ...(config ? { ruleLevels: config.rules } : {}),
         ...(o.jobs ? { jobs: o.jobs } : {}),
         only: o.rule,
         allRules: !!o.allRules,
@@ -79,6 +107,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         report = mergeReports(parts);
       } else report = await analyzePaths(paths, opts);
       progress?.stop();
+      if (config) report = { ...report, findings: applyConfig(report.findings, config) };
       const out = render(report, o.format);
       if (o.output) writeFileSync(o.output, out);
       else io.stdout(out);

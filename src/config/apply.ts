@@ -1,6 +1,6 @@
 // What `.github/lockcheck.yml` does to findings, whichever analyzer produced them.
 import type { Finding } from '../report/finding.js';
-import type { LockcheckConfig } from './config.js';
+import type { LockcheckConfig } from './schema.js';
 import { isPathSelected } from './glob.js';
 
 /** Drops `off` rules and excluded paths; applies per-rule severity overrides. */

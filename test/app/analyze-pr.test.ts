@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { analysisScope, createDefaultAnalyzer, introducedFindings } from '../../src/app/analyze-pr.js';
 import type { AnalyzePaths } from '../../src/app/analyze-pr.js';
-import { defaultConfig } from '../../src/app/config.js';
-import { isPathSelected } from '../../src/app/glob.js';
+import { defaultConfig } from '../../src/config/schema.js';
+import { isPathSelected } from '../../src/config/glob.js';
 import { fakeFinding } from './helpers/fake-analyzer.js';
 
 const dirs: string[] = [];

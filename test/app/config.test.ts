@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, formatConfigErrors, LockcheckConfigSchema, parseConfig } from '../../src/app/config.js';
+import { defaultConfig, formatConfigErrors, LockcheckConfigSchema, parseConfig } from '../../src/config/schema.js';
 
 describe('lockcheck config', () => {
   it('defaults everything', () => {

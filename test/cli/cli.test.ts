@@ -98,3 +98,22 @@ describe('lockcheck CLI', () => {
     expect(err).toMatch(/bad\.yaml:4:/);
   });
 });
+
+describe('lockcheck --config', () => {
+  it('turns a rule off, sets a rule level and the fail level from lockcheck.yml', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-cfg-'));
+    writeFileSync(join(dir, 'leak.c'), 'struct d { spinlock_t lock; int s; };\nint f(struct d *d, int x) {\n\tspin_lock(&d->lock);\n\tif (x) return -EINVAL;\n\tspin_unlock(&d->lock);\n\treturn 0;\n}\n');
+    writeFileSync(join(dir, 'off.yml'), 'rules:\n  lock-leak: "off"\n');
+    writeFileSync(join(dir, 'note.yml'), 'failLevel: error\nrules:\n  lock-leak: note\n');
+    writeFileSync(join(dir, 'bad.yml'), 'failLevel: loud\n');
+    const off = await run('-f', 'json', '--config', join(dir, 'off.yml'), join(dir, 'leak.c'));
+    expect(JSON.parse(off.out).findings).toEqual([]);
+    expect(off.code).toBe(0);
+    const note = await run('-f', 'json', '--config', join(dir, 'note.yml'), join(dir, 'leak.c'));
+    expect(JSON.parse(note.out).findings.map((f: { severity: string }) => f.severity)).toEqual(['note']);
+    expect(note.code).toBe(0);
+    const bad = await run('--config', join(dir, 'bad.yml'), join(dir, 'leak.c'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/bad config .*bad\.yml:\n.*line 1.*failLevel/);
+  });
+});
