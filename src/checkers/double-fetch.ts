@@ -33,6 +33,23 @@ function exclusive(s: Set<string>): string[] {
   return [...s].filter((c) => c !== 'rcu' && !c.includes('srcu'));
 }
 
+const SIZED = /(copy|memcpy|memmove|memset|alloc|read|write|put_user|get_user|strncpy|strlcpy|snprintf|bitmap|kmemdup|sg_)/;
+
+/** The re-fetched value is used as a size, a length, an index, or a copy operand. */
+function dangerousUse(ctx: CheckerContext, fn: FunctionIR, s: Load): boolean {
+  const pos = accessIndex(ctx.program).pos(fn, s);
+  if (!pos) return false;
+  const evs = fn.blocks[pos.block]!.events;
+  for (let i = pos.idx + 1; i < evs.length; i++) {
+    const e = evs[i]!;
+    if (e.loc.line !== s.loc.line) break;
+    if (e.k === 'call' && SIZED.test(e.callee) && e.argText.some((t) => t.includes(s.path.text))) return true;
+  }
+  const line = ctx.source.line(s.loc.file, s.loc.line) ?? '';
+  const txt = s.path.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`\\[[^\\]]*${txt}[^\\]]*\\]`).test(line);
+}
+
 function candidates(ctx: CheckerContext): Cand[] {
   const p = ctx.program;
   const ix = accessIndex(p);
@@ -98,6 +115,8 @@ function candidates(ctx: CheckerContext): Cand[] {
         if (DYING_OR_DIAG.test(fn.name)) score -= 2;
         // a static function nobody calls directly runs from an ops table, under the framework's locks
         if (fn.isStatic && !(p.callers.get(fn.key)?.size)) score -= 1;
+        // the classic time-of-check/time-of-use: the second value sizes a copy or an allocation, or indexes
+        if (!dangerousUse(ctx, fn, s)) score -= 1;
         if (concurrent.some((w) => w.acc.kind === 'once' || w.acc.kind === 'atomic')) score += 2;
         else if (concurrent.length >= 2) score += 1;
         if (s.into) score += 0;

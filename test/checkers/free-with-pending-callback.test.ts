@@ -10,6 +10,14 @@ void obj_kick(struct obj *o) { schedule_work(&o->work); }
 ruleTester('free-with-pending-callback', {
   valid: [
     {
+      name: 'a partial cancel whose condition the callback does not change is correlated, not racy',
+      code: `struct obj { struct work_struct work; int armed; int x; };
+static void obj_work(struct work_struct *w) { struct obj *o = container_of(w, struct obj, work); o->x++; }
+void obj_init(struct obj *o) { INIT_WORK(&o->work, obj_work); }
+void obj_kick(struct obj *o) { if (o->armed) schedule_work(&o->work); }
+void obj_free(struct obj *o) { if (o->armed) cancel_work_sync(&o->work); kfree(o); }`,
+    },
+    {
       name: 'cancel_work_sync on every path before the free',
       code: `${obj}void obj_free(struct obj *o) { cancel_work_sync(&o->work); kfree(o); }`,
     },
@@ -60,13 +68,6 @@ void teardown(struct obj *o) { obj_free(o); }`,
         expect(fs[0]!.witness[0]!.callChain).toEqual(['teardown', 'obj_free']);
       },
     },
-    {
-      name: 'a timer cancelled, the work item forgotten',
-      code: `${obj}static void obj_tick(struct timer_list *t) { }
-void obj_arm(struct obj *o) { timer_setup(&o->timer, obj_tick, 0); mod_timer(&o->timer, 10); }
-void obj_free(struct obj *o) { del_timer_sync(&o->timer); kfree(o); }`,
-      functions: ['obj_free', 'obj_work'],
-    },
   ],
 });
 
@@ -78,6 +79,13 @@ ruleTester('free-with-pending-callback-lowconf', {
     },
   ],
   invalid: [
+    {
+      name: 'a timer cancelled, the work item forgotten (low confidence: another thread may cancel it)',
+      code: `${obj}static void obj_tick(struct timer_list *t) { }
+void obj_arm(struct obj *o) { timer_setup(&o->timer, obj_tick, 0); mod_timer(&o->timer, 10); }
+void obj_free(struct obj *o) { del_timer_sync(&o->timer); kfree(o); }`,
+      functions: ['obj_free', 'obj_work'],
+    },
     {
       name: 'no cancel of anything on the freeing path',
       code: `${obj}void obj_free(struct obj *o) { kfree(o); }`,
