@@ -70,9 +70,9 @@ void dev_start(struct dev *d)
 \tINIT_WORK(&d->work, dev_work);
 \tschedule_work(&d->work);
 }
-void dev_stop(struct dev *d, int quick)
+void dev_stop(struct dev *d)
 {
-\tif (!quick)
+\tif (d->state != 1)
 \t\tcancel_work_sync(&d->work);
 \tkfree(d);
 }

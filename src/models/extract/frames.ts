@@ -42,7 +42,7 @@ export function framesOf(p: Program, path: WitnessPath): Frame[] {
       const s = steps[i]!;
       const m = /^call (\S+)/.exec(s.event);
       const next = steps[i + 1];
-      if (m && next && next.function === m[1] && next.function !== name) {
+      if (m && next && next.function === m[1]) {
         i++;
         f.targets.push({ line: s.line, event: s.event, step: s, call: frame(next.function, next.file) });
       } else {

@@ -4,8 +4,9 @@
 // and objects the finding is about, barriers, and branch conditions on shared state that the
 // walk passes before its last witness step (as "leave unless cond").
 import type { Program } from '../../analysis/program.js';
-import type { AccessPath, FunctionIR, IrEvent } from '../../ir/types.js';
+import type { AccessPath, CallEvent, FunctionIR, IrEvent, LockRef } from '../../ir/types.js';
 import { accessIndex, listOp } from '../../analysis/access-index.js';
+import { mapLock } from '../../analysis/lockset.js';
 import { conditionalRmw } from '../../checkers/shared-mem.js';
 import type { WitnessPath } from '../../report/finding.js';
 import type { FenceKind, MemOrder, RmwOp, Src } from '../explorer/model.js';
@@ -98,6 +99,8 @@ function literal(v: string): number | undefined {
 class Slicer {
   readonly ops: SOp[] = [];
   held: string[] = [];
+  /** Call sites of the inlined callees, outermost first: callee-relative locks map through them. */
+  readonly callStack: { args: (AccessPath | null)[]; callee: string }[] = [];
   /** Events since the last branch: a condition's calls and loads. */
   readonly recent: IrEvent[] = [];
   /** Re-acquisitions of a held class left out, per lock: their releases are left out too. */
@@ -109,6 +112,17 @@ class Slicer {
     readonly env: SliceEnv,
     readonly cpu: number,
   ) {}
+
+  /** A lock as the outermost function of the path names it (`sem->internal_rwsem` -> `sbi->cp_rwsem.internal_rwsem`). */
+  private mapped(l: LockRef, extra?: { args: (AccessPath | null)[]; callee: string }): LockRef {
+    const frames = extra ? [...this.callStack, extra] : this.callStack;
+    let out = l;
+    for (let i = frames.length - 1; i >= 0; i--) {
+      if (!out.inst.root.startsWith('param:')) break;
+      out = mapLock(out, frames[i]!.args, frames[i]!.callee, this.env.program.env);
+    }
+    return out;
+  }
 
   private reg(): string {
     return `r${this.env.regs++}`;
@@ -209,8 +223,9 @@ class Slicer {
     switch (e.k) {
       case 'acquire': {
         if (env.dropLocks) return;
-        const cls = lockClass(e.lock.cls, e.lock.inst);
-        if (!cls || e.lock.inst.root.startsWith('?')) return;
+        const ml = this.mapped(e.lock);
+        const cls = lockClass(ml.cls, ml.inst);
+        if (!cls || ml.inst.root.startsWith('?')) return;
         this.uses(fn, e.lock.inst, e, target);
         const name = env.lockName ? env.lockName(cls, e.lock.inst, this.held) : cls;
         const mode = e.mode === 'shared' ? ('shared' as const) : e.mode === 'recursive' ? ('recursive' as const) : undefined;
@@ -229,7 +244,8 @@ class Slicer {
       }
       case 'release': {
         if (env.dropLocks) return;
-        const cls = lockClass(e.lock.cls, e.lock.inst);
+        const ml = this.mapped(e.lock);
+        const cls = lockClass(ml.cls, ml.inst);
         if (!cls) return;
         const name = [...this.held].reverse().find((h) => h === cls || h.startsWith(`${cls}/`)) ?? cls;
         const skipped = this.nested.get(name) ?? 0;
@@ -291,8 +307,10 @@ class Slicer {
     }
     const s = p.summaries.get(callee.key);
     if (!s) return;
+    const site = { args: e.args, callee: callee.name };
     for (const r of s.releasesHeld) {
-      const cls = lockClass(r.lock.cls, r.lock.inst);
+      const rl = this.mapped(r.lock, site);
+      const cls = lockClass(rl.cls, rl.inst);
       const i = this.held.lastIndexOf(cls);
       if (i < 0) continue;
       this.held.splice(i, 1);
@@ -300,7 +318,8 @@ class Slicer {
     }
     for (const a of s.returnsHolding) {
       if (a.try) continue;
-      const cls = lockClass(a.lock.cls, a.lock.inst);
+      const al = this.mapped(a.lock, site);
+      const cls = lockClass(al.cls, al.inst);
       if (!cls || this.held.includes(cls)) continue;
       this.push({ k: 'lock', lock: cls, ...this.src(fn, e), code: `${e.callee}(${e.argText.join(', ')});` });
       this.held.push(cls);
@@ -366,7 +385,10 @@ class Slicer {
       const e = fn.blocks[w.at.block]!.events[w.at.idx]!;
       if (lastOuter && ti === f.targets.length - 1) this.keepConds = false;
       if (t.call) {
+        const ce = e as CallEvent;
+        this.callStack.push({ args: e.k === 'call' ? ce.args : [], callee: t.call.fn.name });
         this.frame(t.call, false, true);
+        this.callStack.pop();
       } else {
         this.event(fn, e, t, []);
         this.recent.push(e);
