@@ -1,0 +1,81 @@
+// What every rule's extractor shares: the rule context, a fresh slicing environment, thread
+// names, and the assembly of a ModelScript (variables, locks, environment CPUs, valuations).
+import type { Program } from '../../analysis/program.js';
+import type { SourceLookup } from '../../checkers/api.js';
+import type { Finding, WitnessPath } from '../../report/finding.js';
+import type { ModelScript, ScriptThread } from './script.js';
+import type { SliceEnv, SOp } from './slice.js';
+import { addEnvironment } from './environment.js';
+
+export interface RuleContext {
+  finding: Finding;
+  program: Program;
+  source?: SourceLookup;
+}
+
+export function newEnv(program: Program, over: Partial<SliceEnv> = {}): SliceEnv {
+  return {
+    program,
+    locations: new Set(),
+    accessesAtTargetsOnly: false,
+    objects: new Set(),
+    focusLocks: new Set(),
+    condVars: new Map(),
+    constants: new Map(),
+    regs: 0,
+    ...over,
+  };
+}
+
+export const threadName = (p: WitnessPath): string => `${p.label}: ${p.callChain.join(' -> ')}`;
+
+export function mainPaths(f: Finding): WitnessPath[] {
+  return f.witness.filter((p) => !/\balso\b/.test(p.label));
+}
+
+/** Initial valuations: the cartesian product of candidate values (the first `cap` of them), and its size. */
+function valuations(env: SliceEnv, cap = 512): { list: Record<string, number>[]; space: number } {
+  let out: Record<string, number>[] = [{}];
+  let space = 1;
+  for (const [v, vals] of env.condVars) {
+    space *= vals.size;
+    const next: Record<string, number>[] = [];
+    for (const o of out) for (const x of vals) next.push({ ...o, [v]: x });
+    out = next.length > cap ? next.slice(0, cap) : next;
+  }
+  return out.length === 1 && Object.keys(out[0]!).length === 0 ? { list: [], space: 1 } : { list: out, space };
+}
+
+function varsOf(threads: SOp[][], env: SliceEnv, init: Record<string, number> = {}): Record<string, number> {
+  const vars: Record<string, number> = {};
+  for (const ops of threads) for (const o of ops) if ('v' in o) vars[o.v] = init[o.v] ?? 0;
+  for (const v of env.condVars.keys()) vars[v] = init[v] ?? 0;
+  return vars;
+}
+
+function locksOf(threads: SOp[][]): string[] {
+  const s = new Set<string>();
+  for (const ops of threads) for (const o of ops) if (o.k === 'lock' || o.k === 'unlock' || o.k === 'trylock') s.add(o.lock);
+  return [...s];
+}
+
+export function base(ctx: RuleContext, env: SliceEnv, ops: SOp[][], threads: ScriptThread[], expect: string, extra: Partial<ModelScript> = {}): ModelScript {
+  const f = ctx.finding;
+  const s: ModelScript = {
+    name: `${f.rule}-${f.id}`,
+    description: f.message,
+    vars: varsOf(ops, env),
+    locks: locksOf(ops),
+    threads,
+    valuations: [],
+    expect,
+    ...extra,
+  };
+  addEnvironment(ctx.program, s, env.condVars, env.condClass);
+  const v = valuations(env);
+  s.valuations = v.list;
+  if (v.list.length && v.space > v.list.length) s.valuationSpace = v.space;
+  return s;
+}
+
+export const count = (ops: SOp[], k: SOp['k'], lock?: string): number => ops.filter((o) => o.k === k && (!lock || ('lock' in o && (o.lock === lock || o.lock.startsWith(`${lock}/`))))).length;

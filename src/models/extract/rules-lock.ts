@@ -1,0 +1,77 @@
+// Lock-balance and lock-order models: each CPU of a cycle holds its lock and takes the next
+// (DEADLOCK); a CPU re-takes a lock it holds (DEADLOCK); a path returns holding a lock and the
+// next acquirer waits (BLOCKED FOREVER); a second unlock (UNLOCK OF UNHELD LOCK).
+import type { ModelScript } from './script.js';
+import { assemble } from './assemble.js';
+import { ExtractError } from './frames.js';
+import { slicePath, type SOp } from './slice.js';
+import { base, count, newEnv, threadName, type RuleContext } from './model-base.js';
+
+export function lockInversion(ctx: RuleContext): ModelScript | undefined {
+  const f = ctx.finding;
+  const paths = f.witness.filter((p) => /^CPU\d+$/.test(p.label));
+  if (paths.length < 2) return undefined; // a declared lock level: one path, no cycle to run
+  const env = newEnv(ctx.program, { focusLocks: new Set(f.locks) });
+  const self = f.locks.length === 1;
+  const ops = paths.map((p, cpu) => {
+    if (self) {
+      env.lockName = (cls, _inst, held) => {
+        if (cls !== f.locks[0]) return cls;
+        const first = held.some((h) => h.startsWith(`${cls}/`));
+        return `${cls}/${(cpu === 0) !== first ? 'A' : 'B'}`;
+      };
+    }
+    return slicePath(env, p, cpu);
+  });
+  const lockNames = self ? [`${f.locks[0]}/A`, `${f.locks[0]}/B`] : f.locks;
+  // every CPU must hold one lock of the cycle while taking another
+  for (const o of ops) if (lockNames.filter((l) => count(o, 'lock', l) + count(o, 'trylock', l) > 0).length < 2) throw new ExtractError('a CPU of the cycle does not take two of its locks on the extracted path');
+  const threads = ops.map((o, i) => ({ name: threadName(paths[i]!), steps: assemble(o, { ...(ctx.source ? { source: ctx.source } : {}) }) }));
+  return base(ctx, env, ops, threads, 'DEADLOCK');
+}
+
+export function recursiveLock(ctx: RuleContext): ModelScript {
+  const f = ctx.finding;
+  const env = newEnv(ctx.program, { focusLocks: new Set(f.locks), keepReacquire: true });
+  const p = f.witness[0]!;
+  const ops = slicePath(env, p, 0);
+  if (count(ops, 'lock', f.locks[0]) < 2) throw new ExtractError('the extracted path does not take the lock twice');
+  return base(ctx, env, [ops], [{ name: threadName(p), steps: assemble(ops, { ...(ctx.source ? { source: ctx.source } : {}) }) }], 'DEADLOCK');
+}
+
+export function lockLeak(ctx: RuleContext): ModelScript {
+  const f = ctx.finding;
+  const lock = f.locks[0]!;
+  const env = newEnv(ctx.program, { focusLocks: new Set([lock]) });
+  const [leak, rel] = [f.witness[0]!, f.witness[1]];
+  // the leaking path goes around releases of the lock where the CFG allows
+  env.avoid = (e) => e.k === 'release' && (e.lock.cls || e.lock.inst.text) === lock;
+  const a = slicePath(env, leak, 0);
+  delete env.avoid;
+  if (count(a, 'lock', lock) + count(a, 'trylock', lock) === 0) throw new ExtractError('the leaking path does not take the lock');
+  // the other CPU: the releasing path of the same function, which takes the lock first
+  let b = rel ? slicePath(env, rel, 1) : [];
+  if (count(b, 'lock', lock) === 0) {
+    const at = a.find((o) => o.k === 'lock' && o.lock === lock) ?? a[0]!;
+    b = [{ ...at, k: 'lock', lock, fn: at.fn } as SOp, ...b];
+    if (count(b, 'unlock', lock) === 0) b.push({ ...at, k: 'unlock', lock } as SOp);
+  }
+  const src = ctx.source ? { source: ctx.source } : {};
+  const threads = [
+    { name: threadName(leak), steps: assemble(a, { ...src, keepHeld: new Set([lock]) }) },
+    { name: `CPU1 (another acquirer): ${(rel ?? leak).callChain.join(' -> ')}`, steps: assemble(b, src) },
+  ];
+  return base(ctx, env, [a, b], threads, 'BLOCKED FOREVER');
+}
+
+export function doubleUnlock(ctx: RuleContext): ModelScript {
+  const f = ctx.finding;
+  const lock = f.locks[0]!;
+  const env = newEnv(ctx.program, { focusLocks: new Set([lock]), keepUnheldRelease: true });
+  const p = f.witness[0]!;
+  let ops = slicePath(env, p, 0);
+  if (count(ops, 'unlock', lock) < 2) throw new ExtractError('the extracted path does not release the lock twice');
+  const first = ops.find((o) => (o.k === 'lock' || o.k === 'unlock') && o.lock === lock);
+  if (first?.k === 'unlock') ops = [{ ...first, k: 'lock', lock, code: `/* held on entry (the caller's lock) */` } as SOp, ...ops];
+  return base(ctx, env, [ops], [{ name: threadName(p), steps: assemble(ops, ctx.source ? { source: ctx.source } : {}) }], 'UNLOCK OF UNHELD LOCK');
+}
