@@ -75,6 +75,21 @@ export function parseRuleFile(file: string, text: string): RuleFile {
     const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
     throw new RuleError(file, line, `${issue.message}${where}`);
   }
+  // one name twice in a section of one file: the later entry would silently win
+  for (const section of ['locks', 'atomics', 'barriers', 'once', 'frees', 'handoffs', 'deferred'] as const) {
+    const seen = new Map<string, number>();
+    parsed.data[section].forEach((entry, i) => {
+      for (const n of entry.names) {
+        const first = seen.get(n);
+        if (first !== undefined) {
+          const node = nodeAt(doc, [section, i, 'names']);
+          const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
+          throw new RuleError(file, line, `${n} is already listed in ${section} entry ${first + 1}; list each name once per file`);
+        }
+        seen.set(n, i);
+      }
+    });
+  }
   return parsed.data;
 }
 

@@ -50,3 +50,10 @@ void g(void) { my_spin_lock(&b); my_spin_lock(&a); my_spin_unlock(&a); my_spin_u
     expect(withRules.map((f) => f.rule)).toEqual(['lock-inversion']);
   });
 });
+
+describe('rule table duplicates', () => {
+  it('refuses a name listed twice in one section of a file, naming the second line', () => {
+    const text = 'project: p\natomics:\n  - names: [atomic_add]\n    arg: 0\n    returns: false\n    ordering: relaxed\n  - names: [atomic_inc, atomic_add]\n    arg: 1\n    returns: false\n    ordering: relaxed\n';
+    expect(() => parseRuleFile('p.yaml', text)).toThrow(/p\.yaml:7: atomic_add is already listed in atomics entry 1/);
+  });
+});
