@@ -17,7 +17,16 @@ export function lifetime(ctx: RuleContext): ModelScript {
   const paths = [freeing, using];
   const env = newEnv(ctx.program, { objects: new Set(locs) });
   const ops = paths.map((p, i) => slicePath(env, p, i));
-  const freed = ops[0]!.find((o): o is Extract<SOp, { k: 'free' }> => o.k === 'free');
+  let freed = ops[0]!.find((o): o is Extract<SOp, { k: 'free' }> => o.k === 'free');
+  if (!freed && f.rule.startsWith('use-after-unlock') && locs[0]) {
+    // the invalidating path rewrites the location the pointer was loaded from (remap, replace,
+    // put): what the old pointer referred to is gone from then on
+    const st = freeing.steps[freeing.steps.length - 1]!;
+    const obj = locs[0].replace(/[^A-Za-z0-9_.]/g, '_');
+    const i = ops[0]!.findIndex((o) => o.line === st.line && o.file === st.file);
+    freed = { k: 'free', obj, fn: st.function, file: st.file, line: st.line, ...(st.code ? { code: st.code } : {}) };
+    ops[0]!.splice(i >= 0 ? i + 1 : ops[0]!.length, 0, freed);
+  }
   if (!freed) throw new ExtractError('the freeing path frees none of the finding\'s objects');
   if (count(ops[1]!, 'use') === 0) {
     // the use is of a pointer copied out of the object (use-after-unlock): the witness step says where
