@@ -25,6 +25,20 @@ type State = Map<string, LockEntry>;
 
 const MAX_SUMMARY_ACQUIRES = 64;
 
+/** mapLock + lockKey per (call site, summary lock), cached: the fixpoint visits call sites many times. */
+const mapCache = new WeakMap<object, Map<LockRef, { lock: LockRef; key: string }>>();
+function mappedAt(e: { args: (AccessPath | null)[] }, l: LockRef, callee: string, env: TypeEnv): { lock: LockRef; key: string } {
+  let m = mapCache.get(e);
+  if (!m) mapCache.set(e, (m = new Map()));
+  let r = m.get(l);
+  if (!r) {
+    const lock = mapLock(l, e.args, callee, env);
+    r = { lock, key: lockKey(lock) };
+    m.set(l, r);
+  }
+  return r;
+}
+
 export function lockKey(l: LockRef): string {
   return `${l.cls || '?'}|${instKey(l.inst)}`;
 }
@@ -350,24 +364,26 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         const s = callee ? ctx.summaries.get(callee.key) : undefined;
         if (!s || !callee) break;
         const site: ChainStep = { fn: name, loc: e.loc };
+        const mapped = (l: LockRef) => mappedAt(e, l, callee.name, ctx.env);
         if (facts) {
           const mineDropped = droppedNow(state);
+          const heldNow = heldList(state);
           for (const a of s.acquires) {
             const guard = guardAtCall(a, e.args, e.argText);
             if (guard === 'skip') continue;
-            const lock = mapLock(a.lock, e.args, callee.name, ctx.env);
-            const acq: Acq = { ...a, lock, key: lockKey(lock), chain: [site, ...a.chain] };
+            const { lock, key: akey } = mapped(a.lock);
+            const acq: Acq = { ...a, lock, key: akey, chain: [site, ...a.chain] };
             delete acq.droppedBefore;
             delete acq.guard;
             if (guard) acq.guard = guard;
             if (state.get(acq.key)?.dropped) acq.retake = true; // cifs_server_unlock(); ...; cifs_server_lock();
-            let held = heldList(state);
+            let held = heldNow;
             if (a.droppedBefore?.length) {
               const excluded = new Set<string>();
               const keep: LockRef[] = [];
               for (const d of a.droppedBefore) {
-                const g = mapLock(d, e.args, callee.name, ctx.env);
-                const f = findEntry(state, lockKey(g), g);
+                const { lock: g, key: gkey } = mapped(d);
+                const f = findEntry(state, gkey, g);
                 if (f) excluded.add(f[0]);
                 else keep.push(g); // a lock our own caller holds: still dropped for it
               }
@@ -381,8 +397,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           }
         }
         for (const r of s.releasesHeld) {
-          const lock = mapLock(r.lock, e.args, callee.name, ctx.env);
-          const key = lockKey(lock);
+          const { lock, key } = mapped(r.lock);
           const found = findEntry(state, key, lock);
           const chain = [site, ...r.chain];
           if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
@@ -390,21 +405,18 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           else state.set(key, { key, lock, mode: 'exclusive', irq: 'none', nested: false, try: false, noOrder: false, api: callee.name, chain, status: 'released', releasedAt: chain, dropped: true });
         }
         for (const r of s.mayRelease ?? []) {
-          const lock = mapLock(r.lock, e.args, callee.name, ctx.env);
-          const key = lockKey(lock);
+          const { lock, key } = mapped(r.lock);
           const found = findEntry(state, key, lock);
           if (found && found[1].status === 'held') state.set(found[0], { ...found[1], status: 'mixed' });
           if (facts && (!found || found[1].dropped)) (facts.mayReleases ??= []).push({ key, lock });
         }
         for (const h of s.mayAcquire ?? []) {
-          const lock = mapLock(h.lock, e.args, callee.name, ctx.env);
-          const key = lockKey(lock);
+          const { lock, key } = mapped(h.lock);
           const prev = state.get(key);
           state.set(key, { ...(prev ?? h), lock, key, chain: prev?.chain ?? [site, ...h.chain], status: 'mixed' });
         }
         for (const h of s.returnsHolding) {
-          const lock = mapLock(h.lock, e.args, callee.name, ctx.env);
-          const key = lockKey(lock);
+          const { lock, key } = mapped(h.lock);
           const prior = state.get(key);
           state.set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held', ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
         }
