@@ -146,33 +146,50 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
     }
     return out;
   }
+  // jobs-1 worker threads plus this thread, pulling batches from one queue: a worker's result
+  // costs a structured clone each way, so the thread that needs the facts parses a share itself
   const { Piscina } = await import('piscina');
-  const pool = new Piscina({ filename: wp, maxThreads: jobs, minThreads: jobs, idleTimeout: 1000 });
+  const threads = jobs - 1;
+  const pool = new Piscina({ filename: wp, maxThreads: threads, minThreads: threads, idleTimeout: 1000 });
   try {
-    const batch = Math.max(4, Math.min(64, Math.ceil(files.length / (jobs * 16))));
-    const tasks: Promise<ExtractResult>[] = [];
-    let done = 0;
-    for (let i = 0; i < files.length; i += batch) {
-      const slice = files.slice(i, i + batch);
-      const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [] };
-      tasks.push(
-        (pool.run(task) as Promise<ExtractResult>).then(
-          (r) => {
-            done += slice.length;
-            opts.onProgress?.(done, files.length);
-            return r;
-          },
-          (e: Error) => ({ facts: [], errors: slice.map((f) => ({ file: f, reason: `worker failed: ${e.message}` })) }),
-        ),
-      );
-    }
-    const results = await Promise.all(tasks);
+    const size = Math.max(4, Math.min(64, Math.ceil(files.length / (jobs * 16))));
+    const queue: string[][] = [];
+    for (let i = 0; i < files.length; i += size) queue.push(files.slice(i, i + size));
     const out: ExtractResult = { facts: [], errors: [] };
-    for (const r of results) {
-      restoreFiles(r.facts);
+    let done = 0;
+    const take = (r: ExtractResult, n: number) => {
       out.facts.push(...r.facts);
       out.errors.push(...r.errors);
-    }
+      done += n;
+      opts.onProgress?.(done, files.length);
+    };
+    const viaWorker = async (): Promise<void> => {
+      for (let slice = queue.shift(); slice; slice = queue.shift()) {
+        const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [] };
+        try {
+          const r = (await pool.run(task)) as ExtractResult;
+          restoreFiles(r.facts);
+          take(r, slice.length);
+        } catch (e) {
+          take({ facts: [], errors: slice.map((f) => ({ file: f, reason: `worker failed: ${(e as Error).message}` })) }, slice.length);
+        }
+      }
+    };
+    const here = async (): Promise<void> => {
+      for (let slice = queue.shift(); slice; slice = queue.shift()) {
+        // a file at a time, yielding in between, so finished worker batches are taken and the
+        // workers handed new ones without waiting for this thread's whole batch
+        for (const f of slice) {
+          take(await extractManyAsync([f], rules), 1);
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      }
+    };
+    // two batches in flight per worker, so a worker never waits for this thread to hand it work
+    await Promise.all([...Array.from({ length: threads * 2 }, viaWorker), here()]);
+    // keep the input order (file order decides which duplicate definition wins)
+    const order = new Map(files.map((f, i) => [f, i]));
+    out.facts.sort((a, b) => order.get(a.file)! - order.get(b.file)!);
     return out;
   } finally {
     await pool.destroy();
