@@ -1,7 +1,7 @@
 // The checker registry: adding a rule is one module here plus its test file.
 import type { Checker } from './api.js';
 import { lockInversion, lockInversionLowconf } from './lock-inversion.js';
-import { recursiveLock } from './recursive-lock.js';
+import { recursiveLock, recursiveLockLowconf } from './recursive-lock.js';
 import { lockLeak } from './lock-leak.js';
 import { doubleUnlock } from './double-unlock.js';
 import { missingBarrier, missingBarrierLowconf } from './missing-barrier.js';
@@ -12,7 +12,7 @@ import { freeWithPendingCallback, freeWithPendingCallbackLowconf } from './free-
 import { freeAfterUnlock, freeAfterUnlockLowconf } from './free-after-unlock.js';
 import { useAfterUnlock, useAfterUnlockLowconf } from './use-after-unlock.js';
 
-export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, lockLeak, doubleUnlock];
+export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
 checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf,
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,

@@ -29,7 +29,7 @@ function sharedBreaksCycle(ws: EdgeWitness[]): boolean {
 }
 
 /** Error and teardown handlers: paths through them are rarely taken together with the rest. */
-const ERROR_PATH = /(^|_)(withdraw|abort|panic|bug|handle_error|error|err|fail|failed|fatal|shutdown|emergency)(_|$)/i;
+export const ERROR_PATH = /(^|_)(withdraw|abort|panic|bug|handle_error|error|err|fail|failed|fatal|shutdown|emergency)(_|$)/i;
 const MAX_CONFIDENT_HOPS = 8;
 
 /**

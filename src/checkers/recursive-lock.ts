@@ -1,18 +1,11 @@
 // recursive-lock (lock-balance): taking a non-recursive lock this CPU already holds,
 // directly or through any call chain: a self-deadlock.
-import type { Checker } from './api.js';
+import type { Checker, CheckerContext } from './api.js';
+import { ERROR_PATH } from './lock-inversion.js';
 import { chainSteps, normalizeCode, pathOf } from './witness.js';
 import { rootReassigned } from './local-rebind.js';
 
-export const recursiveLock: Checker = {
-  meta: {
-    id: 'recursive-lock',
-    category: 'lock-balance',
-    severity: 'error',
-    description: 'A non-recursive lock acquired again while already held (directly or through calls): the CPU deadlocks on itself.',
-    defaultOn: true,
-  },
-  run(ctx) {
+function run(ctx: CheckerContext, wantLow: boolean): void {
     const seen = new Set<string>();
     for (const [fnKey, facts] of ctx.program.locks) {
       const fn = ctx.program.byKey.get(fnKey);
@@ -31,6 +24,10 @@ export const recursiveLock: Checker = {
         if (a.line === b.line && a.col === b.col && a.file === b.file && first.chain.length === acq.chain.length) continue; // one site in a loop
         const k = `${f.fn}|${acq.key}|${b.line}`;
         if (seen.has(k)) continue;
+        // through an error/teardown handler (gfs2_withdraw, jbd2_journal_abort): such re-entry is
+        // usually cut off by a state check the analysis does not evaluate
+        const errFn = [...first.chain, ...acq.chain].map((c) => c.fn).find((fn) => ERROR_PATH.test(fn));
+        if (!!errFn !== wantLow) continue;
         seen.add(k);
         const steps = [
           ...chainSteps(first.chain, `acquire ${acq.lock.cls || acq.lock.inst.text} (${first.lock.inst.text})`, ctx.source),
@@ -45,11 +42,32 @@ export const recursiveLock: Checker = {
           function: f.fn,
           functions: path.callChain,
           locks: [acq.lock.cls || acq.lock.inst.text],
-          message: `${acq.lock.inst.text} acquired again${via} while already held since line ${a.line} (${first.api}): recursive locking deadlocks`,
+          message: `${acq.lock.inst.text} acquired again${via} while already held since line ${a.line} (${first.api}): recursive locking deadlocks${errFn ? ` [low confidence: only through the error path ${errFn}()]` : ''}`,
           witness: [path],
           fingerprint: [acq.lock.cls, f.fn, normalizeCode(ctx.source.line(b.file, b.line)), normalizeCode(ctx.source.line(a.file, a.line))],
         });
       }
     }
+  }
+
+export const recursiveLock: Checker = {
+  meta: {
+    id: 'recursive-lock',
+    category: 'lock-balance',
+    severity: 'error',
+    description: 'A non-recursive lock acquired again while already held (directly or through calls): the CPU deadlocks on itself.',
+    defaultOn: true,
   },
+  run: (ctx) => run(ctx, false),
+};
+
+export const recursiveLockLowconf: Checker = {
+  meta: {
+    id: 'recursive-lock-lowconf',
+    category: 'lock-balance',
+    severity: 'warning',
+    description: 'Recursive locking seen only through an error or teardown handler, where a state check usually prevents the re-entry. Off by default (--all-rules).',
+    defaultOn: false,
+  },
+  run: (ctx) => run(ctx, true),
 };

@@ -172,3 +172,39 @@ void con_cycle(void) {
   ],
   invalid: [],
 });
+
+ruleTester('recursive-lock', {
+  valid: [
+    {
+      name: 'a re-entry only through an error handler is left to recursive-lock-lowconf',
+      code: `struct j { struct mutex abort_mutex; int flags; };
+static void journal_abort(struct j *j);
+static void write_sb(struct j *j) { if (io_failed(j)) journal_abort(j); }
+static void journal_abort(struct j *j) {
+	mutex_lock(&j->abort_mutex);
+	write_sb(j);
+	mutex_unlock(&j->abort_mutex);
+}`,
+    },
+  ],
+  invalid: [],
+});
+
+ruleTester('recursive-lock-lowconf', {
+  valid: [],
+  invalid: [
+    {
+      name: 'the same re-entry is reported by the low-confidence rule',
+      code: `struct j { struct mutex abort_mutex; int flags; };
+static void journal_abort(struct j *j);
+static void write_sb(struct j *j) { if (io_failed(j)) journal_abort(j); }
+static void journal_abort(struct j *j) {
+	mutex_lock(&j->abort_mutex);
+	write_sb(j);
+	mutex_unlock(&j->abort_mutex);
+}`,
+      functions: ['journal_abort', 'write_sb'],
+      message: /low confidence: only through the error path journal_abort/,
+    },
+  ],
+});
