@@ -3,6 +3,7 @@
 // caller holds on entry, forward walks over a function's events that stop at a predicate,
 // call chains from an entry function down to an event, and type-based location names.
 // Built lazily from the Program; nothing here is quadratic over all functions.
+import { reversePostorder } from '../ir/cfg.js';
 import type { AccessPath, CallEvent, FunctionIR, IrEvent, Loc } from '../ir/types.js';
 import type { Program } from './program.js';
 import { lockKey, mapLock } from './lockset.js';
@@ -89,7 +90,7 @@ export class AccessIndex {
     if (!hasLock) return out;
     const entry: (Held | undefined)[] = new Array(fn.blocks.length);
     entry[0] = new Map();
-    const order = rpo(fn);
+    const order = reversePostorder(fn);
     let changed = true;
     for (let round = 0; changed && round < 30; round++) {
       changed = false;
@@ -358,27 +359,6 @@ function releaseFrom(st: Held, key: string, cls: string): void {
   if (only) st.delete(only);
 }
 
-function rpo(fn: FunctionIR): number[] {
-  const seen = new Uint8Array(fn.blocks.length);
-  const post: number[] = [];
-  const stack: [number, number][] = [[0, 0]];
-  seen[0] = 1;
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const succ = fn.blocks[top[0]]!.succ;
-    if (top[1] < succ.length) {
-      const s = succ[top[1]++]!;
-      if (!seen[s]) {
-        seen[s] = 1;
-        stack.push([s, 0]);
-      }
-    } else {
-      post.push(top[0]);
-      stack.pop();
-    }
-  }
-  return post.reverse();
-}
 
 /** One index per Program, shared by every checker in a run. */
 const indexes = new WeakMap<Program, AccessIndex>();

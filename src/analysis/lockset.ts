@@ -2,6 +2,7 @@
 // Per lock instance the lattice is held / released / mixed (joins of differing states
 // are mixed), so only locks held on every path count as held: correlated
 // `if (x) lock(); ... if (x) unlock();` code does not produce false orderings.
+import { reversePostorder } from '../ir/cfg.js';
 import type { AccessPath, FunctionIR, IrEvent, Loc, LockRef } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import type { TypeEnv } from './type-env.js';
@@ -239,27 +240,6 @@ function recordFacts(fn: FunctionIR, order: number[], entry: (State | undefined)
   }
 }
 
-function reversePostorder(fn: FunctionIR): number[] {
-  const seen = new Uint8Array(fn.blocks.length);
-  const post: number[] = [];
-  const stack: [number, number][] = [[0, 0]];
-  seen[0] = 1;
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const succ = fn.blocks[top[0]]!.succ;
-    if (top[1] < succ.length) {
-      const s = succ[top[1]++]!;
-      if (!seen[s]) {
-        seen[s] = 1;
-        stack.push([s, 0]);
-      }
-    } else {
-      post.push(top[0]);
-      stack.pop();
-    }
-  }
-  return post.reverse();
-}
 
 function acqOf(fnName: string, e: Extract<IrEvent, { k: 'acquire' }>, ctx: LocksetContext): Acq {
   const api = ctx.rules.locks.get(e.api);
