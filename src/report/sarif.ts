@@ -18,6 +18,31 @@ function physical(file: string, line: number, col: number | undefined, base: str
   };
 }
 
+/** The model's interleaving as a second code flow: one thread flow per CPU, steps in global order. */
+function traceFlow(f: Finding, base: string): object[] {
+  const trace = f.confirmation.trace;
+  if (!trace?.length) return [];
+  const cpus = [...new Set(trace.map((t) => Math.max(0, t.cpu)))].sort((a, b) => a - b);
+  return [
+    {
+      message: { text: `model ${f.confirmation.status}: ${f.confirmation.outcome ?? 'interleaving'}` },
+      threadFlows: cpus.map((cpu) => ({
+        id: `CPU${cpu}`,
+        locations: trace
+          .map((t, i) => ({ t, i }))
+          .filter(({ t }) => Math.max(0, t.cpu) === cpu)
+          .map(({ t, i }) => ({
+            executionOrder: i + 1,
+            location: {
+              ...(t.file && t.line ? { physicalLocation: physical(t.file, t.line, undefined, base) } : {}),
+              message: { text: `${t.code ?? t.op}${t.note ? ` (${t.note})` : ''}` },
+            },
+          })),
+      })),
+    },
+  ];
+}
+
 export function toSarif(findings: Finding[], rules: CheckerMeta[], version: string, base = process.cwd()): object {
   const index = new Map(rules.map((r, i) => [r.id, i]));
   return {
@@ -54,20 +79,23 @@ export function toSarif(findings: Finding[], rules: CheckerMeta[], version: stri
             },
           ],
           partialFingerprints: { 'lockcheck/v1': f.id },
-          codeFlows: f.witness.length
-            ? [
-                {
-                  message: { text: f.witness.map((w) => w.label).join(' | ') },
-                  threadFlows: f.witness.map((w) => ({
-                    id: w.label,
-                    message: { text: `${w.label}: ${w.callChain.join(' -> ')}` },
-                    locations: w.steps.map((s) => ({
-                      location: { physicalLocation: physical(s.file, s.line, s.col, base), message: { text: `${s.function}: ${s.event}` } },
+          codeFlows: [
+            ...(f.witness.length
+              ? [
+                  {
+                    message: { text: f.witness.map((w) => w.label).join(' | ') },
+                    threadFlows: f.witness.map((w) => ({
+                      id: w.label,
+                      message: { text: `${w.label}: ${w.callChain.join(' -> ')}` },
+                      locations: w.steps.map((s) => ({
+                        location: { physicalLocation: physical(s.file, s.line, s.col, base), message: { text: `${s.function}: ${s.event}` } },
+                      })),
                     })),
-                  })),
-                },
-              ]
-            : [],
+                  },
+                ]
+              : []),
+            ...traceFlow(f, base),
+          ],
           properties: { category: f.category, functions: f.functions, locks: f.locks, confirmation: f.confirmation, ...(f.change ? { change: f.change } : {}) },
         })),
       },

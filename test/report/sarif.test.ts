@@ -64,3 +64,21 @@ describe('SARIF', () => {
     expect(v.runs[0]!.results.length).toBeGreaterThan(0);
   });
 });
+
+describe('SARIF model trace', () => {
+  const report = analyzeSources(sampleFiles('samples/001-vgic-rank-inversion/pre'));
+  const sarif = toSarif(report.findings, checkers.map((c) => c.meta), '0.1.0') as {
+    runs: { results: { ruleId: string; codeFlows: { message: { text: string }; threadFlows: { id: string; locations: { executionOrder?: number }[] }[] }[] }[] }[];
+  };
+
+  it('adds the confirming interleaving as a second code flow, one thread flow per CPU', () => {
+    const inv = sarif.runs[0]!.results.find((r) => r.ruleId === 'lock-inversion')!;
+    expect(inv.codeFlows.length).toBe(2);
+    const model = inv.codeFlows[1]!;
+    expect(model.message.text).toMatch(/^model confirmed: DEADLOCK/);
+    expect(model.threadFlows.map((t) => t.id)).toEqual(['CPU0', 'CPU1']);
+    const orders = model.threadFlows.flatMap((t) => t.locations.map((l) => l.executionOrder!)).sort((a, b) => a - b);
+    expect(orders[0]).toBe(1);
+    expect(new Set(orders).size).toBe(orders.length);
+  });
+});
