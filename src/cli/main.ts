@@ -4,12 +4,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseConfig, formatConfigErrors, type LockcheckConfig } from '../config/schema.js';
 import { applyConfig } from '../config/apply.js';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { analyzePaths } from '../engine/analyze.js';
-import { RuleError } from '../rules/load.js';
 import type { Report, Severity } from '../report/finding.js';
 import { atOrAbove, render, VERSION, type Format } from './output.js';
 import { progressReporter } from './progress.js';
+import { parseOrExitCode, type CliIO } from './parse.js';
+
+export type { CliIO } from './parse.js';
 import { modelCommand } from './model-command.js';
 import { patchCommand } from './patch-command.js';
 import { mboxCommand } from './mbox-command.js';
@@ -38,10 +40,6 @@ function loadConfigFile(file: string): { config: LockcheckConfig } | { error: st
   return { config: r.config };
 }
 
-export interface CliIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
 
 const defaultIO: CliIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
@@ -118,15 +116,5 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       }
       code = atOrAbove(report.findings, o.failLevel).length > 0 ? 1 : 0;
     });
-  try {
-    await program.parseAsync(argv);
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof RuleError) {
-      io.stderr(`lockcheck: bad rule file: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  return code;
+  return (await parseOrExitCode(() => program.parseAsync(argv), io)) ?? code;
 }

@@ -1,12 +1,11 @@
 // `lockcheck mbox ARCHIVE...`: the batch runner. Exit 0 when every message was accounted for
 // without failure, 1 when some message failed (see the table), 2 on a usage error.
 import { existsSync, statSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { runBatch } from '../batch/run.js';
 import { formatSummary } from '../batch/summary.js';
 import { batchProgress } from '../batch/progress.js';
-import { RuleError } from '../rules/load.js';
-import type { CliIO } from './main.js';
+import { parseOrExitCode, type CliIO } from './parse.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -88,15 +87,5 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
       io.stdout(o.json ? JSON.stringify(res.summary, null, 2) + '\n' : formatSummary(res.summary));
       code = res.summary.failures > 0 ? 1 : 0;
     });
-  try {
-    await cmd.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof RuleError) {
-      io.stderr(`lockcheck: bad rule file: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  return code;
+  return (await parseOrExitCode(() => cmd.parseAsync(argv, { from: 'user' }), io)) ?? code;
 }

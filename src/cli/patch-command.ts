@@ -5,17 +5,16 @@
 // no patch could be analyzed or on a usage error.
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { recordFromIngest, type AnalysisSettings } from '../batch/job.js';
 import type { MessageRecord } from '../batch/record.js';
 import { ingestPath, ingestText } from '../mail/ingest-path.js';
 import type { IngestResult } from '../mail/types.js';
 import { isGitCheckout } from '../patch/git.js';
 import { buildReply, replyFileName } from '../reply/eml.js';
-import { RuleError } from '../rules/load.js';
 import type { Finding, InputError, Report, Severity } from '../report/finding.js';
 import { atOrAbove, render, type Format } from './output.js';
-import type { CliIO } from './main.js';
+import { parseOrExitCode, type CliIO } from './parse.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -132,15 +131,5 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
       }
       code = atOrAbove(findings, o.failLevel).length > 0 ? 1 : 0;
     });
-  try {
-    await cmd.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof RuleError) {
-      io.stderr(`lockcheck: bad rule file: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  return code;
+  return (await parseOrExitCode(() => cmd.parseAsync(argv, { from: 'user' }), io)) ?? code;
 }
