@@ -9,6 +9,7 @@
 //  * lock-from-fields: a lock pointer computed from fields other CPUs change under that very
 //    lock, locked, and never re-read after locking (seed 000's old_q; the safe shape re-reads
 //    after the lock and retries, as lock_old_queue() does).
+import { scoredRules } from './scored-rules.js';
 import type { AccessIndex, HeldLock } from '../analysis/access-index.js';
 import { accessIndex } from '../analysis/access-index.js';
 import type { AccessPath, FunctionIR, IrEvent } from '../ir/types.js';
@@ -349,37 +350,15 @@ function report(ctx: CheckerContext, c: Cand): void {
 
 export const CHECK_THEN_ACT_THRESHOLD = 3;
 
-const cacheKey = new WeakMap<object, Cand[]>();
-function cands(ctx: CheckerContext): Cand[] {
-  let c = cacheKey.get(ctx.program);
-  if (!c) cacheKey.set(ctx.program, (c = candidates(ctx)));
-  return c;
-}
-
-export const checkThenAct: Checker = {
-  meta: {
-    id: 'check-then-act',
-    category: 'memory-ordering',
-    severity: 'warning',
-    description: 'A test (test_bit, a field, a lock pointer read from fields) whose result decides a write to the same state, with no lock held across both.',
-    defaultOn: true,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score >= CHECK_THEN_ACT_THRESHOLD) report(ctx, c);
-  },
-};
-
-export const checkThenActLowconf: Checker = {
-  meta: {
-    id: 'check-then-act-lowconf',
-    category: 'memory-ordering',
-    severity: 'note',
-    description: 'Lower-confidence check-then-act (idempotent bit set after a test, unlocked lazy initialisation); off by default.',
-    defaultOn: false,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score < CHECK_THEN_ACT_THRESHOLD) report(ctx, c);
-  },
-};
+export const [checkThenAct, checkThenActLowconf] = scoredRules<Cand>({
+  id: 'check-then-act',
+  category: 'memory-ordering',
+  severity: 'warning',
+  description: 'A test (test_bit, a field, a lock pointer read from fields) whose result decides a write to the same state, with no lock held across both.',
+  lowDescription: 'Lower-confidence check-then-act (idempotent bit set after a test, unlocked lazy initialisation); off by default.',
+  threshold: CHECK_THEN_ACT_THRESHOLD,
+  candidates,
+  report,
+});
 
 export type { HeldLock };

@@ -4,6 +4,7 @@
 // Only fields that someone else writes concurrently count: writers that hold a lock this
 // path does not hold, or that write with WRITE_ONCE/atomics. A re-read after taking a lock
 // is the safe re-check pattern and is not reported.
+import { scoredRules } from './scored-rules.js';
 import { accessIndex } from '../analysis/access-index.js';
 import { instKey } from '../analysis/summary-types.js';
 import type { FunctionIR, IrEvent } from '../ir/types.js';
@@ -159,35 +160,13 @@ function report(ctx: CheckerContext, c: Cand): void {
 }
 
 export const DOUBLE_FETCH_THRESHOLD = 3;
-const cache = new WeakMap<object, Cand[]>();
-function cands(ctx: CheckerContext): Cand[] {
-  let c = cache.get(ctx.program);
-  if (!c) cache.set(ctx.program, (c = candidates(ctx)));
-  return c;
-}
-
-export const doubleFetch: Checker = {
-  meta: {
-    id: 'double-fetch',
-    category: 'memory-ordering',
-    severity: 'warning',
-    description: 'A shared field read twice without a lock or READ_ONCE, tested then used, while another CPU writes it.',
-    defaultOn: true,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score >= DOUBLE_FETCH_THRESHOLD) report(ctx, c);
-  },
-};
-
-export const doubleFetchLowconf: Checker = {
-  meta: {
-    id: 'double-fetch-lowconf',
-    category: 'memory-ordering',
-    severity: 'note',
-    description: 'Lower-confidence double-fetch (writers only known to hold some other lock); off by default.',
-    defaultOn: false,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score < DOUBLE_FETCH_THRESHOLD) report(ctx, c);
-  },
-};
+export const [doubleFetch, doubleFetchLowconf] = scoredRules<Cand>({
+  id: 'double-fetch',
+  category: 'memory-ordering',
+  severity: 'warning',
+  description: 'A shared field read twice without a lock or READ_ONCE, tested then used, while another CPU writes it.',
+  lowDescription: 'Lower-confidence double-fetch (writers only known to hold some other lock); off by default.',
+  threshold: DOUBLE_FETCH_THRESHOLD,
+  candidates,
+  report,
+});

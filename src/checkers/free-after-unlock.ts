@@ -6,6 +6,7 @@
 // memory. (Seed 003: vpci_remove_device vs vpci_process_pending / vpci_read / vpci_write.)
 // A lock embedded in an object nobody else can name (a local that was never published) is
 // not reported.
+import { scoredRules } from './scored-rules.js';
 import { accessIndex } from '../analysis/access-index.js';
 import { lockKey } from '../analysis/lockset.js';
 import { instKey } from '../analysis/summary-types.js';
@@ -144,35 +145,13 @@ function report(ctx: CheckerContext, c: Cand): void {
 }
 
 export const FREE_AFTER_UNLOCK_THRESHOLD = 3;
-const cache = new WeakMap<object, Cand[]>();
-function cands(ctx: CheckerContext): Cand[] {
-  let c = cache.get(ctx.program);
-  if (!c) cache.set(ctx.program, (c = candidates(ctx)));
-  return c;
-}
-
-export const freeAfterUnlock: Checker = {
-  meta: {
-    id: 'free-after-unlock',
-    category: 'lifetime',
-    severity: 'error',
-    description: 'An object freed right after releasing the lock inside it, while other paths reach it through a shared pointer and take that lock without a lock the freeing path holds.',
-    defaultOn: true,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score >= FREE_AFTER_UNLOCK_THRESHOLD) report(ctx, c);
-  },
-};
-
-export const freeAfterUnlockLowconf: Checker = {
-  meta: {
-    id: 'free-after-unlock-lowconf',
-    category: 'lifetime',
-    severity: 'note',
-    description: 'Lower-confidence free-after-unlock (other paths only load the pointer, they do not take the lock); off by default.',
-    defaultOn: false,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score < FREE_AFTER_UNLOCK_THRESHOLD) report(ctx, c);
-  },
-};
+export const [freeAfterUnlock, freeAfterUnlockLowconf] = scoredRules<Cand>({
+  id: 'free-after-unlock',
+  category: 'lifetime',
+  severity: 'error',
+  description: 'An object freed right after releasing the lock inside it, while other paths reach it through a shared pointer and take that lock without a lock the freeing path holds.',
+  lowDescription: 'Lower-confidence free-after-unlock (other paths only load the pointer, they do not take the lock); off by default.',
+  threshold: FREE_AFTER_UNLOCK_THRESHOLD,
+  candidates,
+  report,
+});

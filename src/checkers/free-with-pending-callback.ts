@@ -8,6 +8,7 @@
 // allocated in the freeing function and never armed there (an error path before publication).
 // Scored higher when the freeing path shows it knows about the callbacks (cancels some of
 // them, or this one conditionally).
+import { scoredRules } from './scored-rules.js';
 import { accessIndex } from '../analysis/access-index.js';
 import type { CallEvent, FunctionIR, IrEvent } from '../ir/types.js';
 import type { WitnessPath } from '../report/finding.js';
@@ -134,35 +135,13 @@ function report(ctx: CheckerContext, c: Cand): void {
 }
 
 export const FREE_PENDING_THRESHOLD = 3;
-const cache = new WeakMap<object, Cand[]>();
-function cands(ctx: CheckerContext): Cand[] {
-  let c = cache.get(ctx.program);
-  if (!c) cache.set(ctx.program, (c = candidates(ctx)));
-  return c;
-}
-
-export const freeWithPendingCallback: Checker = {
-  meta: {
-    id: 'free-with-pending-callback',
-    category: 'lifetime',
-    severity: 'error',
-    description: 'An object freed while a work item, timer, tasklet, wait-queue entry or RCU callback registered on it may still run.',
-    defaultOn: true,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score >= FREE_PENDING_THRESHOLD) report(ctx, c);
-  },
-};
-
-export const freeWithPendingCallbackLowconf: Checker = {
-  meta: {
-    id: 'free-with-pending-callback-lowconf',
-    category: 'lifetime',
-    severity: 'note',
-    description: 'Lower-confidence free-with-pending-callback (no cancel of any callback seen on the freeing path; lifetime may be handled by references); off by default.',
-    defaultOn: false,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score < FREE_PENDING_THRESHOLD) report(ctx, c);
-  },
-};
+export const [freeWithPendingCallback, freeWithPendingCallbackLowconf] = scoredRules<Cand>({
+  id: 'free-with-pending-callback',
+  category: 'lifetime',
+  severity: 'error',
+  description: 'An object freed while a work item, timer, tasklet, wait-queue entry or RCU callback registered on it may still run.',
+  lowDescription: 'Lower-confidence free-with-pending-callback (no cancel of any callback seen on the freeing path; lifetime may be handled by references); off by default.',
+  threshold: FREE_PENDING_THRESHOLD,
+  candidates,
+  report,
+});

@@ -17,6 +17,7 @@
 // lock class are never reported; for hand-offs only a global lock counts, since the other CPU
 // handles another instance of a per-object lock class.
 // Writers and readers are joined on type-based location names (`pending_irq.inflight`).
+import { scoredRules } from './scored-rules.js';
 import type { AccessIndex } from '../analysis/access-index.js';
 import { accessIndex } from '../analysis/access-index.js';
 import type { AccessPath, FunctionIR, IrEvent } from '../ir/types.js';
@@ -415,28 +416,13 @@ function report(ctx: CheckerContext, c: Candidate): void {
 /** Findings at or above this score are reported by `missing-barrier`; the rest by the off-by-default `missing-barrier-lowconf`. */
 export const MISSING_BARRIER_THRESHOLD = 3;
 
-export const missingBarrier: Checker = {
-  meta: {
-    id: 'missing-barrier',
-    category: 'memory-ordering',
-    severity: 'warning',
-    description: 'A store published to another CPU (flag, pointer, list op, IPI/softirq/IRQ hand-off) without a write barrier, or read back without a read barrier.',
-    defaultOn: true,
-  },
-  run(ctx) {
-    for (const c of missingBarrierCandidates(ctx)) if (c.score >= MISSING_BARRIER_THRESHOLD) report(ctx, c);
-  },
-};
-
-export const missingBarrierLowconf: Checker = {
-  meta: {
-    id: 'missing-barrier-lowconf',
-    category: 'memory-ordering',
-    severity: 'note',
-    description: 'Lower-confidence missing-barrier pairs (plain accesses on both sides, store buffering without marked accesses); off by default.',
-    defaultOn: false,
-  },
-  run(ctx) {
-    for (const c of missingBarrierCandidates(ctx)) if (c.score < MISSING_BARRIER_THRESHOLD) report(ctx, c);
-  },
-};
+export const [missingBarrier, missingBarrierLowconf] = scoredRules<Candidate>({
+  id: 'missing-barrier',
+  category: 'memory-ordering',
+  severity: 'warning',
+  description: 'A store published to another CPU (flag, pointer, list op, IPI/softirq/IRQ hand-off) without a write barrier, or read back without a read barrier.',
+  lowDescription: 'Lower-confidence missing-barrier pairs (plain accesses on both sides, store buffering without marked accesses); off by default.',
+  threshold: MISSING_BARRIER_THRESHOLD,
+  candidates: missingBarrierCandidates,
+  report,
+});

@@ -3,6 +3,7 @@
 // the plain read-modify-write can overwrite the other CPU's update (a lost bit / lost count).
 // Reported by default when the other side is an atomic RMW of the same word (the author of
 // that side decided the word is concurrently updated); lock-only evidence is scored lower.
+import { scoredRules } from './scored-rules.js';
 import { accessIndex } from '../analysis/access-index.js';
 import type { FunctionIR, IrEvent } from '../ir/types.js';
 import type { WitnessPath } from '../report/finding.js';
@@ -128,35 +129,13 @@ function report(ctx: CheckerContext, c: Cand): void {
 }
 
 export const NON_ATOMIC_RMW_THRESHOLD = 3;
-const cache = new WeakMap<object, Cand[]>();
-function cands(ctx: CheckerContext): Cand[] {
-  let c = cache.get(ctx.program);
-  if (!c) cache.set(ctx.program, (c = candidates(ctx)));
-  return c;
-}
-
-export const nonAtomicRmw: Checker = {
-  meta: {
-    id: 'non-atomic-rmw',
-    category: 'memory-ordering',
-    severity: 'warning',
-    description: 'A plain read-modify-write (__set_bit, |=, &=, ++) on a word other paths update atomically or under a lock this path does not hold.',
-    defaultOn: true,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score >= NON_ATOMIC_RMW_THRESHOLD) report(ctx, c);
-  },
-};
-
-export const nonAtomicRmwLowconf: Checker = {
-  meta: {
-    id: 'non-atomic-rmw-lowconf',
-    category: 'memory-ordering',
-    severity: 'note',
-    description: 'Lower-confidence non-atomic-rmw (lock-only evidence from few writers, init paths); off by default.',
-    defaultOn: false,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score < NON_ATOMIC_RMW_THRESHOLD) report(ctx, c);
-  },
-};
+export const [nonAtomicRmw, nonAtomicRmwLowconf] = scoredRules<Cand>({
+  id: 'non-atomic-rmw',
+  category: 'memory-ordering',
+  severity: 'warning',
+  description: 'A plain read-modify-write (__set_bit, |=, &=, ++) on a word other paths update atomically or under a lock this path does not hold.',
+  lowDescription: 'Lower-confidence non-atomic-rmw (lock-only evidence from few writers, init paths); off by default.',
+  threshold: NON_ATOMIC_RMW_THRESHOLD,
+  candidates,
+  report,
+});

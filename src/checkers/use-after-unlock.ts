@@ -9,6 +9,7 @@
 // before returning the pointer; wrappers returning that result. A pin counts on the path to
 // the return (`entry->lock++`, `x->ref += 1` on the same struct); a pin guarded by a boolean
 // parameter (`if (lock)`) is resolved at call sites passing a constant.
+import { scoredRules } from './scored-rules.js';
 import { accessIndex, type AccessIndex } from '../analysis/access-index.js';
 import type { ChainStep } from '../analysis/summary-types.js';
 import type { AccessPath, FunctionIR, IrEvent, Loc } from '../ir/types.js';
@@ -317,37 +318,15 @@ function report(ctx: CheckerContext, c: Cand): void {
 }
 
 export const USE_AFTER_UNLOCK_THRESHOLD = 3;
-const cache = new WeakMap<object, Cand[]>();
-function cands(ctx: CheckerContext): Cand[] {
-  let c = cache.get(ctx.program);
-  if (!c) cache.set(ctx.program, (c = candidates(ctx)));
-  return c;
-}
-
-export const useAfterUnlock: Checker = {
-  meta: {
-    id: 'use-after-unlock',
-    category: 'lifetime',
-    severity: 'error',
-    description: 'A pointer obtained under a lock used after the unlock, unpinned, while other paths free or remap what it points to under that lock.',
-    defaultOn: true,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score >= USE_AFTER_UNLOCK_THRESHOLD) report(ctx, c);
-  },
-};
-
-export const useAfterUnlockLowconf: Checker = {
-  meta: {
-    id: 'use-after-unlock-lowconf',
-    category: 'lifetime',
-    severity: 'note',
-    description: 'Lower-confidence use-after-unlock (other paths only re-point the source under the lock, no free seen); off by default.',
-    defaultOn: false,
-  },
-  run(ctx) {
-    for (const c of cands(ctx)) if (c.score < USE_AFTER_UNLOCK_THRESHOLD) report(ctx, c);
-  },
-};
+export const [useAfterUnlock, useAfterUnlockLowconf] = scoredRules<Cand>({
+  id: 'use-after-unlock',
+  category: 'lifetime',
+  severity: 'error',
+  description: 'A pointer obtained under a lock used after the unlock, unpinned, while other paths free or remap what it points to under that lock.',
+  lowDescription: 'Lower-confidence use-after-unlock (other paths only re-point the source under the lock, no free seen); off by default.',
+  threshold: USE_AFTER_UNLOCK_THRESHOLD,
+  candidates,
+  report,
+});
 
 export type { AccessPath };
