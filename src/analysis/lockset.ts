@@ -276,9 +276,11 @@ function guardAtCall(a: Acq, args: (AccessPath | null)[], argText: string[]): 's
   return undefined;
 }
 
-function forgetLocal(state: State, name: string): void {
+function forgetLocal(state: State, own: () => State, name: string): void {
   const root = `local:${name}`;
-  for (const [k, v] of state) if (v.lock.inst.root === root && !isConst(k)) state.delete(k);
+  let gone: string[] | undefined;
+  for (const [k, v] of state) if (v.lock.inst.root === root && !isConst(k)) (gone ??= []).push(k);
+  if (gone) for (const k of gone) own().delete(k);
 }
 
 /** Caller-held locks this function has released and not re-taken by now. */
@@ -294,8 +296,20 @@ function heldList(state: State): LockEntry[] {
   return out;
 }
 
+/**
+ * Runs one block. The input map is never changed: it is copied on the first write, so a
+ * block that touches no lock (most blocks) hands its input on unchanged.
+ */
 function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetContext, facts: FunctionLocks | null): State {
-  const state: State = new Map(input);
+  let state: State = input;
+  let owned = false;
+  const own = (): State => {
+    if (!owned) {
+      state = new Map(state);
+      owned = true;
+    }
+    return state;
+  };
   const name = fn.name;
   for (const e of fn.blocks[id]!.events) {
     switch (e.k) {
@@ -310,7 +324,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
           noteTaken(facts, acq);
         }
-        state.set(acq.key, { ...acq, status: 'held', ...(prior?.dropped ? { dropped: true } : {}) });
+        own().set(acq.key, { ...acq, status: 'held', ...(prior?.dropped ? { dropped: true } : {}) });
         break;
       }
       case 'release': {
@@ -318,25 +332,28 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         const found = findEntry(state, key, e.lock);
         const chain: ChainStep[] = [{ fn: name, loc: e.loc }];
         if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock: e.lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
-        if (found) state.set(found[0], { ...found[1], status: 'released', releasedAt: chain });
-        else state.set(key, { key, lock: e.lock, mode: e.mode, irq: 'none', nested: false, try: false, noOrder: false, api: e.api, chain, status: 'released', releasedAt: chain, dropped: true });
+        if (found) own().set(found[0], { ...found[1], status: 'released', releasedAt: chain });
+        else own().set(key, { key, lock: e.lock, mode: e.mode, irq: 'none', nested: false, try: false, noOrder: false, api: e.api, chain, status: 'released', releasedAt: chain, dropped: true });
         break;
       }
       case 'load':
-        if (e.into) forgetLocal(state, e.into);
+        if (e.into && state.size) forgetLocal(state, own, e.into);
         break;
       case 'call': {
         // `x = f()` and `f(&x)` point x at another object: locks named through x are no longer these
-        if (e.assignedTo) forgetLocal(state, e.assignedTo);
-        for (const t of e.argText) {
-          const m = /^&\s*([A-Za-z_]\w*)$/.exec(t);
-          if (m) forgetLocal(state, m[1]!);
+        if (e.assignedTo && state.size) forgetLocal(state, own, e.assignedTo);
+        if (state.size) {
+          for (const t of e.argText) {
+            if (t.charCodeAt(0) !== 38 /* & */) continue;
+            const m = /^&\s*([A-Za-z_]\w*)$/.exec(t);
+            if (m) forgetLocal(state, own, m[1]!);
+          }
         }
         if (e.callee.startsWith('*')) {
           // an indirect `...unlock(obj)` / `...release(obj)`: obj's locks are no longer known held
           if (UNLOCKISH.test(e.callee)) {
             const roots = new Set(e.args.filter((a): a is AccessPath => !!a).map((a) => a.root));
-            for (const [k, v] of state) if (v.status === 'held' && roots.has(v.lock.inst.root)) state.set(k, { ...v, status: 'mixed' });
+            for (const [k, v] of state) if (v.status === 'held' && roots.has(v.lock.inst.root)) own().set(k, { ...v, status: 'mixed' });
           }
           break;
         }
@@ -352,12 +369,9 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
             const guard = guardAtCall(a, e.args, e.argText);
             if (guard === 'skip') continue;
             const { lock, key: akey } = mapped(a.lock);
-            const acq: Acq = { ...a, lock, key: akey, chain: [site, ...a.chain] };
-            delete acq.droppedBefore;
-            delete acq.guard;
-            if (guard) acq.guard = guard;
-            if (state.get(acq.key)?.dropped) acq.retake = true; // cifs_server_unlock(); ...; cifs_server_lock();
+            const retake = !!state.get(akey)?.dropped; // cifs_server_unlock(); ...; cifs_server_lock();
             let held = heldNow;
+            let droppedBefore: LockRef[] | undefined = mineDropped.length ? mineDropped : undefined;
             if (a.droppedBefore?.length) {
               const excluded = new Set<string>();
               const keep: LockRef[] = [];
@@ -368,10 +382,13 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
                 else keep.push(g); // a lock our own caller holds: still dropped for it
               }
               held = held.filter((h) => !excluded.has(h.key));
-              if (keep.length || mineDropped.length) acq.droppedBefore = [...keep, ...mineDropped];
-            } else if (mineDropped.length) acq.droppedBefore = mineDropped;
+              droppedBefore = keep.length || mineDropped.length ? [...keep, ...mineDropped] : undefined;
+            }
+            // nothing to order against and a shorter chain already in the summary: nothing to build
+            if (held.length === 0 && !keeps(facts, akey, a.chain.length + 1, retake || a.try)) continue;
+            const acq = acqAtCall(a, lock, akey, [site, ...a.chain], guard, droppedBefore, retake);
             noteTaken(facts, acq);
-            if (held.length === 0) continue; // nothing to order against: only the summary needs it
+            if (held.length === 0) continue; // only the summary needs it
             const again = state.get(acq.key);
             facts.acquires.push({ fn: name, acq, held, ...(again?.status === 'held' && held.includes(again) ? { again } : {}) });
           }
@@ -381,30 +398,31 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           const found = findEntry(state, key, lock);
           const chain = [site, ...r.chain];
           if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
-          if (found) state.set(found[0], { ...found[1], status: 'released', releasedAt: chain });
-          else state.set(key, { key, lock, mode: 'exclusive', irq: 'none', nested: false, try: false, noOrder: false, api: callee.name, chain, status: 'released', releasedAt: chain, dropped: true });
+          if (found) own().set(found[0], { ...found[1], status: 'released', releasedAt: chain });
+          else own().set(key, { key, lock, mode: 'exclusive', irq: 'none', nested: false, try: false, noOrder: false, api: callee.name, chain, status: 'released', releasedAt: chain, dropped: true });
         }
         for (const r of s.mayRelease ?? []) {
           const { lock, key } = mapped(r.lock);
           const found = findEntry(state, key, lock);
-          if (found && found[1].status === 'held') state.set(found[0], { ...found[1], status: 'mixed' });
+          if (found && found[1].status === 'held') own().set(found[0], { ...found[1], status: 'mixed' });
           if (facts && (!found || found[1].dropped)) (facts.mayReleases ??= []).push({ key, lock });
         }
         for (const h of s.mayAcquire ?? []) {
           const { lock, key } = mapped(h.lock);
           const prev = state.get(key);
-          state.set(key, { ...(prev ?? h), lock, key, chain: prev?.chain ?? [site, ...h.chain], status: 'mixed' });
+          own().set(key, { ...(prev ?? h), lock, key, chain: prev?.chain ?? [site, ...h.chain], status: 'mixed' });
         }
         for (const h of s.returnsHolding) {
           const { lock, key } = mapped(h.lock);
           const prior = state.get(key);
-          state.set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held', ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
+          own().set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held', ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
         }
         break;
       }
       case 'assign':
-        if (e.value === '?') state.delete(`=${e.name}`);
-        else state.set(`=${e.name}`, constEntry(e.name, e.value, e.loc));
+        if (e.value === '?') {
+          if (state.has(`=${e.name}`)) own().delete(`=${e.name}`);
+        } else own().set(`=${e.name}`, constEntry(e.name, e.value, e.loc));
         break;
       case 'return':
         if (facts) {
@@ -422,6 +440,23 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
     }
   }
   return state;
+}
+
+/** A callee's acquisition seen at a call site, built with one fixed shape (no spread and delete). */
+function acqAtCall(a: Acq, lock: LockRef, key: string, chain: ChainStep[], guard: Acq['guard'], droppedBefore: LockRef[] | undefined, retake: boolean): Acq {
+  const acq: Acq = { key, lock, mode: a.mode, irq: a.irq, nested: a.nested, try: a.try, noOrder: a.noOrder, api: a.api, chain };
+  if (a.level !== undefined) acq.level = a.level;
+  if (retake || a.retake) acq.retake = true;
+  if (droppedBefore) acq.droppedBefore = droppedBefore;
+  if (guard) acq.guard = guard;
+  return acq;
+}
+
+/** Whether noteTaken would keep an acquisition of `key` with a chain of `len` steps. */
+function keeps(facts: FunctionLocks, key: string, len: number, retake: boolean): boolean {
+  if (retake) return false;
+  const prev = facts.taken?.get(key);
+  return !prev || len < prev.chain.length;
 }
 
 function noteTaken(facts: FunctionLocks, acq: Acq): void {

@@ -44,6 +44,8 @@ export interface AnalysisResult extends Report {
   lockGraph: LockGraph;
 }
 
+const PROFILE = process.env.LOCKCHECK_PROFILE === '1';
+
 function selectCheckers(opts: AnalyzeOptions): Checker[] {
   return allCheckers.filter((c) => {
     const level = opts.ruleLevels?.[c.meta.id];
@@ -73,13 +75,14 @@ export function runCheckers(program: Program, sources: CachedSources, opts: Anal
         confirmation: { status: 'not-run' },
       });
     };
+    const t = PROFILE ? performance.now() : 0;
     checker.run({ program, lockGraph, source: sources, report });
+    if (PROFILE) process.stderr.write(`lockcheck:   ${checker.meta.id} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
   }
   findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.rule.localeCompare(b.rule)));
   return { findings, lockGraph };
 }
 
-const PROFILE = process.env.LOCKCHECK_PROFILE === '1';
 function phase(name: string, t0: number): void {
   if (PROFILE) process.stderr.write(`lockcheck: ${name} done at ${((performance.now() - t0) / 1000).toFixed(2)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB\n`);
 }
@@ -89,8 +92,9 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
   const program = buildProgram(facts, rules);
   phase('program', t0);
   const { findings, lockGraph } = runCheckers(program, sources, opts);
-  if (opts.confirm !== false) confirmFindings(findings, program, { source: sources });
   phase('checkers', t0);
+  if (opts.confirm !== false) confirmFindings(findings, program, { source: sources });
+  phase('confirmation', t0);
   const result: AnalysisResult = {
     version: 1,
     findings,

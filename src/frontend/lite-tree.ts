@@ -19,10 +19,13 @@ const typeNames: string[] = [];
 const typeNamed: boolean[] = [];
 const fieldNames: string[] = [];
 
+/** Shared by every leaf (most nodes): a leaf's children array is never written. */
+const NO_CHILDREN: LiteNode[] = [];
+
 export class LiteNode {
-  children: LiteNode[] = [];
-  private _named: LiteNode[] | undefined;
-  parent: LiteNode | null = null;
+  /** Filled while copying; leaves share one empty array. */
+  children: LiteNode[] = NO_CHILDREN;
+  private _named: LiteNode[] | undefined = undefined;
 
   constructor(
     readonly type: string,
@@ -31,6 +34,7 @@ export class LiteNode {
     readonly startIndex: number,
     readonly endIndex: number,
     private readonly doc: LiteDoc,
+    readonly parent: LiteNode | null,
   ) {}
 
   get text(): string {
@@ -117,16 +121,14 @@ export class LiteDoc {
   }
 }
 
-function typeName(c: ParserT.TreeCursor): [string, boolean] {
+/** The cursor node's type id, with its name and namedness cached in typeNames/typeNamed. */
+function typeId(c: ParserT.TreeCursor): number {
   const id = c.nodeTypeId;
-  let n = typeNames[id];
-  if (n === undefined) {
-    n = c.nodeType;
-    typeNames[id] = n;
+  if (typeNames[id] === undefined) {
+    typeNames[id] = c.nodeType;
     typeNamed[id] = c.nodeIsNamed;
   }
-  // ERROR (id 65535) and MISSING share ids with real symbols in some grammars: ask when unnamed
-  return [n, typeNamed[id]!];
+  return id;
 }
 
 function fieldName(c: ParserT.TreeCursor): string | null {
@@ -150,13 +152,15 @@ const DROPPED = new Set(['(', ')', ',', ';']);
 export function liteTree(tree: ParserT.Tree, text: string): LiteNode {
   const doc = new LiteDoc(text);
   const c = tree.walk();
-  const [rt, rn] = typeName(c);
-  const root = new LiteNode(rt, rn, null, c.startIndex, c.endIndex, doc);
+  const rid = typeId(c);
+  const root = new LiteNode(typeNames[rid]!, typeNamed[rid]!, null, c.startIndex, c.endIndex, doc, null);
   const stack: LiteNode[] = [root];
   if (!c.gotoFirstChild()) return root;
   for (;;) {
     const parent = stack[stack.length - 1]!;
-    const [t, named] = typeName(c);
+    const id = typeId(c);
+    const t = typeNames[id]!;
+    const named = typeNamed[id]!;
     // punctuation nothing reads is not copied (a fifth of all nodes); a MISSING ';' is kept,
     // it tells a `macro(args) { ... }` block from a statement
     if (!named && DROPPED.has(t) && (t !== ';' || !c.nodeIsMissing)) {
@@ -167,9 +171,9 @@ export function liteTree(tree: ParserT.Tree, text: string): LiteNode {
       }
       continue;
     }
-    const node = new LiteNode(t, named, fieldName(c), c.startIndex, c.endIndex, doc);
-    node.parent = parent;
-    parent.children.push(node);
+    const node = new LiteNode(t, named, fieldName(c), c.startIndex, c.endIndex, doc, parent);
+    if (parent.children === NO_CHILDREN) parent.children = [node];
+    else parent.children.push(node);
     if (!LEAF_TYPES.has(t) && c.gotoFirstChild()) {
       stack.push(node);
       continue;
