@@ -158,7 +158,7 @@ export class AccessIndex {
 
   private computeEntry(): Map<string, Set<string>> {
     const p = this.program;
-    // call sites per callee: (caller, classes held at the site)
+    // call sites per callee: (caller, classes held at the site); self-calls add nothing
     const sites = new Map<string, { caller: string; held: Set<string> }[]>();
     for (const fn of p.functions) {
       const calls = p.calls.get(fn.key);
@@ -168,34 +168,53 @@ export class AccessIndex {
         for (const e of b.events) {
           if (e.k !== 'call') continue;
           const c = p.resolveCallee(fn, e.callee);
-          if (!c) continue;
-          const h = new Set((held.get(e) ?? []).map((l) => l.cls).filter((x) => x));
+          if (!c || c.key === fn.key) continue;
+          const list = held.get(e);
+          let h = EMPTY;
+          if (list?.length) {
+            h = new Set();
+            for (const l of list) if (l.cls) h.add(l.cls);
+          }
           let l = sites.get(c.key);
           if (!l) sites.set(c.key, (l = []));
           l.push({ caller: fn.key, held: h });
         }
       }
     }
+    // greatest fixpoint from top (undefined = not yet known; sets only shrink), by worklist:
+    // a callee is revisited only when one of its callers' entry sets changed
     const entry = new Map<string, Set<string>>();
-    // top (undefined) = not yet known; iterate to a fixpoint (sets only shrink)
-    let changed = true;
-    for (let round = 0; changed && round < 12; round++) {
-      changed = false;
-      for (const [callee, list] of sites) {
-        let acc: Set<string> | undefined;
-        for (const s of list) {
-          if (s.caller === callee) continue;
-          const ce = sites.has(s.caller) ? entry.get(s.caller) : EMPTY;
-          if (ce === undefined) continue; // caller unknown yet: top
-          const here = new Set([...s.held, ...ce]);
-          acc = acc ? new Set([...acc].filter((x) => here.has(x))) : here;
-          if (acc.size === 0) break;
+    const meet = (callee: string): Set<string> | undefined => {
+      let acc: Set<string> | undefined;
+      for (const s of sites.get(callee)!) {
+        const ce = sites.has(s.caller) ? entry.get(s.caller) : EMPTY;
+        if (ce === undefined) continue; // caller unknown yet: top
+        if (!acc) {
+          acc = ce.size === 0 ? s.held : s.held.size === 0 ? ce : new Set([...s.held, ...ce]);
+        } else {
+          let next: Set<string> | undefined;
+          for (const x of acc) if (!s.held.has(x) && !ce.has(x)) (next ??= new Set(acc)).delete(x);
+          if (next) acc = next;
         }
-        if (!acc) continue;
-        const prev = entry.get(callee);
-        if (!prev || prev.size !== acc.size || [...prev].some((x) => !acc!.has(x))) {
-          entry.set(callee, acc);
-          changed = true;
+        if (acc.size === 0) return EMPTY;
+      }
+      return acc;
+    };
+    const queue = [...sites.keys()];
+    const queued = new Set(queue);
+    const budget = queue.length * 12;
+    for (let head = 0; head < queue.length && head < budget; head++) {
+      const callee = queue[head]!;
+      queued.delete(callee);
+      const acc = meet(callee);
+      if (!acc) continue;
+      const prev = entry.get(callee);
+      if (prev && prev.size === acc.size && [...prev].every((x) => acc.has(x))) continue;
+      entry.set(callee, acc);
+      for (const next of p.calls.get(callee) ?? []) {
+        if (sites.has(next) && !queued.has(next)) {
+          queued.add(next);
+          queue.push(next);
         }
       }
     }

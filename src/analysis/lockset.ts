@@ -26,11 +26,25 @@ type State = Map<string, LockEntry>;
 
 const MAX_SUMMARY_ACQUIRES = 64;
 
-/** mapLock + lockKey per (call site, summary lock), cached: the fixpoint visits call sites many times. */
-const mapCache = new WeakMap<object, Map<LockRef, { lock: LockRef; key: string }>>();
+/**
+ * mapLock + lockKey per (call site, summary lock), cached: the fixpoint visits call sites
+ * many times. Only a lock named through a parameter depends on the site's arguments; every
+ * other summary lock maps the same way at every call of its function, so it is cached once
+ * per lock, not once per call site.
+ */
+const siteCache = new WeakMap<object, Map<LockRef, { lock: LockRef; key: string }>>();
+const lockCache = new WeakMap<LockRef, { callee: string; lock: LockRef; key: string }>();
 function mappedAt(e: { args: (AccessPath | null)[] }, l: LockRef, callee: string, env: TypeEnv): { lock: LockRef; key: string } {
-  let m = mapCache.get(e);
-  if (!m) mapCache.set(e, (m = new Map()));
+  if (!l.inst.root.startsWith('param:')) {
+    let r = lockCache.get(l);
+    if (!r || r.callee !== callee) {
+      const lock = mapLock(l, e.args, callee, env);
+      lockCache.set(l, (r = { callee, lock, key: lockKey(lock) }));
+    }
+    return r;
+  }
+  let m = siteCache.get(e);
+  if (!m) siteCache.set(e, (m = new Map()));
   let r = m.get(l);
   if (!r) {
     const lock = mapLock(l, e.args, callee, env);
@@ -156,7 +170,13 @@ export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: Functi
   const entry: (State | undefined)[] = new Array(blocks.length);
   entry[0] = new Map();
   const order = reversePostorder(fn);
-  // fixpoint without recording
+  // without a back edge one pass in reverse postorder is exact: every block's predecessors
+  // are final before it is visited
+  const pos = new Int32Array(blocks.length);
+  order.forEach((id, i) => (pos[id] = i));
+  const acyclic = order.every((id) => blocks[id]!.succ.every((s) => pos[s]! > pos[id]!));
+  // fixpoint without recording; each block's output state from the last round is kept
+  const outs: (State | undefined)[] = new Array(blocks.length);
   let changed = true;
   let rounds = 0;
   while (changed && rounds++ < 50) {
@@ -165,6 +185,7 @@ export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: Functi
       const inState = entry[id];
       if (!inState) continue;
       const out = transferBlock(fn, id, inState, ctx, null);
+      outs[id] = out;
       for (const s of blocks[id]!.succ) {
         const prev = entry[s];
         const next = prev ? join(prev, out) : out;
@@ -174,8 +195,11 @@ export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: Functi
         }
       }
     }
+    if (acyclic) changed = false;
   }
-  recordFacts(fn, order, entry, ctx, facts);
+  // at the round cap the last outputs may predate their block's final input: recompute
+  if (changed) for (const id of order) if (entry[id]) outs[id] = transferBlock(fn, id, entry[id]!, ctx, null);
+  recordFacts(fn, order, entry, outs, ctx, facts);
   return { facts, summary: summarize(fn, facts) };
 }
 
@@ -197,12 +221,10 @@ function stateSig(s: State): string {
  * through lock-free join blocks, at most 8 states), so a leak or double unlock on one
  * path is not hidden by the merge. Acquisitions (lock order) stay on merged must-hold.
  */
-function recordFacts(fn: FunctionIR, order: number[], entry: (State | undefined)[], ctx: LocksetContext, facts: FunctionLocks): void {
+function recordFacts(fn: FunctionIR, order: number[], entry: (State | undefined)[], out: (State | undefined)[], ctx: LocksetContext, facts: FunctionLocks): void {
   const { blocks } = fn;
-  const out: (State | undefined)[] = new Array(blocks.length);
   const preds: number[][] = blocks.map(() => []);
   for (const b of blocks) for (const s of b.succ) preds[s]!.push(b.id);
-  for (const id of order) if (entry[id]) out[id] = transferBlock(fn, id, entry[id]!, ctx, null);
   const lockish = (id: number) =>
     blocks[id]!.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && lockingCallee(fn, e.callee, ctx)));
   const incoming = (id: number, depth: number, acc: Map<string, State>, seen: Set<number>): void => {

@@ -75,11 +75,19 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
     if (!m) staticsByFile.set(fn.file, (m = new Map()));
     m.set(fn.name, fn);
   }
-  const resolveCallee = (caller: FunctionIR, name: string): FunctionIR | undefined => {
-    const local = staticsByFile.get(caller.file)?.get(name);
+  const lookup = (file: string, name: string): FunctionIR | null => {
+    const local = staticsByFile.get(file)?.get(name);
     if (local) return local;
-    const list = byName.get(name);
-    return list?.[0] ?? headerStatics.get(name);
+    return byName.get(name)?.[0] ?? headerStatics.get(name) ?? null;
+  };
+  // checkers resolve the same call sites many times: one map per calling file
+  const resolved = new Map<string, Map<string, FunctionIR | null>>();
+  const resolveCallee = (caller: FunctionIR, name: string): FunctionIR | undefined => {
+    let m = resolved.get(caller.file);
+    if (!m) resolved.set(caller.file, (m = new Map()));
+    let r = m.get(name);
+    if (r === undefined) m.set(name, (r = lookup(caller.file, name)));
+    return r ?? undefined;
   };
   const calls = new Map<string, Set<string>>();
   const callers = new Map<string, Set<string>>();
