@@ -183,6 +183,8 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
   const sbSide = new Map<string, Side[]>(); // X \0 Y
   for (const fn of p.functions) {
     const allocs = ix.allocLocals(fn);
+    const wOrders = writeOrders(fn);
+    const fOrders = fullOrders(fn);
     let nFlag = 0;
     let nSb = 0;
     for (const b of fn.blocks) {
@@ -196,7 +198,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
         if (!sharedClass(d)) continue;
         const seenH = new Set<IrEvent>();
         let dist = 0;
-        ix.walk(fn, w, (e) => writeOrders(fn)(e) || ++dist > 200, (e) => {
+        ix.walk(fn, w, (e) => wOrders(e) || ++dist > 200, (e) => {
           if (e.k === 'call' && p.rules.handoffs.has(e.callee) && !ORDERED_HANDOFFS.has(e.callee) && !orderedHandoff(fn, e)) {
             if (seenH.has(e)) return;
             seenH.add(e);
@@ -221,7 +223,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
           flagW.set(k, list);
         });
         if (nSb >= MAX_PER_FN) continue;
-        ix.walk(fn, w, fullOrders(fn), (e) => {
+        ix.walk(fn, w, fOrders, (e) => {
           const ra = memAccess(e);
           if (!ra?.read || ra.write || nSb >= MAX_PER_FN) return;
           if (ra.ordering === 'acquire' || (ra.returns && ra.ordering === 'full')) return;
