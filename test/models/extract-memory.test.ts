@@ -38,6 +38,41 @@ function insertBefore(steps: ScriptStep[], line: number, step: ScriptStep): bool
 }
 
 describe('memory-ordering and lifetime models', () => {
+  it("the reader's test inside a callee decides: publishing the value the test rejects is refuted", () => {
+    // kvm_sched_in/kvm_sched_out against kvm_vcpu_on_spin, reached from an exit handler
+    const text = `struct vcpu { int preempted; int ready; };
+void yield_to(struct vcpu *v);
+void sched_in(struct vcpu *v)
+{
+\tWRITE_ONCE(v->preempted, 0);
+\tWRITE_ONCE(v->ready, 0);
+}
+void sched_out(struct vcpu *v)
+{
+\tWRITE_ONCE(v->preempted, 1);
+\tWRITE_ONCE(v->ready, 1);
+}
+static void on_spin(struct vcpu *v)
+{
+\tif (!READ_ONCE(v->ready))
+\t\treturn;
+\tif (READ_ONCE(v->preempted))
+\t\tyield_to(v);
+}
+void pause_exit(struct vcpu *v)
+{
+\ton_spin(v);
+}
+`;
+    const r = analyzeSources([{ path: 'spin.c', text }], {});
+    const mb = r.findings.filter((x) => x.rule === 'missing-barrier');
+    const byWriter = new Map(mb.map((f) => [f.function, f]));
+    expect(byWriter.get('sched_in')?.functions).toEqual(expect.arrayContaining(['pause_exit', 'on_spin']));
+    // ready = 0 makes on_spin return before it reads preempted: nothing was published to it
+    expect(byWriter.get('sched_in')?.confirmation.status).toBe('refuted');
+    expect(byWriter.get('sched_out')?.confirmation).toMatchObject({ status: 'confirmed', outcome: 'STALE READ' });
+  });
+
   it('message passing without barriers: STALE READ on LKMM; with smp_wmb + smp_rmb: refuted', () => {
     const r = analyzeSources([{ path: 'mp.c', text: MP }], { confirm: false });
     const f = r.findings.find((x) => x.rule === 'missing-barrier')!;

@@ -27,7 +27,9 @@ export function missingBarrier(ctx: RuleContext): ModelScript {
   if (paths.length < 2) throw new ExtractError('no reader path');
   const env = newEnv(ctx.program, { locations: locs, accessesAtTargetsOnly: true, dropLocks: true });
   const w = slicePath(env, paths[0]!, 0);
-  const r = slicePath(env, paths[1]!, 1);
+  // the reader's own branches on what it loaded decide whether it reaches the data read
+  // (`if (!READ_ONCE(v->ready)) continue;` passes only on a set flag), even inside a callee
+  const r = slicePath(env, paths[1]!, 1, { calleeConds: true });
   const wStores = w.filter((o) => o.k === 'store' || o.k === 'rmw');
   const rLoads = r.filter((o): o is Extract<SOp, { k: 'load' }> => o.k === 'load');
   let invariant: ModelScript['invariant'];

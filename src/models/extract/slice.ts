@@ -111,6 +111,8 @@ class Slicer {
   constructor(
     readonly env: SliceEnv,
     readonly cpu: number,
+    /** Also keep the conditions inside a callee the last outer step calls (a reader's test). */
+    readonly calleeConds = false,
   ) {}
 
   /** A lock as the outermost function of the path names it (`sem->internal_rwsem` -> `sbi->cp_rwsem.internal_rwsem`). */
@@ -383,7 +385,9 @@ class Slicer {
       }
       this.items(fn, w.items);
       const e = fn.blocks[w.at.block]!.events[w.at.idx]!;
-      if (lastOuter && ti === f.targets.length - 1) this.keepConds = false;
+      // past the last step nothing is walked; with calleeConds a last step that is a call still
+      // keeps the callee's branches up to its own steps (they decide whether a test passes)
+      if (lastOuter && ti === f.targets.length - 1 && !(t.call && this.calleeConds)) this.keepConds = false;
       if (t.call) {
         const ce = e as CallEvent;
         this.callStack.push({ args: e.k === 'call' ? ce.args : [], callee: t.call.fn.name });
@@ -419,8 +423,8 @@ class Slicer {
 }
 
 /** Slice one witness path into a thread's ops. */
-export function slicePath(env: SliceEnv, path: WitnessPath, cpu: number): SOp[] {
-  const s = new Slicer(env, cpu);
+export function slicePath(env: SliceEnv, path: WitnessPath, cpu: number, opts: { calleeConds?: boolean } = {}): SOp[] {
+  const s = new Slicer(env, cpu, opts.calleeConds ?? false);
   const frames = framesOf(env.program, path);
   frames.forEach((f, i) => s.frame(f, i === frames.length - 1, false));
   return s.ops;
