@@ -93,7 +93,12 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
   phase('program', t0);
   const { findings, lockGraph } = runCheckers(program, sources, opts);
   phase('checkers', t0);
-  if (opts.confirm !== false) confirmFindings(findings, program, { source: sources });
+  if (opts.confirm !== false) {
+    confirmFindings(findings, program, { source: sources });
+    // a finding the model refutes stays in the report, one level down: it no longer fails a
+    // run at the default fail level (unless the user set that rule's level themselves)
+    for (const f of findings) if (f.confirmation.status === 'refuted' && !opts.ruleLevels?.[f.rule]) f.severity = 'note';
+  }
   phase('confirmation', t0);
   const result: AnalysisResult = {
     version: 1,
