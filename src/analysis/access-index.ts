@@ -319,7 +319,7 @@ export class AccessIndex {
   }
 
   callSite(caller: FunctionIR, calleeKey: string): Loc | undefined {
-    for (const b of caller.blocks) for (const e of b.events) if (e.k === 'call' && this.program.resolveCallee(caller, e.callee)?.key === calleeKey) return e.loc;
+    for (const b of caller.blocks) for (const e of b.events) if (e.k === 'call' && this.program.mayCall(caller, e, calleeKey)) return e.loc;
     return undefined;
   }
 
@@ -338,7 +338,7 @@ export class AccessIndex {
       let all = true;
       let any = false;
       for (const b of c.blocks) for (const e of b.events) {
-        if (e.k !== 'call' || p.resolveCallee(c, e.callee)?.key !== fn.key) continue;
+        if (e.k !== 'call' || !p.mayCall(c, e, fn.key)) continue;
         any = true;
         const a = e.args[i];
         if (!a || !a.root.startsWith('local:') || a.fields.length || !allocs.has(a.root.slice(6))) all = false;

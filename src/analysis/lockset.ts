@@ -3,7 +3,7 @@
 // are mixed), so only locks held on every path count as held: correlated
 // `if (x) lock(); ... if (x) unlock();` code does not produce false orderings.
 import { reversePostorder } from '../ir/cfg.js';
-import type { AccessPath, FunctionIR, IrEvent, Loc, LockRef } from '../ir/types.js';
+import type { AccessPath, CallEvent, FunctionIR, IrEvent, Loc, LockRef } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import type { TypeEnv } from './type-env.js';
 import {
@@ -19,6 +19,8 @@ export interface LocksetContext {
   env: TypeEnv;
   rules: RuleSet;
   resolveCallee(caller: FunctionIR, name: string): FunctionIR | undefined;
+  /** Functions an indirect call may run (function-pointer tables); none when unknown. */
+  indirectTargets?(caller: FunctionIR, e: CallEvent): FunctionIR[];
   summaries: Map<string, Summary>;
 }
 
@@ -151,16 +153,17 @@ function findEntry(state: State, key: string, lock: LockRef): [string, LockEntry
   return found;
 }
 
-/** Whether a call can change or order locks at all (its summary is not empty). */
-function lockingCallee(fn: FunctionIR, name: string, ctx: LocksetContext): boolean {
-  const c = ctx.resolveCallee(fn, name);
+/** Whether a call can change or order locks at all (its summary, or a possible target's, is not empty). */
+function lockingCallee(fn: FunctionIR, e: CallEvent, ctx: LocksetContext): boolean {
+  if (e.via) return !!ctx.indirectTargets?.(fn, e).some((t) => (ctx.summaries.get(t.key)?.acquires.length ?? 0) > 0);
+  const c = ctx.resolveCallee(fn, e.callee);
   const s = c ? ctx.summaries.get(c.key) : undefined;
   return !!s && (s.acquires.length > 0 || s.returnsHolding.length > 0 || s.releasesHeld.length > 0 || !!s.mayRelease?.length || !!s.mayAcquire?.length);
 }
 
 export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: FunctionLocks; summary: Summary } {
   const { blocks } = fn;
-  const hasLockWork = blocks.some((b) => b.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && lockingCallee(fn, e.callee, ctx))));
+  const hasLockWork = blocks.some((b) => b.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && lockingCallee(fn, e, ctx))));
   const facts: FunctionLocks = { acquires: [], releases: [], returns: [] };
   if (!hasLockWork) {
     for (const b of blocks) for (const e of b.events) if (e.k === 'return') facts.returns.push({ fn: fn.name, loc: e.loc, ...(e.value !== undefined ? { value: e.value } : {}), state: [] });
@@ -226,7 +229,7 @@ function recordFacts(fn: FunctionIR, order: number[], entry: (State | undefined)
   const preds: number[][] = blocks.map(() => []);
   for (const b of blocks) for (const s of b.succ) preds[s]!.push(b.id);
   const lockish = (id: number) =>
-    blocks[id]!.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && lockingCallee(fn, e.callee, ctx)));
+    blocks[id]!.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && lockingCallee(fn, e, ctx)));
   const incoming = (id: number, depth: number, acc: Map<string, State>, seen: Set<number>): void => {
     for (const p of preds[id]!) {
       if (!out[p] || seen.has(p) || acc.size > 8) continue;
@@ -377,6 +380,14 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
             const roots = new Set(e.args.filter((a): a is AccessPath => !!a).map((a) => a.root));
             for (const [k, v] of state) if (v.status === 'held' && roots.has(v.lock.inst.root)) own().set(k, { ...v, status: 'mixed' });
           }
+          // what the functions it may run take orders after what is held here (lock order,
+          // recursion); which one runs is unknown, so the held/released state is left alone
+          if (facts && e.via && ctx.indirectTargets) {
+            for (const t of ctx.indirectTargets(fn, e)) {
+              const ts = ctx.summaries.get(t.key);
+              if (ts?.acquires.length) callAcquires(name, e, t, ts, state, facts, ctx);
+            }
+          }
           break;
         }
         const callee = ctx.resolveCallee(fn, e.callee);
@@ -384,37 +395,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         if (!s || !callee) break;
         const site: ChainStep = { fn: name, loc: e.loc };
         const mapped = (l: LockRef) => mappedAt(e, l, callee.name, ctx.env);
-        if (facts) {
-          const mineDropped = droppedNow(state);
-          const heldNow = heldList(state);
-          for (const a of s.acquires) {
-            const guard = guardAtCall(a, e.args, e.argText);
-            if (guard === 'skip') continue;
-            const { lock, key: akey } = mapped(a.lock);
-            const retake = !!state.get(akey)?.dropped; // cifs_server_unlock(); ...; cifs_server_lock();
-            let held = heldNow;
-            let droppedBefore: LockRef[] | undefined = mineDropped.length ? mineDropped : undefined;
-            if (a.droppedBefore?.length) {
-              const excluded = new Set<string>();
-              const keep: LockRef[] = [];
-              for (const d of a.droppedBefore) {
-                const { lock: g, key: gkey } = mapped(d);
-                const f = findEntry(state, gkey, g);
-                if (f) excluded.add(f[0]);
-                else keep.push(g); // a lock our own caller holds: still dropped for it
-              }
-              held = held.filter((h) => !excluded.has(h.key));
-              droppedBefore = keep.length || mineDropped.length ? [...keep, ...mineDropped] : undefined;
-            }
-            // nothing to order against and a shorter chain already in the summary: nothing to build
-            if (held.length === 0 && !keeps(facts, akey, a.chain.length + 1, retake || a.try)) continue;
-            const acq = acqAtCall(a, lock, akey, [site, ...a.chain], guard, droppedBefore, retake);
-            noteTaken(facts, acq);
-            if (held.length === 0) continue; // only the summary needs it
-            const again = state.get(acq.key);
-            facts.acquires.push({ fn: name, acq, held, ...(again?.status === 'held' && held.includes(again) ? { again } : {}) });
-          }
-        }
+        if (facts) callAcquires(name, e, callee, s, state, facts, ctx);
         for (const r of s.releasesHeld) {
           const { lock, key } = mapped(r.lock);
           const found = findEntry(state, key, lock);
@@ -462,6 +443,41 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
     }
   }
   return state;
+}
+
+/** A callee's acquisitions seen at one call site: lock-order facts and this function's summary. */
+function callAcquires(name: string, e: CallEvent, callee: FunctionIR, s: Summary, state: State, facts: FunctionLocks, ctx: LocksetContext): void {
+  const site: ChainStep = { fn: name, loc: e.loc };
+  const mapped = (l: LockRef) => mappedAt(e, l, callee.name, ctx.env);
+  const mineDropped = droppedNow(state);
+  const heldNow = heldList(state);
+  for (const a of s.acquires) {
+    const guard = guardAtCall(a, e.args, e.argText);
+    if (guard === 'skip') continue;
+    const { lock, key: akey } = mapped(a.lock);
+    const retake = !!state.get(akey)?.dropped; // cifs_server_unlock(); ...; cifs_server_lock();
+    let held = heldNow;
+    let droppedBefore: LockRef[] | undefined = mineDropped.length ? mineDropped : undefined;
+    if (a.droppedBefore?.length) {
+      const excluded = new Set<string>();
+      const keep: LockRef[] = [];
+      for (const d of a.droppedBefore) {
+        const { lock: g, key: gkey } = mapped(d);
+        const f = findEntry(state, gkey, g);
+        if (f) excluded.add(f[0]);
+        else keep.push(g); // a lock our own caller holds: still dropped for it
+      }
+      held = held.filter((h) => !excluded.has(h.key));
+      droppedBefore = keep.length || mineDropped.length ? [...keep, ...mineDropped] : undefined;
+    }
+    // nothing to order against and a shorter chain already in the summary: nothing to build
+    if (held.length === 0 && !keeps(facts, akey, a.chain.length + 1, retake || a.try)) continue;
+    const acq = acqAtCall(a, lock, akey, [site, ...a.chain], guard, droppedBefore, retake);
+    noteTaken(facts, acq);
+    if (held.length === 0) continue; // only the summary needs it
+    const again = state.get(acq.key);
+    facts.acquires.push({ fn: name, acq, held, ...(again?.status === 'held' && held.includes(again) ? { again } : {}) });
+  }
 }
 
 /** A callee's acquisition seen at a call site, built with one fixed shape (no spread and delete). */

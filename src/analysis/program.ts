@@ -1,7 +1,7 @@
 // The whole-tree program: every function's IR with lock classes resolved, the call graph,
 // bottom-up summaries (recursion to a fixpoint) and the lockset facts checkers read.
 import type { FileFacts } from '../frontend/file-facts.js';
-import type { FunctionIR } from '../ir/types.js';
+import type { CallEvent, FunctionIR } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import { TypeEnv } from './type-env.js';
 import { runLockset, type LocksetContext } from './lockset.js';
@@ -17,6 +17,14 @@ export interface Program {
   /** Non-static definitions by name. */
   byName: Map<string, FunctionIR[]>;
   resolveCallee(caller: FunctionIR, name: string): FunctionIR | undefined;
+  /**
+   * The functions an indirect call (`ops->read(...)`) may run: those bound to that member of
+   * the called object's struct type by a designated initializer or an assignment anywhere in
+   * the tree, when there are at most MAX_INDIRECT_TARGETS of them; else none.
+   */
+  indirectTargets(caller: FunctionIR, e: CallEvent): FunctionIR[];
+  /** Whether call event `e` in `caller` may run the function `calleeKey` (directly or through a table). */
+  mayCall(caller: FunctionIR, e: CallEvent, calleeKey: string): boolean;
   /** Callee keys per function key. */
   calls: Map<string, Set<string>>;
   /** Caller keys per function key. */
@@ -89,6 +97,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
     if (r === undefined) m.set(name, (r = lookup(caller.file, name)));
     return r ?? undefined;
   };
+  const indirectTargets = indirectResolver(files, functions, env, lookup);
   const calls = new Map<string, Set<string>>();
   const callers = new Map<string, Set<string>>();
   for (const fn of functions) {
@@ -96,6 +105,10 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
     for (const b of fn.blocks) {
       for (const e of b.events) {
         if (e.k !== 'call') continue;
+        if (e.via) {
+          for (const t of indirectTargets(fn, e)) out.add(t.key);
+          continue;
+        }
         const c = resolveCallee(fn, e.callee);
         if (c) out.add(c.key);
       }
@@ -109,7 +122,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
   }
   const summaries = new Map<string, Summary>();
   const locks = new Map<string, FunctionLocks>();
-  const ctx: LocksetContext = { env, rules, resolveCallee, summaries };
+  const ctx: LocksetContext = { env, rules, resolveCallee, indirectTargets, summaries };
   const sig = (s: Summary) =>
     `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}|${(s.mayAcquire ?? []).map((a) => a.key).join(',')}`;
   for (const comp of stronglyConnected(functions.map((f) => f.key), (k) => calls.get(k) ?? new Set())) {
@@ -127,5 +140,49 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
       if (!changed) break;
     }
   }
-  return { env, rules, functions, byKey, byName, resolveCallee, calls, callers, summaries, locks, files };
+  const mayCall = (caller: FunctionIR, e: CallEvent, calleeKey: string): boolean =>
+    e.via ? indirectTargets(caller, e).some((t) => t.key === calleeKey) : resolveCallee(caller, e.callee)?.key === calleeKey;
+  return { env, rules, functions, byKey, byName, resolveCallee, indirectTargets, mayCall, calls, callers, summaries, locks, files };
+}
+
+/** More targets than this for one struct member: a generic interface (file_operations.read), not followed. */
+export const MAX_INDIRECT_TARGETS = 4;
+
+/**
+ * Binds struct members to functions from designated initializers (`.read = vgic_read`) and
+ * from stores of a function's name (`ops->read = vgic_read;`), by the member's struct type.
+ */
+function indirectResolver(files: FileFacts[], functions: FunctionIR[], env: TypeEnv, lookup: (file: string, name: string) => FunctionIR | null): (caller: FunctionIR, e: CallEvent) => FunctionIR[] {
+  const table = new Map<string, Map<string, FunctionIR>>();
+  const bind = (type: string | undefined, member: string, fn: FunctionIR | null): void => {
+    if (!type || !fn) return;
+    const k = `${type}.${member}`;
+    let m = table.get(k);
+    if (!m) table.set(k, (m = new Map()));
+    m.set(fn.key, fn);
+  };
+  for (const f of files) {
+    for (const [type, member, name] of f.fnptrs) bind(env.resolve(type)?.name, member, lookup(f.file, name));
+  }
+  for (const fn of functions) {
+    for (const b of fn.blocks) {
+      for (const e of b.events) {
+        if (e.k !== 'store' || e.rmw || !/^&?\s*[A-Za-z_]\w*$/.test(e.value)) continue;
+        const target = lookup(fn.file, e.value.replace(/^&\s*/, ''));
+        if (target) bind(env.containerOf(e.path), e.path.fields[e.path.fields.length - 1]!, target);
+      }
+    }
+  }
+  const cache = new WeakMap<CallEvent, FunctionIR[]>();
+  return (caller, e) => {
+    if (!e.via) return [];
+    let r = cache.get(e);
+    if (!r) {
+      const type = env.containerOf(e.via);
+      const m = type ? table.get(`${type}.${e.callee.slice(1)}`) : undefined;
+      r = m && m.size <= MAX_INDIRECT_TARGETS ? [...m.values()].filter((t) => t.key !== caller.key) : [];
+      cache.set(e, r);
+    }
+    return r;
+  };
 }

@@ -44,6 +44,34 @@ export class TypeEnv {
     return t ? this.resolve(t) : undefined;
   }
 
+  /**
+   * The struct type that holds the last member of `p` (`d->arch.ops->read` -> the type of
+   * `d->arch.ops`), or undefined when the code does not say.
+   */
+  containerOf(p: AccessPath): string | undefined {
+    if (p.fields.length === 0) return undefined;
+    const root = p.root;
+    let type: CType | undefined;
+    if (root.startsWith('global:')) {
+      const name = root.slice(7);
+      const at = name.indexOf('@');
+      type = this.resolve(p.rootType ?? this.globals.get(at >= 0 ? name.slice(0, at) : name));
+    } else if (root.startsWith('ret:')) {
+      type = this.resolve(p.rootType ?? this.fnReturn.get(root.slice(4)));
+    } else {
+      type = this.resolve(p.rootType);
+    }
+    for (let i = 0; i < p.fields.length - 1 && type; i++) {
+      const f = p.fields[i]!;
+      if (f === '[]') {
+        if (!p.arrows[i]) type = { name: type.name, ptr: Math.max(0, type.ptr - 1) };
+        continue;
+      }
+      type = this.fieldType(type.name, f);
+    }
+    return type && !type.name.startsWith('?') && this.structs.has(type.name) ? type.name : undefined;
+  }
+
   /** The lock class of an access path, or '' when the code does not say (resolved later at a call site). */
   classOf(p: AccessPath): string {
     let clsRoot: string | undefined;

@@ -96,7 +96,7 @@ function candidates(ctx: CheckerContext): Cand[] {
   function callerCancels(caller: FunctionIR, callee: FunctionIR, it: DeferredItem): boolean {
     const stop = (x: IrEvent) => cancelsItem(p, reg, caller, x, it);
     for (const b of caller.blocks) for (const x of b.events) {
-      if (x.k === 'call' && p.resolveCallee(caller, x.callee)?.key === callee.key && reachableAvoiding(caller, x, stop)) return false;
+      if (x.k === 'call' && p.mayCall(caller, x, callee.key) && reachableAvoiding(caller, x, stop)) return false;
     }
     return true;
   }

@@ -3,6 +3,7 @@
 // Walks into #if/#ifdef groups and ERROR regions so one bad region loses only itself.
 import type { LiteNode as SyntaxNode } from './lite-tree.js';
 import { specName, typeToString, unwrapDeclarator } from './ctypes.js';
+import { designatedFunctions, type FnBinding } from './fn-tables.js';
 
 export interface StructDef {
   name: string;
@@ -40,6 +41,8 @@ export interface FileDecls {
   protos: [string, string][];
   macros: MacroDef[];
   functions: FunctionDefNode[];
+  /** Function-pointer members bound by designated initializers of global tables. */
+  fnptrs: FnBinding[];
   errors: number;
 }
 
@@ -89,7 +92,7 @@ function annotationsOf(fn: SyntaxNode): string[] {
 }
 
 export function collectDecls(root: SyntaxNode): FileDecls {
-  const out: FileDecls = { structs: [], typedefs: [], globals: [], protos: [], macros: [], functions: [], errors: 0 };
+  const out: FileDecls = { structs: [], typedefs: [], globals: [], protos: [], macros: [], functions: [], fnptrs: [], errors: 0 };
   let anon = 0;
   const visit = (node: SyntaxNode): void => {
     for (const c of node.namedChildren) {
@@ -129,6 +132,10 @@ export function collectDecls(root: SyntaxNode): FileDecls {
             if (!u.name) continue;
             if (u.isFunction) out.protos.push([u.name, typeToString({ name: base, ptr: u.ptr })]);
             else out.globals.push({ name: u.name, type: typeToString({ name: base, ptr: u.ptr }), isStatic });
+            const init = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
+            if (init?.type === 'initializer_list' && base && !u.isFunction) {
+              out.fnptrs.push(...designatedFunctions(base, init.text, u.ptr > 0));
+            }
           }
           break;
         }

@@ -5,6 +5,7 @@ import { collectDecls, type MacroDef, type StructDef, type GlobalDecl } from './
 import { buildFunction } from '../ir/build.js';
 import type { FunctionIR } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
+import type { FnBinding } from './fn-tables.js';
 
 export interface FileFacts {
   file: string;
@@ -15,6 +16,8 @@ export interface FileFacts {
   protos: [string, string][];
   macros: MacroDef[];
   functions: FunctionIR[];
+  /** Function-pointer members bound by designated initializers (struct type, member, function). */
+  fnptrs: FnBinding[];
   parseErrors: number;
 }
 
@@ -44,6 +47,7 @@ export function extractFile(file: string, text: string, rules: RuleSet): FileFac
     protos: decls.protos,
     macros: decls.macros,
     functions,
+    fnptrs: decls.fnptrs,
     parseErrors,
   };
 }

@@ -645,11 +645,12 @@ export class FunctionBuilder {
     if (!name) {
       if (fn) this.subExprs(fn);
       for (const a of args) this.expr(a);
-      // an indirect call (`fiq->ops->wake_forget_and_unlock(fiq)`): recorded as `*field`,
-      // never resolved, but its name still tells the lock analysis something
+      // an indirect call (`fiq->ops->wake_forget_and_unlock(fiq)`): recorded as `*field` with
+      // the member expression; the program resolves it through function-pointer tables
       const field = fn?.type === 'field_expression' ? fn.childForFieldName('field')?.text : fn?.type === 'parenthesized_expression' ? undefined : undefined;
       if (field) {
-        this.emit({ k: 'call', loc: this.loc(n), callee: `*${field}`, args: args.map((a) => this.path(a)), argText: args.map((a) => shortText(a.text, 40)) });
+        const via = fn ? this.path(fn) : null;
+        this.emit({ k: 'call', loc: this.loc(n), callee: `*${field}`, args: args.map((a) => this.path(a)), argText: args.map((a) => shortText(a.text, 40)), ...(via ? { via } : {}) });
       }
       return;
     }

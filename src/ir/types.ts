@@ -72,6 +72,8 @@ export interface CallEvent extends EventBase {
   argText: string[];
   /** Local variable the result is assigned to, if any. */
   assignedTo?: string;
+  /** An indirect call (`callee` is `*member`): the member expression called through (`ops->read`). */
+  via?: AccessPath;
 }
 
 export interface LoadEvent extends EventBase {

@@ -8,6 +8,43 @@ static DEFINE_SPINLOCK(b_lock);
 static DEFINE_SPINLOCK(c_lock);
 `;
 
+const opsHeader = `
+struct domain;
+struct io_ops { int (*read)(struct domain *d, int reg); };
+struct domain { spinlock_t event_lock; spinlock_t io_lock; const struct io_ops *ops; int regs[16]; };
+`;
+/** A device model whose read handler takes io_lock, registered through an ops table. */
+const vdev = (n: number) => `#include "ops.h"
+static int vdev${n}_read(struct domain *d, int reg)
+{
+	int v;
+	spin_lock(&d->io_lock);
+	v = d->regs[reg];
+	spin_unlock(&d->io_lock);
+	return v;
+}
+const struct io_ops vdev${n}_ops = {
+	.read = vdev${n}_read,
+};
+`;
+const pollUnderEventLock = `#include "ops.h"
+int evtchn_poll(struct domain *d, int reg)
+{
+	int v;
+	spin_lock(&d->event_lock);
+	v = d->ops->read(d, reg);
+	spin_unlock(&d->event_lock);
+	return v;
+}
+void notify(struct domain *d)
+{
+	spin_lock(&d->io_lock);
+	spin_lock(&d->event_lock);
+	spin_unlock(&d->event_lock);
+	spin_unlock(&d->io_lock);
+}
+`;
+
 ruleTester('lock-inversion', {
   valid: [
     {
@@ -84,8 +121,27 @@ void double_lock(struct dev *a, struct dev *b) {
 void f(void) { rcu_read_lock(); spin_lock(&a_lock); spin_unlock(&a_lock); rcu_read_unlock(); }
 void g(void) { spin_lock(&a_lock); rcu_read_lock(); rcu_read_unlock(); spin_unlock(&a_lock); }`,
     },
+    {
+      name: 'an indirect call through a member with more implementations than are followed',
+      files: {
+        'ops.h': opsHeader,
+        'event.c': pollUnderEventLock,
+        ...Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`vdev${n}.c`, vdev(n)])),
+      },
+    },
   ],
   invalid: [
+    {
+      name: 'an inversion through a function-pointer table in another file (ops->read runs vdev1_read)',
+      files: { 'ops.h': opsHeader, 'event.c': pollUnderEventLock, 'vdev1.c': vdev(1) },
+      functions: ['evtchn_poll', 'vdev1_read', 'notify'],
+      locks: ['domain.event_lock', 'domain.io_lock'],
+      check: (fs) => {
+        const cpu = fs[0]!.witness.find((p) => p.steps.some((s) => s.function === 'vdev1_read'))!;
+        // the chain shows the indirect call site and the handler it runs
+        if (!cpu.steps.some((s) => s.event === 'call vdev1_read' && s.line === 6 && s.file === 'event.c')) throw new Error(JSON.stringify(cpu.steps));
+      },
+    },
     {
       name: 'ABBA in two functions',
       code: `${decls}
