@@ -322,8 +322,13 @@ function report(ctx: CheckerContext, c: Cand): void {
     for (const o of others) witness.push(sidePath(witness.length === 1 ? 'CPU1' : 'CPU1 (also)', ix, o.fn, [{ loc: o.e.loc, event: `${o.acc.op} ${c.location}` }], ctx.source));
   } else {
     // the same code on another CPU, entered through another caller when there is one
-    const callers = [...(ctx.program.callers.get(fn.key) ?? [])];
-    const alt = callers.length > 1 ? ctx.program.byKey.get(callers[1]!) : undefined;
+    // (not the caller CPU0's chain came through)
+    const callers = [...(ctx.program.callers.get(fn.key) ?? [])].filter((k) => k !== fn.key);
+    const cpu0 = witness[0]!.steps;
+    const first = cpu0.findIndex((st) => st.function === fn.name);
+    const viaName = first > 0 ? cpu0[first - 1]!.function : undefined;
+    const altKey = callers.length > 1 ? callers.find((k) => ctx.program.byKey.get(k)?.name !== viaName) : undefined;
+    const alt = altKey ? ctx.program.byKey.get(altKey) : undefined;
     const steps = [{ loc: c.test.loc, event: testEv }, { loc: c.act.loc, event: actEv }];
     if (alt) {
       const site = ix.callSite(alt, fn.key);

@@ -87,7 +87,7 @@ export function valueRace(ctx: RuleContext): ModelScript {
   const locs = ((f.extra?.locations as string[] | undefined) ?? []).map((l) => l.replace(/[:#].*$/, ''));
   const paths = mainPaths(f).slice(0, 2);
   if (paths.length < 2) throw new ExtractError('one path only');
-  const env = newEnv(ctx.program, { locations: new Set(locs.map((l) => l.replace(/[^A-Za-z0-9_.]/g, '_'))), accessesAtTargetsOnly: true });
+  const env = newEnv(ctx.program, { locations: new Set(locs.map((l) => l.replace(/[^A-Za-z0-9_.]/g, '_'))), accessesAtTargetsOnly: true, perCpuCurrent: true });
   const ops = paths.map((p, i) => slicePath(env, p, i));
   const a = ops[0]!;
   const loads = a.filter((o): o is Extract<SOp, { k: 'load' }> => o.k === 'load');

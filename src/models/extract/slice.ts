@@ -50,6 +50,11 @@ export interface SliceEnv {
   regs: number;
   /** Leave locks out (memory-ordering shapes: the two sides' locks are different instances). */
   dropLocks?: boolean;
+  /**
+   * Locks reached through `current` (the running vCPU/task) are each CPU's own: two CPUs
+   * running the same code hold different domains' or tasks' locks, not one lock.
+   */
+  perCpuCurrent?: boolean;
   /** Keep a release of a focus lock this path does not hold (double-unlock). */
   keepUnheldRelease?: boolean;
   /** Keep a re-acquisition of a focus lock this path holds (recursive-lock). */
@@ -114,6 +119,12 @@ class Slicer {
     /** Also keep the conditions inside a callee the last outer step calls (a reader's test). */
     readonly calleeConds = false,
   ) {}
+
+  /** The model's name for a lock: its class, or this CPU's own instance of it (perCpuCurrent). */
+  private lockId(cls: string, inst: AccessPath): string {
+    const c = lockClass(cls, inst);
+    return c && this.env.perCpuCurrent && /^[&(\s]*current\s*(->|\.)/.test(inst.text) ? `${c}@cpu${this.cpu}` : c;
+  }
 
   /** A lock as the outermost function of the path names it (`sem->internal_rwsem` -> `sbi->cp_rwsem.internal_rwsem`). */
   private mapped(l: LockRef, extra?: { args: (AccessPath | null)[]; callee: string }): LockRef {
@@ -226,7 +237,7 @@ class Slicer {
       case 'acquire': {
         if (env.dropLocks) return;
         const ml = this.mapped(e.lock);
-        const cls = lockClass(ml.cls, ml.inst);
+        const cls = this.lockId(ml.cls, ml.inst);
         if (!cls || ml.inst.root.startsWith('?')) return;
         this.uses(fn, e.lock.inst, e, target);
         const name = env.lockName ? env.lockName(cls, e.lock.inst, this.held) : cls;
@@ -247,7 +258,7 @@ class Slicer {
       case 'release': {
         if (env.dropLocks) return;
         const ml = this.mapped(e.lock);
-        const cls = lockClass(ml.cls, ml.inst);
+        const cls = this.lockId(ml.cls, ml.inst);
         if (!cls) return;
         const name = [...this.held].reverse().find((h) => h === cls || h.startsWith(`${cls}/`)) ?? cls;
         const skipped = this.nested.get(name) ?? 0;
@@ -312,7 +323,7 @@ class Slicer {
     const site = { args: e.args, callee: callee.name };
     for (const r of s.releasesHeld) {
       const rl = this.mapped(r.lock, site);
-      const cls = lockClass(rl.cls, rl.inst);
+      const cls = this.lockId(rl.cls, rl.inst);
       const i = this.held.lastIndexOf(cls);
       if (i < 0) continue;
       this.held.splice(i, 1);
@@ -321,7 +332,7 @@ class Slicer {
     for (const a of s.returnsHolding) {
       if (a.try) continue;
       const al = this.mapped(a.lock, site);
-      const cls = lockClass(al.cls, al.inst);
+      const cls = this.lockId(al.cls, al.inst);
       if (!cls || this.held.includes(cls)) continue;
       this.push({ k: 'lock', lock: cls, ...this.src(fn, e), code: `${e.callee}(${e.argText.join(', ')});` });
       this.held.push(cls);
@@ -366,7 +377,7 @@ class Slicer {
       const exact = (e: IrEvent): boolean => {
         if (e.loc.line !== t.line) return false;
         if (memKind && !t.call) return mentioned(e);
-        if (t.call) return e.k === 'call' && e.callee === t.call.fn.name;
+        if (t.call) return e.k === 'call' && (e.callee === t.call.fn.name || (!!e.via && this.env.program.mayCall(fn, e, t.call.fn.key)));
         if (kind === 'acquire') return e.k === 'acquire';
         if (kind === 'release') return e.k === 'release';
         if (kind === 'return') return e.k === 'return';
