@@ -32,6 +32,8 @@ export interface Program {
   summaries: Map<string, Summary>;
   locks: Map<string, FunctionLocks>;
   files: FileFacts[];
+  /** Integer macros and enumerators by name (first definition wins). */
+  constants: Map<string, number>;
 }
 
 function blockCount(f: FunctionIR): number {
@@ -142,7 +144,9 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
   }
   const mayCall = (caller: FunctionIR, e: CallEvent, calleeKey: string): boolean =>
     e.via ? indirectTargets(caller, e).some((t) => t.key === calleeKey) : resolveCallee(caller, e.callee)?.key === calleeKey;
-  return { env, rules, functions, byKey, byName, resolveCallee, indirectTargets, mayCall, calls, callers, summaries, locks, files };
+  const constants = new Map<string, number>();
+  for (const f of files) for (const [n, v] of f.constants ?? []) if (!constants.has(n)) constants.set(n, v);
+  return { env, rules, functions, byKey, byName, resolveCallee, indirectTargets, mayCall, calls, callers, summaries, locks, files, constants };
 }
 
 /** More targets than this for one struct member: a generic interface (file_operations.read), not followed. */

@@ -4,6 +4,7 @@
 import type { LiteNode as SyntaxNode } from './lite-tree.js';
 import { specName, typeToString, unwrapDeclarator } from './ctypes.js';
 import { designatedFunctions, type FnBinding } from './fn-tables.js';
+import { enumConstants, macroConstant } from './constants.js';
 
 export interface StructDef {
   name: string;
@@ -43,6 +44,8 @@ export interface FileDecls {
   functions: FunctionDefNode[];
   /** Function-pointer members bound by designated initializers of global tables. */
   fnptrs: FnBinding[];
+  /** Integer macros and enumerators. */
+  constants: [string, number][];
   errors: number;
 }
 
@@ -91,8 +94,14 @@ function annotationsOf(fn: SyntaxNode): string[] {
   return out;
 }
 
+function collectEnum(spec: SyntaxNode | null, out: FileDecls): void {
+  if (spec?.type !== 'enum_specifier') return;
+  const body = spec.childForFieldName('body');
+  if (body) out.constants.push(...enumConstants(body.text));
+}
+
 export function collectDecls(root: SyntaxNode): FileDecls {
-  const out: FileDecls = { structs: [], typedefs: [], globals: [], protos: [], macros: [], functions: [], fnptrs: [], errors: 0 };
+  const out: FileDecls = { structs: [], typedefs: [], globals: [], protos: [], macros: [], functions: [], fnptrs: [], constants: [], errors: 0 };
   let anon = 0;
   const visit = (node: SyntaxNode): void => {
     for (const c of node.namedChildren) {
@@ -122,6 +131,7 @@ export function collectDecls(root: SyntaxNode): FileDecls {
         }
         case 'declaration': {
           const t = c.childForFieldName('type');
+          collectEnum(t, out);
           let base = specName(t);
           if (t && (t.type === 'struct_specifier' || t.type === 'union_specifier') && t.childForFieldName('body')) {
             base = collectStruct(t, out.structs, `anon${anon++}`);
@@ -141,6 +151,7 @@ export function collectDecls(root: SyntaxNode): FileDecls {
         }
         case 'type_definition': {
           const t = c.childForFieldName('type');
+          collectEnum(t, out);
           let base = specName(t);
           const decls = c.childrenForFieldName('declarator');
           if (t && (t.type === 'struct_specifier' || t.type === 'union_specifier') && t.childForFieldName('body')) {
@@ -157,6 +168,16 @@ export function collectDecls(root: SyntaxNode): FileDecls {
         case 'union_specifier':
           collectStruct(c, out.structs, `anon${anon++}`);
           break;
+        case 'enum_specifier':
+          collectEnum(c, out);
+          break;
+        case 'preproc_def': {
+          // copied as a leaf (its text only): `#define NAME value`
+          const m = /^#\s*define\s+([A-Za-z_]\w*)[ \t]+([^\n]+)/.exec(c.text);
+          const k = m ? macroConstant(m[1]!, m[2]!.replace(/\/\*.*?\*\/|\/\/.*$/g, '')) : undefined;
+          if (k) out.constants.push(k);
+          break;
+        }
         case 'preproc_function_def': {
           const name = c.childForFieldName('name')?.text;
           const params = c.childForFieldName('parameters');

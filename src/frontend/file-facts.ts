@@ -18,6 +18,8 @@ export interface FileFacts {
   functions: FunctionIR[];
   /** Function-pointer members bound by designated initializers (struct type, member, function). */
   fnptrs: FnBinding[];
+  /** Integer macros and enumerators (models use their real values). */
+  constants: [string, number][];
   parseErrors: number;
 }
 
@@ -48,6 +50,7 @@ export function extractFile(file: string, text: string, rules: RuleSet): FileFac
     macros: decls.macros,
     functions,
     fnptrs: decls.fnptrs,
+    constants: decls.constants,
     parseErrors,
   };
 }

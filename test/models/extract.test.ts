@@ -8,6 +8,36 @@ import { confirmFinding, REFUTED_NOTE } from '../../src/models/confirm.js';
 const run = (text: string, opts = {}) => analyzeSources([{ path: 'x.c', text }], opts);
 
 describe('model extraction', () => {
+  it('a constant the tree defines is evaluated; one it does not define may take any compared value', () => {
+    const text = (define: string) => `${define}
+struct dev { spinlock_t a; spinlock_t b; int size; };
+void f(struct dev *d)
+{
+\tif (d->size != SIZE_WORD)
+\t\treturn;
+\tif (d->size == 2) {
+\t\tspin_lock(&d->a);
+\t\tspin_lock(&d->b);
+\t\tspin_unlock(&d->b);
+\t\tspin_unlock(&d->a);
+\t}
+}
+void g(struct dev *d)
+{
+\tspin_lock(&d->b);
+\tspin_lock(&d->a);
+\tspin_unlock(&d->a);
+\tspin_unlock(&d->b);
+}
+`;
+    const verdict = (define: string) => run(text(define)).findings.find((x) => x.rule === 'lock-inversion')?.confirmation.status;
+    // size must be SIZE_WORD and 2 at once: only possible when SIZE_WORD is 2
+    expect(verdict('#define SIZE_WORD 3')).toBe('refuted');
+    expect(verdict('enum { SIZE_BYTE, SIZE_HALF, SIZE_WORD };')).toBe('confirmed');
+    // the header defining it was not given: the model must not assume it differs from 2
+    expect(verdict('')).toBe('confirmed');
+  });
+
   it('confirms ABBA with DEADLOCK, trace naming both functions', () => {
     const r = run(`static DEFINE_SPINLOCK(a);
 static DEFINE_SPINLOCK(b);

@@ -7,8 +7,14 @@ import { parseExpr } from '../explorer/expr.js';
 export interface CondContext {
   /** Model variable of a shared location, or undefined when it is not one. */
   varOf(p: AccessPath): string | undefined;
-  /** Value of a constant macro / enumerator (stable per model). */
-  constant(name: string): number;
+  /**
+   * A constant macro / enumerator in a value position: its value when the tree defines it,
+   * else a model variable standing for it (any value, so an unknown constant never makes a
+   * branch infeasible against a literal).
+   */
+  constant(name: string): number | string;
+  /** A constant used as a bit number (`test_bit(NAME, &x)`): always a concrete bit. */
+  bit?(name: string): number;
 }
 
 export interface Translated {
@@ -41,7 +47,11 @@ export function translateCond(br: BranchEvent, condEvents: IrEvent[], ctx: CondC
       if (!v) continue;
       const ptext = e.path.text.replace(/^&/, '');
       if (/test_bit$/.test(e.op)) {
-        text = text.replace(new RegExp(`\\b${e.op}\\s*\\(\\s*([^,()]+?)\\s*,\\s*&?\\s*${esc(ptext)}\\s*\\)`), (_m, bit: string) => `((${slot(v)} >> (${bit})) & 1)`);
+        text = text.replace(new RegExp(`\\b${e.op}\\s*\\(\\s*([^,()]+?)\\s*,\\s*&?\\s*${esc(ptext)}\\s*\\)`), (_m, bit: string) => {
+          const b = bit.trim();
+          const n = /^[A-Z][A-Z0-9_]*$/.test(b) && ctx.bit ? String(ctx.bit(b)) : b;
+          return `((${slot(v)} >> (${n})) & 1)`;
+        });
       } else {
         text = text.replace(new RegExp(`\\b${e.op}\\s*\\(\\s*&?\\s*${esc(ptext)}\\s*\\)`), () => slot(v));
       }
@@ -74,6 +84,10 @@ export function translateCond(br: BranchEvent, condEvents: IrEvent[], ctx: CondC
       if (id === 'true') return '1';
       if (/^[A-Z][A-Z0-9_]*$/.test(id)) {
         const c = ctx.constant(id);
+        if (typeof c === 'string') {
+          vars.add(c);
+          return c;
+        }
         numbers.push(c);
         return String(c);
       }

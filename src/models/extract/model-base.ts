@@ -35,6 +35,11 @@ export function mainPaths(f: Finding): WitnessPath[] {
 
 /** Initial valuations: the cartesian product of candidate values (the first `cap` of them), and its size. */
 function valuations(env: SliceEnv, cap = 512): { list: Record<string, number>[]; space: number } {
+  // a constant the tree does not define (`K.NAME`) may be any value another condition
+  // compares with: `size != K.DABT_WORD` on one line, `size == 2` on the next
+  const all = new Set<number>();
+  for (const [v, vals] of env.condVars) if (!v.startsWith('K.')) for (const x of vals) all.add(x);
+  for (const [v, vals] of env.condVars) if (v.startsWith('K.')) for (const x of all) if (vals.size < 5) vals.add(x);
   let out: Record<string, number>[] = [{}];
   let space = 1;
   for (const [v, vals] of env.condVars) {

@@ -195,7 +195,7 @@ class Slicer {
           return;
         }
         const s = this.src(fn, e, code);
-        const bitArg = e.operand !== undefined ? (literal(e.operand) ?? this.constant(e.operand)) : 0;
+        const bitArg = e.operand !== undefined ? (literal(e.operand) ?? this.bit(e.operand)) : 0;
         if (e.reads && !e.writes) {
           const order: MemOrder | undefined = e.ordering === 'acquire' ? 'acquire' : 'once';
           this.push({ k: 'load', v, reg: this.reg(), order, ...(/test_bit/.test(e.op) ? { bit: bitArg } : {}), ...s, ...at });
@@ -222,10 +222,30 @@ class Slicer {
     }
   }
 
-  constant(name: string): number {
+  /**
+   * A constant used as a bit number: its value in the tree, else a stand-in bit no other
+   * constant of this model has.
+   */
+  bit(name: string): number {
     const c = this.env.constants;
-    if (!c.has(name)) c.set(name, c.size + 2);
+    if (!c.has(name)) {
+      let v = this.env.program.constants?.get(name);
+      if (v === undefined) {
+        const used = new Set(c.values());
+        for (v = c.size + 2; used.has(v); v++);
+      }
+      c.set(name, v);
+    }
     return c.get(name)!;
+  }
+
+  /**
+   * A constant in a value position: its value in the tree (or the bit it already stands for),
+   * else a model variable `K.NAME` that may take any of the values the conditions compare with.
+   */
+  constant(name: string): number | string {
+    const known = this.env.constants.get(name) ?? this.env.program.constants?.get(name);
+    return known ?? `K.${name}`;
   }
 
   /** Run one IR event (not a chain call). */
@@ -350,6 +370,7 @@ class Slicer {
         return v;
       },
       constant: (n) => this.constant(n),
+      bit: (n) => this.bit(n),
     });
     if (!t) return;
     for (const v of t.vars) {
