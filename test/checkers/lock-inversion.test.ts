@@ -143,6 +143,25 @@ void g(void) { spin_lock(&a_lock); rcu_read_lock(); rcu_read_unlock(); spin_unlo
       },
     },
     {
+      name: "Xen's nrspin_lock (4.19+) and Arm's p2m_write_lock order like any lock",
+      code: `struct p2m_domain { rwlock_t lock; };
+struct domain { rspinlock_t page_alloc_lock; struct p2m_domain p2m; };
+void f(struct domain *d) {
+	nrspin_lock(&d->page_alloc_lock);
+	p2m_write_lock(&d->p2m);
+	p2m_write_unlock(&d->p2m);
+	nrspin_unlock(&d->page_alloc_lock);
+}
+void g(struct domain *d) {
+	p2m_write_lock(&d->p2m);
+	nrspin_lock(&d->page_alloc_lock);
+	nrspin_unlock(&d->page_alloc_lock);
+	p2m_write_unlock(&d->p2m);
+}`,
+      functions: ['f', 'g'],
+      locks: ['domain.page_alloc_lock', 'p2m_domain.lock'],
+    },
+    {
       name: 'ABBA in two functions',
       code: `${decls}
 void f(void) { spin_lock(&a_lock); spin_lock(&b_lock); spin_unlock(&b_lock); spin_unlock(&a_lock); }
