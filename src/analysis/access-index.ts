@@ -167,17 +167,30 @@ export class AccessIndex {
       for (const b of fn.blocks) {
         for (const e of b.events) {
           if (e.k !== 'call') continue;
-          const c = p.resolveCallee(fn, e.callee);
-          if (!c || c.key === fn.key) continue;
+          // a handler reached through a function-pointer table has those call sites as callers
+          // (however many handlers share the member: each site may run each of them)
+          const targets = e.via ? p.indirectTargets(fn, e, Infinity) : [p.resolveCallee(fn, e.callee)];
+          // a held lock protects the callee's accesses when it is a global lock or belongs to an
+          // object the call passes on (`spin_lock(&ld->event_lock); f(rvcpu, rchn)` protects
+          // nothing f touches on another domain); `current` differs per CPU
           const list = held.get(e);
           let h = EMPTY;
           if (list?.length) {
-            h = new Set();
-            for (const l of list) if (l.cls) h.add(l.cls);
+            const roots = new Set<string>();
+            for (const a of e.args) if (a) roots.add(a.root);
+            for (const l of list) {
+              const r = l.inst.root;
+              if (!l.cls || !((r.startsWith('global:') && r !== 'global:current') || roots.has(r))) continue;
+              if (h === EMPTY) h = new Set();
+              h.add(l.cls);
+            }
           }
-          let l = sites.get(c.key);
-          if (!l) sites.set(c.key, (l = []));
-          l.push({ caller: fn.key, held: h });
+          for (const c of targets) {
+            if (!c || c.key === fn.key) continue;
+            let l = sites.get(c.key);
+            if (!l) sites.set(c.key, (l = []));
+            l.push({ caller: fn.key, held: h });
+          }
         }
       }
     }

@@ -22,7 +22,7 @@ export interface Program {
    * the called object's struct type by a designated initializer or an assignment anywhere in
    * the tree, when there are at most MAX_INDIRECT_TARGETS of them; else none.
    */
-  indirectTargets(caller: FunctionIR, e: CallEvent): FunctionIR[];
+  indirectTargets(caller: FunctionIR, e: CallEvent, max?: number): FunctionIR[];
   /** Whether call event `e` in `caller` may run the function `calleeKey` (directly or through a table). */
   mayCall(caller: FunctionIR, e: CallEvent, calleeKey: string): boolean;
   /** Callee keys per function key. */
@@ -168,25 +168,53 @@ function indirectResolver(files: FileFacts[], functions: FunctionIR[], env: Type
   for (const f of files) {
     for (const [type, member, name] of f.fnptrs) bind(env.resolve(type)?.name, member, lookup(f.file, name));
   }
+  // `r->write = write_handler;` with write_handler a parameter: whatever callers pass there
+  const viaParam = new Map<string, { member: [string, string]; index: number }[]>();
   for (const fn of functions) {
     for (const b of fn.blocks) {
       for (const e of b.events) {
-        if (e.k !== 'store' || e.rmw || !/^&?\s*[A-Za-z_]\w*$/.test(e.value)) continue;
-        const target = lookup(fn.file, e.value.replace(/^&\s*/, ''));
-        if (target) bind(env.containerOf(e.path), e.path.fields[e.path.fields.length - 1]!, target);
+        // `= handler`, `= &handler`, `= handler ?: default_handler`, `= x ? a : b`
+        if (e.k !== 'store' || e.rmw || !/^[\w\s&?:]+$/.test(e.value)) continue;
+        const type = env.containerOf(e.path);
+        const member = e.path.fields[e.path.fields.length - 1]!;
+        if (!type) continue;
+        for (const [name] of e.value.matchAll(/[A-Za-z_]\w*/g)) {
+          const index = fn.params.findIndex((p) => p.name === name);
+          if (index >= 0) {
+            const l = viaParam.get(fn.key) ?? [];
+            l.push({ member: [type, member], index });
+            viaParam.set(fn.key, l);
+          } else bind(type, member, lookup(fn.file, name));
+        }
+      }
+    }
+  }
+  if (viaParam.size) {
+    for (const fn of functions) {
+      for (const b of fn.blocks) {
+        for (const e of b.events) {
+          if (e.k !== 'call' || e.via) continue;
+          const callee = lookup(fn.file, e.callee);
+          const regs = callee ? viaParam.get(callee.key) : undefined;
+          if (!regs) continue;
+          for (const r of regs) {
+            const arg = e.argText[r.index]?.trim().replace(/^&\s*/, '');
+            if (arg && /^[A-Za-z_]\w*$/.test(arg)) bind(r.member[0], r.member[1], lookup(fn.file, arg));
+          }
+        }
       }
     }
   }
   const cache = new WeakMap<CallEvent, FunctionIR[]>();
-  return (caller, e) => {
+  return (caller, e, max = MAX_INDIRECT_TARGETS) => {
     if (!e.via) return [];
     let r = cache.get(e);
     if (!r) {
       const type = env.containerOf(e.via);
       const m = type ? table.get(`${type}.${e.callee.slice(1)}`) : undefined;
-      r = m && m.size <= MAX_INDIRECT_TARGETS ? [...m.values()].filter((t) => t.key !== caller.key) : [];
+      r = m ? [...m.values()].filter((t) => t.key !== caller.key) : [];
       cache.set(e, r);
     }
-    return r;
+    return r.length <= max ? r : [];
   };
 }
