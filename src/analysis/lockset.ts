@@ -447,7 +447,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
 
 /** A callee's acquisitions seen at one call site: lock-order facts and this function's summary. */
 function callAcquires(name: string, e: CallEvent, callee: FunctionIR, s: Summary, state: State, facts: FunctionLocks, ctx: LocksetContext): void {
-  const site: ChainStep = { fn: name, loc: e.loc };
+  const site: ChainStep = e.via ? { fn: name, loc: e.loc, indirect: true } : { fn: name, loc: e.loc };
   const mapped = (l: LockRef) => mappedAt(e, l, callee.name, ctx.env);
   const mineDropped = droppedNow(state);
   const heldNow = heldList(state);

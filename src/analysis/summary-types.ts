@@ -5,6 +5,8 @@ import type { AccessPath, IrqMode, Loc, LockMode, LockRef } from '../ir/types.js
 export interface ChainStep {
   fn: string;
   loc: Loc;
+  /** The call at this site goes through a function-pointer table (`ops->read(...)`). */
+  indirect?: boolean;
 }
 
 /** A lock acquisition as seen from some function: where, how, and the call chain that reaches it. */

@@ -44,6 +44,10 @@ export function lowConfidence(cycle: string[], firsts: EdgeWitness[], split: Set
     const bad = fns.find((f) => ERROR_PATH.test(f));
     if (bad) return `an edge is only seen through the error path ${bad}()`;
     if (w.held.chain.length + w.acq.chain.length > MAX_CONFIDENT_HOPS) return `an edge needs a ${w.held.chain.length + w.acq.chain.length}-hop call chain`;
+    // each function-pointer hop may run any function bound to that member; two on one chain
+    // rarely belong together (an SMB2 request path reaching SMB1's logoff)
+    const indirect = [...w.held.chain, ...w.acq.chain].filter((c) => c.indirect).length;
+    if (indirect >= 2) return `an edge needs ${indirect} calls through function-pointer tables, whose targets are not known to go together`;
   }
   if (cycle.length >= 4) return `${cycle.length} locks in the cycle`;
   return undefined;

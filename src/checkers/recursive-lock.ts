@@ -27,7 +27,10 @@ function run(ctx: CheckerContext, wantLow: boolean): void {
         // through an error/teardown handler (gfs2_withdraw, jbd2_journal_abort): such re-entry is
         // usually cut off by a state check the analysis does not evaluate
         const errFn = [...first.chain, ...acq.chain].map((c) => c.fn).find((fn) => ERROR_PATH.test(fn));
-        if (!!errFn !== wantLow) continue;
+        // or through two function-pointer hops, whose targets need not belong together
+        const indirect = acq.chain.filter((c) => c.indirect).length;
+        const weak = errFn ? `only through the error path ${errFn}()` : indirect >= 2 ? `through ${indirect} calls via function-pointer tables` : undefined;
+        if (!!weak !== wantLow) continue;
         seen.add(k);
         const steps = [
           ...chainSteps(first.chain, `acquire ${acq.lock.cls || acq.lock.inst.text} (${first.lock.inst.text})`, ctx.source),
@@ -42,7 +45,7 @@ function run(ctx: CheckerContext, wantLow: boolean): void {
           function: f.fn,
           functions: path.callChain,
           locks: [acq.lock.cls || acq.lock.inst.text],
-          message: `${acq.lock.inst.text} acquired again${via} while already held since line ${a.line} (${first.api}): recursive locking deadlocks${errFn ? ` [low confidence: only through the error path ${errFn}()]` : ''}`,
+          message: `${acq.lock.inst.text} acquired again${via} while already held since line ${a.line} (${first.api}): recursive locking deadlocks${weak ? ` [low confidence: ${weak}]` : ''}`,
           witness: [path],
           fingerprint: [acq.lock.cls, f.fn, normalizeCode(ctx.source.line(b.file, b.line)), normalizeCode(ctx.source.line(a.file, a.line))],
         });

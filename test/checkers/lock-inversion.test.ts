@@ -347,3 +347,24 @@ void g(struct vcpu *v, struct vgic_irq_rank *r) { rank_lock(r); my_vgic_lock(v);
     },
   ],
 });
+
+const twoHops = `struct d;
+struct ops1 { void (*a)(struct d *); };
+struct ops2 { void (*b)(struct d *); };
+struct d { spinlock_t x; spinlock_t y; const struct ops1 *o1; const struct ops2 *o2; };
+static void hb(struct d *d) { spin_lock(&d->y); spin_unlock(&d->y); }
+static void ha(struct d *d) { d->o2->b(d); }
+const struct ops1 t1 = { .a = ha };
+const struct ops2 t2 = { .b = hb };
+void f(struct d *d) { spin_lock(&d->x); d->o1->a(d); spin_unlock(&d->x); }
+void g(struct d *d) { spin_lock(&d->y); spin_lock(&d->x); spin_unlock(&d->x); spin_unlock(&d->y); }`;
+
+ruleTester('lock-inversion', {
+  valid: [{ name: 'an edge that needs two function-pointer hops is a weaker report', code: twoHops }],
+  invalid: [],
+});
+
+ruleTester('lock-inversion-lowconf', {
+  valid: [],
+  invalid: [{ name: 'the two-hop cycle, with the reason', code: twoHops, functions: ['f', 'ha', 'hb', 'g'], message: /2 calls through function-pointer tables/ }],
+});
