@@ -72,6 +72,32 @@ export class TypeEnv {
     return type && !type.name.startsWith('?') && this.structs.has(type.name) ? type.name : undefined;
   }
 
+  private memberIndex: Map<string, Set<string>> | undefined;
+  private indexedStructs = -1;
+
+  /**
+   * The struct a pointer member of this name points to, when every known struct with such a
+   * member agrees (`->vpci` is `struct vpci *` wherever it appears); else undefined.
+   */
+  pointerMemberType(member: string): CType | undefined {
+    if (!this.memberIndex || this.indexedStructs !== this.structs.size) {
+      const idx = new Map<string, Set<string>>();
+      for (const fields of this.structs.values()) {
+        for (const [f, t] of Object.entries(fields)) {
+          const ct = this.resolve(t);
+          if (!ct || ct.ptr !== 1 || !this.structs.has(ct.name)) continue;
+          let set = idx.get(f);
+          if (!set) idx.set(f, (set = new Set()));
+          set.add(ct.name);
+        }
+      }
+      this.memberIndex = idx;
+      this.indexedStructs = this.structs.size;
+    }
+    const set = this.memberIndex.get(member);
+    return set?.size === 1 ? { name: [...set][0]!, ptr: 1 } : undefined;
+  }
+
   /** The lock class of an access path, or '' when the code does not say (resolved later at a call site). */
   classOf(p: AccessPath): string {
     let clsRoot: string | undefined;
@@ -92,6 +118,9 @@ export class TypeEnv {
     for (let i = 0; i < p.fields.length; i++) {
       const f = p.fields[i]!;
       if (p.arrows[i]) {
+        // the type chain broke before this dereference (a struct whose header was not given):
+        // the member dereferenced here may still name its type uniquely across the tree
+        if ((!type || type.name.startsWith('?')) && i > 0 && p.fields[i - 1] !== '[]') type = this.pointerMemberType(p.fields[i - 1]!);
         if (type && !type.name.startsWith('?')) {
           clsRoot = type.name;
           segs = [];

@@ -50,6 +50,24 @@ void user(struct pdev *p) { mutex_lock(&outer); spin_lock(&p->vpci->lock); p->vp
   ],
   invalid: [
     {
+      name: 'the user reaches the lock through a struct whose header was not given (struct vcpu)',
+      code: `${t}struct vpci_vcpu { struct pdev *pdev; };
+void process_pending(struct vcpu *v) {
+	spin_lock(&v->vpci.pdev->vpci->lock);
+	v->vpci.pdev->vpci->x++;
+	spin_unlock(&v->vpci.pdev->vpci->lock);
+}
+void remove(struct pdev *p) {
+	spin_lock(&p->vpci->lock);
+	p->vpci->x = 0;
+	spin_unlock(&p->vpci->lock);
+	kfree(p->vpci);
+	p->vpci = NULL;
+}`,
+      functions: ['remove', 'process_pending'],
+      locks: ['vpci.lock'],
+    },
+    {
       name: 'unlock then free the object the lock lives in (seed 003)',
       code: `${t}${user}void remove(struct pdev *p) {
 	spin_lock(&p->vpci->lock);
