@@ -31,6 +31,6 @@ export function extractModel(finding: Finding, program: Program, source?: Source
   const name = templateFor(program, finding.rule);
   const t = name ? templates[name] : undefined;
   const s = t?.(finding);
-  if (s) return { ok: true, script: s, method: 'template', note: `template ${name} (${why})` };
+  if (s) return { ok: true, script: s, method: 'template', note: `the ${name} template model: no model could be extracted from the code (${why})` };
   return { ok: false, reason: name && !t ? `unknown template ${name} bound to ${finding.rule}` : why };
 }
