@@ -126,8 +126,11 @@ export class AccessIndex {
 
   private transfer(fn: FunctionIR, id: number, input: Held, out: Map<IrEvent, HeldLock[]> | null): Held {
     const st: Held = new Map(input);
+    // events between two lock operations share one array
+    let snapshot: HeldLock[] | undefined;
     for (const e of fn.blocks[id]!.events) {
-      if (out) out.set(e, [...st.values()]);
+      if (out) out.set(e, (snapshot ??= [...st.values()]));
+      if (e.k === 'acquire' || e.k === 'release' || e.k === 'call') snapshot = undefined;
       if (e.k === 'acquire') {
         const cls = e.lock.cls || this.program.env.classOf(e.lock.inst);
         st.set(lockKey(e.lock), { key: lockKey(e.lock), cls, inst: e.lock.inst, loc: e.loc });
