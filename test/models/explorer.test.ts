@@ -77,6 +77,19 @@ describe('deadlock', () => {
     expect(r.status).toBe('refuted');
     expect(r.trace).toEqual([]);
   });
+  it('a reader holding a rwlock and a writer waiting for it deadlock like ABBA', () => {
+    const m = model({
+      name: 'rw-abba',
+      locks: ['rw', 'other'],
+      threads: [
+        (t) => t.lock('rw', { mode: 'shared' }).lock('other').unlock('other').unlock('rw', { mode: 'shared' }),
+        (t) => t.lock('other').lock('rw').unlock('rw').unlock('other'),
+      ],
+    });
+    const r = explore(m);
+    expect(r).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK' });
+    expect(r.message).toContain('rw held for reading');
+  });
   it('detects a thread that blocks forever on a lock nobody releases', () => {
     const m = model({ name: 'leak', locks: ['l'], threads: [(t) => t.lock('l'), (t) => t.lock('l')] });
     const r = explore(m);

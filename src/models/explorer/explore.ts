@@ -342,8 +342,15 @@ function classifyBlocked(p: Program, eng: Engine, s: Int32Array, unfinished: num
     if (!((unfinished >> t) & 1)) continue;
     const g = eng.opAt(s, t);
     if (g < 0 || p.kind[g] !== K_LOCK) return V_BLOCKED;
-    const owner = s[p.lockOff + 2 * p.argA[g]!]! - 1;
-    if (owner < 0 || !((unfinished >> owner) & 1)) return V_BLOCKED;
+    const lo = p.lockOff + 2 * p.argA[g]!;
+    const owner = s[lo]! - 1;
+    if (owner < 0) {
+      // held by readers (counted, not named): a thread that finished released its read
+      // locks, so the readers are other stuck threads
+      if (s[lo + 1]! > 0 && (unfinished & ~(1 << t)) !== 0) continue;
+      return V_BLOCKED;
+    }
+    if (!((unfinished >> owner) & 1)) return V_BLOCKED;
   }
   return V_DEADLOCK;
 }
@@ -384,7 +391,7 @@ function replay(
       let note = 'blocked';
       if (p.kind[g] === K_LOCK) {
         const owner = s[p.lockOff + 2 * p.argA[g]!]! - 1;
-        note = owner >= 0 ? `blocked: ${p.lockNames[p.argA[g]!]} held by CPU${owner}` : `blocked: ${p.lockNames[p.argA[g]!]} held`;
+        note = owner >= 0 ? `blocked: ${p.lockNames[p.argA[g]!]} held by CPU${owner}` : `blocked: ${p.lockNames[p.argA[g]!]} held for reading`;
       } else if (p.kind[g] === K_ASSUME) note = 'blocked: condition never becomes true';
       waits.push(`CPU${t} ${note}`);
       const step: TraceStep = { cpu: t, op: describeOp(op), note };
