@@ -22,8 +22,9 @@ export interface LockGraph {
 
 const MAX_WITNESSES = 4;
 
+/** Witness order: shorter first; an edge from a lock only asserted held comes after one where the holder is seen taking it. */
 function chainLen(w: EdgeWitness): number {
-  return w.held.chain.length + w.acq.chain.length;
+  return w.held.chain.length + w.acq.chain.length + (w.held.assumed ? 100 : 0);
 }
 
 /** The last two steps of a path's text: `a->b->fs_info->chunk_mutex` -> `fs_info->chunk_mutex`. */

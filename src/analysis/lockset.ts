@@ -339,9 +339,18 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
   for (const e of fn.blocks[id]!.events) {
     switch (e.k) {
       case 'acquire': {
+        if (e.assumed) {
+          // asserted held: the caller's lock, held from here on; later acquisitions order after
+          // it, but it is neither taken here nor part of this function's summary
+          const k = lockKey(e.lock);
+          if (state.get(k)?.status !== 'held') own().set(k, { ...acqOf(name, e, ctx), status: 'held', dropped: true, assumed: true });
+          break;
+        }
         const acq = acqOf(name, e, ctx);
         const prior = state.get(acq.key);
-        if (prior?.dropped) acq.retake = true;
+        // re-taking a caller's lock this function dropped (not one still held: asserted held
+        // and taken again is recursion)
+        if (prior?.dropped && prior.status !== 'held') acq.retake = true;
         const dropped = droppedNow(state);
         if (dropped.length) acq.droppedBefore = dropped;
         if (facts) {
@@ -455,7 +464,8 @@ function callAcquires(name: string, e: CallEvent, callee: FunctionIR, s: Summary
     const guard = guardAtCall(a, e.args, e.argText);
     if (guard === 'skip') continue;
     const { lock, key: akey } = mapped(a.lock);
-    const retake = !!state.get(akey)?.dropped; // cifs_server_unlock(); ...; cifs_server_lock();
+    const before = state.get(akey);
+    const retake = !!before?.dropped && before.status !== 'held'; // cifs_server_unlock(); ...; cifs_server_lock();
     let held = heldNow;
     let droppedBefore: LockRef[] | undefined = mineDropped.length ? mineDropped : undefined;
     if (a.droppedBefore?.length) {
@@ -516,7 +526,7 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
     for (const e of first) {
       const everywhere = (st: 'held' | 'released') =>
         rets.every((r) => r.state.some((x) => x.key === e.key && x.status === st));
-      if (e.status === 'held' && everywhere('held')) {
+      if (e.status === 'held' && !e.assumed && everywhere('held')) {
         const { status: _s, releasedAt: _r, ...acq } = e;
         returnsHolding.push(acq);
       } else if (e.status === 'released' && e.dropped && everywhere('released')) {

@@ -76,7 +76,7 @@ export function deriveMacroLocks(files: FileFacts[], rules: RuleSet): Map<string
         const api = rules.locks.get(callee);
         const inner = out.get(callee);
         if (!api && !inner) continue;
-        if (api?.try || api?.scoped || api?.guard) break;
+        if (api?.try || api?.scoped || api?.guard || (api && api.op !== 'acquire' && api.op !== 'release')) break;
         const argsText = callArgs(m.body, call.index! + call[0].length - 1);
         if (argsText === undefined) break;
         const args = splitArgs(argsText);

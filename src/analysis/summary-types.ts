@@ -42,6 +42,8 @@ export interface LockEntry extends Acq {
   releasedAt?: ChainStep[];
   /** Released without being taken here: the caller's lock. */
   dropped?: boolean;
+  /** Asserted held here (`lockdep_assert_held`): a caller's lock, not taken by this function. */
+  assumed?: boolean;
 }
 
 export interface Summary {

@@ -31,7 +31,7 @@ export const lockLeak: Checker = {
       const reported = new Set<string>();
       for (const r1 of rets) {
         for (const e of r1.state) {
-          if (e.status !== 'held' || e.retake || e.try || reported.has(e.key)) continue;
+          if (e.status !== 'held' || e.retake || e.try || e.assumed || reported.has(e.key)) continue;
           if (e.lock.inst.root.startsWith('?')) continue;
           // a returned variable may hold different values on the two paths (0 holding, -EAGAIN not):
           // only a literal return value, or none, says the two paths report the same outcome

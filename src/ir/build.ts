@@ -633,6 +633,19 @@ export class FunctionBuilder {
     return { cls: '', inst: p };
   }
 
+  /** `lockdep_assert_held(&l)` or `ASSERT(spin_is_locked(&l))`: the lock and API it asserts held. */
+  private assertedLock(n: SyntaxNode, name: string, args: SyntaxNode[]): { call: SyntaxNode; api: LockApi; name: string } | null {
+    const direct = this.rules.locks.get(name);
+    if (direct?.op === 'assert') return { call: n, api: direct, name };
+    if (name !== 'ASSERT' || args.length !== 1) return null;
+    let inner: SyntaxNode | null = args[0]!;
+    while (inner?.type === 'parenthesized_expression') inner = inner.namedChildren[0] ?? null;
+    if (inner?.type !== 'call_expression') return null;
+    const fname = inner.childForFieldName('function');
+    const api = fname?.type === 'identifier' ? this.rules.locks.get(fname.text) : undefined;
+    return api?.op === 'held-test' ? { call: inner, api, name: fname!.text } : null;
+  }
+
   private acquireEvent(call: SyntaxNode, api: LockApi, lock: LockRef, name: string): AcquireEvent {
     const guard = this.paramGuards.at(-1);
     return { k: 'acquire', loc: this.loc(call), lock, mode: api.mode, irq: api.irq, try: api.try, nested: api.nested, api: name, ...(guard ? { guard } : {}) };
@@ -656,6 +669,18 @@ export class FunctionBuilder {
     }
     const r = this.rules;
     const lockApi = r.locks.get(name);
+    const asserted = this.assertedLock(n, name, args);
+    if (asserted) {
+      for (const a of args) this.subExprs(a);
+      const lock = this.lockRef(asserted.call, asserted.api);
+      if (lock) this.emit({ ...this.acquireEvent(asserted.call, asserted.api, lock, asserted.name), assumed: true });
+      return;
+    }
+    if (lockApi && (lockApi.op === 'held-test' || lockApi.op === 'assert')) {
+      // a held-test outside ASSERT() is an ordinary condition
+      for (const a of args) this.expr(a);
+      return;
+    }
     if (lockApi && !lockApi.scoped) {
       for (const a of args) this.subExprs(a);
       const lock = this.lockRef(n, lockApi);

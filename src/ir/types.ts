@@ -54,6 +54,8 @@ export interface AcquireEvent extends EventBase {
   api: string;
   /** Taken only when a parameter is true (`if (lockit) spin_lock(...)`) or false. */
   guard?: { param: number; value: boolean };
+  /** Not taken here: asserted held (`lockdep_assert_held`), so a caller took it. */
+  assumed?: boolean;
 }
 
 export interface ReleaseEvent extends EventBase {

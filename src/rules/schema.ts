@@ -7,7 +7,11 @@ const names = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a C identifi
 export const LockApiSchema = z
   .object({
     names,
-    op: z.enum(['acquire', 'release']),
+    /**
+     * `assert`: the lock is held here, taken by a caller (`lockdep_assert_held(&l)`);
+     * `held-test`: a predicate that asserts it inside `ASSERT(...)` (`ASSERT(spin_is_locked(&l))`).
+     */
+    op: z.enum(['acquire', 'release', 'assert', 'held-test']),
     /** Argument holding the lock (0-based). Omit with `global`. */
     arg: z.number().int().min(0).optional(),
     /** Fixed lock class for argument-less APIs: `rcu`, `pcidevs_lock`, `bql`. */

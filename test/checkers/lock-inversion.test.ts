@@ -368,3 +368,43 @@ ruleTester('lock-inversion-lowconf', {
   valid: [],
   invalid: [{ name: 'the two-hop cycle, with the reason', code: twoHops, functions: ['f', 'ha', 'hb', 'g'], message: /2 calls through function-pointer tables/ }],
 });
+
+const assertDecls = `struct domain { spinlock_t event_lock; spinlock_t other; };
+`;
+ruleTester('lock-inversion', {
+  valid: [
+    {
+      name: 'spin_is_locked() outside ASSERT() is a condition, not a held lock',
+      code: `${assertDecls}void f(struct domain *d) {
+	if (spin_is_locked(&d->event_lock)) {
+		spin_lock(&d->other);
+		spin_unlock(&d->other);
+	}
+}
+void g(struct domain *d) { spin_lock(&d->other); spin_lock(&d->event_lock); spin_unlock(&d->event_lock); spin_unlock(&d->other); }`,
+    },
+  ],
+  invalid: [
+    {
+      name: "a lock the function only asserts held (Xen ASSERT(spin_is_locked()), the caller not in the tree) orders what it takes",
+      code: `${assertDecls}void f(struct domain *d) {
+	ASSERT(spin_is_locked(&d->event_lock));
+	spin_lock(&d->other);
+	spin_unlock(&d->other);
+}
+void g(struct domain *d) { spin_lock(&d->other); spin_lock(&d->event_lock); spin_unlock(&d->event_lock); spin_unlock(&d->other); }`,
+      functions: ['f', 'g'],
+      locks: ['domain.event_lock', 'domain.other'],
+    },
+    {
+      name: 'lockdep_assert_held() in Linux likewise',
+      code: `${assertDecls}void f(struct domain *d) {
+	lockdep_assert_held(&d->event_lock);
+	spin_lock(&d->other);
+	spin_unlock(&d->other);
+}
+void g(struct domain *d) { spin_lock(&d->other); spin_lock(&d->event_lock); spin_unlock(&d->event_lock); spin_unlock(&d->other); }`,
+      functions: ['f', 'g'],
+    },
+  ],
+});

@@ -5,6 +5,18 @@ const decls = `struct dev { spinlock_t lock; struct mutex m; int state; };\n`;
 ruleTester('lock-leak', {
   valid: [
     {
+      name: 'a lock the function only asserts held, dropped on one path (the caller\u2019s lock), is no leak',
+      code: `struct s { spinlock_t lock; int x; };
+int f(struct s *p) {
+	lockdep_assert_held(&p->lock);
+	if (p->x) {
+		spin_unlock(&p->lock);
+		return -EBUSY;
+	}
+	return -EBUSY;
+}`,
+    },
+    {
       name: 'every path unlocks',
       code: `${decls}int f(struct dev *d, int x) {
 	spin_lock(&d->lock);
