@@ -113,10 +113,26 @@ export function confirmFinding(f: Finding, program: Program, opts: ConfirmOption
   return c;
 }
 
-/** Confirm every finding in place. */
-export function confirmFindings(findings: Finding[], program: Program, opts: ConfirmOptions = {}): void {
+/** Total time for confirming off-by-default (`-lowconf`) findings in one run. */
+export const LOWCONF_BUDGET_MS = 10_000;
+
+/**
+ * Confirm every finding in place. Default rules' findings are always confirmed; the
+ * low-confidence companions share a time budget, past which a finding is `unknown` with
+ * the reason (`lockcheck model --emit ID` confirms one on its own).
+ */
+export function confirmFindings(findings: Finding[], program: Program, opts: ConfirmOptions & { lowconfBudgetMs?: number } = {}): void {
+  const budget = opts.lowconfBudgetMs ?? LOWCONF_BUDGET_MS;
+  let spent = 0;
   for (const f of findings) {
+    const low = f.rule.endsWith('-lowconf');
+    if (low && spent >= budget) {
+      f.confirmation = { status: 'unknown', reason: `not confirmed: the ${Math.round(budget / 1000)} s budget for low-confidence findings was spent; 'lockcheck model --emit ${f.id} PATH...' writes its model to run` };
+      continue;
+    }
+    const t0 = performance.now();
     f.confirmation = confirmFinding(f, program, opts);
+    if (low) spent += performance.now() - t0;
     if (f.confirmation.status === 'refuted' && !f.message.endsWith(REFUTED_NOTE)) f.message += REFUTED_NOTE;
   }
 }

@@ -179,3 +179,29 @@ void g(void) { spin_lock(&b); spin_lock(&a); spin_unlock(&a); spin_unlock(&b); }
     expect(c).toMatchObject({ status: 'confirmed', method: 'template', outcome: 'DEADLOCK' });
   });
 });
+
+describe('confirmation budget', () => {
+  it('low-confidence findings past their time budget are unknown with the reason; default findings are always confirmed', async () => {
+    const { confirmFindings } = await import('../../src/models/confirm.js');
+    const text = `struct d;
+struct ops1 { void (*a)(struct d *); };
+struct ops2 { void (*b)(struct d *); };
+struct d { spinlock_t x; spinlock_t y; spinlock_t p; spinlock_t q; const struct ops1 *o1; const struct ops2 *o2; };
+static void hb(struct d *d) { spin_lock(&d->y); spin_unlock(&d->y); }
+static void ha(struct d *d) { d->o2->b(d); }
+const struct ops1 t1 = { .a = ha };
+const struct ops2 t2 = { .b = hb };
+void f(struct d *d) { spin_lock(&d->x); d->o1->a(d); spin_unlock(&d->x); }
+void g(struct d *d) { spin_lock(&d->y); spin_lock(&d->x); spin_unlock(&d->x); spin_unlock(&d->y); }
+void h(struct d *d) { spin_lock(&d->p); spin_lock(&d->q); spin_unlock(&d->q); spin_unlock(&d->p); }
+void k(struct d *d) { spin_lock(&d->q); spin_lock(&d->p); spin_unlock(&d->p); spin_unlock(&d->q); }
+`;
+    const r = analyzeSources([{ path: 'x.c', text }], { allRules: true, confirm: false });
+    confirmFindings(r.findings, r.program, { lowconfBudgetMs: 0 });
+    const low = r.findings.find((x) => x.rule === 'lock-inversion-lowconf')!;
+    const def = r.findings.find((x) => x.rule === 'lock-inversion')!;
+    expect(low.confirmation.status).toBe('unknown');
+    expect(low.confirmation.reason).toMatch(/budget for low-confidence findings was spent/);
+    expect(def.confirmation.status).toBe('confirmed');
+  });
+});
