@@ -109,6 +109,7 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
       lines: facts.reduce((n, f) => n + f.lines, 0),
       functions: program.functions.length,
       seconds: 0,
+      ...unclassifiedLocks(program),
     },
     program,
     lockGraph,
@@ -119,6 +120,24 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
   };
   if (opts.postProcess) return Promise.resolve(opts.postProcess(findings, program)).then(done);
   return done();
+}
+
+/** Lock acquisitions through a pointer whose struct type is unknown: no class, so no lock-order edge. */
+function unclassifiedLocks(program: Program): Pick<AnalysisResult['stats'], 'unclassifiedLocks'> {
+  let count = 0;
+  let example = '';
+  for (const fn of program.functions) {
+    for (const b of fn.blocks) {
+      for (const e of b.events) {
+        if (e.k !== 'acquire' || e.lock.cls || e.assumed) continue;
+        const r = e.lock.inst.root;
+        if (r.startsWith('?') || r.startsWith('@') || !e.lock.inst.fields.length) continue;
+        count++;
+        if (!example) example = `${e.lock.inst.text.replace(/^&/, '')} in ${fn.name} (${e.loc.file}:${e.loc.line})`;
+      }
+    }
+  }
+  return count ? { unclassifiedLocks: { count, example } } : {};
 }
 
 /** Analyze in-memory sources (patches, tests). Synchronous unless a postProcess hook is async. */

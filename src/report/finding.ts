@@ -76,6 +76,12 @@ export interface RunStats {
   lines: number;
   functions: number;
   seconds: number;
+  /**
+   * Lock acquisitions whose lock has no class because its struct type is not declared in the
+   * analyzed files (`get_dev(x)->lock` with get_dev undeclared): they take part in no
+   * lock-order edge. `example` names one.
+   */
+  unclassifiedLocks?: { count: number; example: string };
 }
 
 export interface Report {

@@ -1,7 +1,7 @@
 // Text output: `file:line:col: severity: message [rule]`, then lockdep's "Possible unsafe
 // locking scenario" in CPU columns, each side's call chain with source lines, and the
 // model's verdict.
-import type { Finding, TraceStep, WitnessPath } from './finding.js';
+import type { Finding, RunStats, TraceStep, WitnessPath } from './finding.js';
 
 const COL = 40;
 
@@ -72,12 +72,14 @@ export function formatFinding(f: Finding): string {
   return lines.join('\n');
 }
 
-export function formatText(findings: Finding[], errors: { file: string; reason: string }[], stats: { files: number; lines: number; functions: number; seconds: number }): string {
+export function formatText(findings: Finding[], errors: { file: string; reason: string }[], stats: RunStats): string {
   const parts = findings.map(formatFinding);
   for (const e of errors) parts.push(`${e.file}: error: ${e.reason}`);
   const byRule = new Map<string, number>();
   for (const f of findings) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
   const summary = [...byRule].map(([r, n]) => `${n} ${r}`).join(', ');
   parts.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}${summary ? ` (${summary})` : ''} in ${stats.files} files, ${stats.lines} lines, ${stats.functions} functions, ${stats.seconds.toFixed(2)} s${errors.length ? `; ${errors.length} input error${errors.length === 1 ? '' : 's'}` : ''}`);
+  const u = stats.unclassifiedLocks;
+  if (u) parts.push(`note: ${u.count} lock operation${u.count === 1 ? '' : 's'} (e.g. ${u.example}) name a lock whose struct type is not declared in the analyzed files and order no other lock; add the headers that declare it`);
   return parts.join('\n\n') + '\n';
 }

@@ -32,6 +32,17 @@ describe('lockcheck CLI', () => {
     expect(out).toMatch(/^0 findings in \d+ files/m);
   });
 
+  it('says when the type of a lock is not declared in the given files, instead of silently ordering nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockcheck-untyped-'));
+    writeFileSync(join(dir, 'a.c'), `struct vpci { spinlock_t lock; };
+void f(int x) { spin_lock(&get_dev(x)->cfg->lock); spin_unlock(&get_dev(x)->cfg->lock); }
+`);
+    const text = await run(dir);
+    expect(text.out).toMatch(/note: 1 lock operation \(e\.g\. get_dev\(x\)->cfg->lock in f \(.*a\.c:2\)\) name a lock whose struct type is not declared/);
+    const json = JSON.parse((await run('-f', 'json', dir)).out);
+    expect(json.stats.unclassifiedLocks).toMatchObject({ count: 1 });
+  });
+
   it('prints the JSON contract', async () => {
     const { out } = await run('-f', 'json', PRE);
     const doc = JSON.parse(out);
