@@ -44,23 +44,28 @@ export class TypeEnv {
     return t ? this.resolve(t) : undefined;
   }
 
+  /** The root of a path: its type, and for a global its class name (`name` or `name@file.c` for statics). */
+  private rootOf(p: AccessPath): { clsRoot: string | undefined; type: CType | undefined } {
+    const root = p.root;
+    if (root.startsWith('global:')) {
+      const name = root.slice(7);
+      const at = name.indexOf('@');
+      return {
+        clsRoot: at >= 0 ? `${name.slice(0, at)}@${basename(name.slice(at + 1))}` : name,
+        type: this.resolve(p.rootType ?? this.globals.get(at >= 0 ? name.slice(0, at) : name)),
+      };
+    }
+    if (root.startsWith('ret:')) return { clsRoot: undefined, type: this.resolve(p.rootType ?? this.fnReturn.get(root.slice(4))) };
+    return { clsRoot: undefined, type: this.resolve(p.rootType) };
+  }
+
   /**
    * The struct type that holds the last member of `p` (`d->arch.ops->read` -> the type of
    * `d->arch.ops`), or undefined when the code does not say.
    */
   containerOf(p: AccessPath): string | undefined {
     if (p.fields.length === 0) return undefined;
-    const root = p.root;
-    let type: CType | undefined;
-    if (root.startsWith('global:')) {
-      const name = root.slice(7);
-      const at = name.indexOf('@');
-      type = this.resolve(p.rootType ?? this.globals.get(at >= 0 ? name.slice(0, at) : name));
-    } else if (root.startsWith('ret:')) {
-      type = this.resolve(p.rootType ?? this.fnReturn.get(root.slice(4)));
-    } else {
-      type = this.resolve(p.rootType);
-    }
+    let { type } = this.rootOf(p);
     for (let i = 0; i < p.fields.length - 1 && type; i++) {
       const f = p.fields[i]!;
       if (f === '[]') {
@@ -100,19 +105,7 @@ export class TypeEnv {
 
   /** The lock class of an access path, or '' when the code does not say (resolved later at a call site). */
   classOf(p: AccessPath): string {
-    let clsRoot: string | undefined;
-    let type: CType | undefined;
-    const root = p.root;
-    if (root.startsWith('global:')) {
-      const name = root.slice(7);
-      const at = name.indexOf('@');
-      clsRoot = at >= 0 ? `${name.slice(0, at)}@${basename(name.slice(at + 1))}` : name;
-      type = this.resolve(p.rootType ?? this.globals.get(at >= 0 ? name.slice(0, at) : name));
-    } else if (root.startsWith('ret:')) {
-      type = this.resolve(p.rootType ?? this.fnReturn.get(root.slice(4)));
-    } else {
-      type = this.resolve(p.rootType);
-    }
+    let { clsRoot, type } = this.rootOf(p);
     if (p.fields.length === 0) return clsRoot ?? '';
     let segs: string[] = [];
     for (let i = 0; i < p.fields.length; i++) {
