@@ -6,7 +6,7 @@
 import { reversePostorder } from '../ir/cfg.js';
 import type { AccessPath, CallEvent, FunctionIR, IrEvent, Loc } from '../ir/types.js';
 import type { Program } from './program.js';
-import { lockKey, mapLock } from './lockset.js';
+import { lockKey, mappedAt } from './lockset.js';
 import type { ChainStep } from './summary-types.js';
 
 export interface HeldLock {
@@ -140,13 +140,14 @@ export class AccessIndex {
         const callee = this.program.resolveCallee(fn, e.callee);
         const s = callee ? this.program.summaries.get(callee.key) : undefined;
         if (!s || !callee) continue;
+        // the same call-site mapping (cached) the lockset uses
         for (const r of s.releasesHeld) {
-          const l = mapLock(r.lock, e.args, callee.name, this.program.env);
-          releaseFrom(st, lockKey(l), l.cls);
+          const { lock: l, key } = mappedAt(e, r.lock, callee.name, this.program.env);
+          releaseFrom(st, key, l.cls);
         }
         for (const h of s.returnsHolding) {
-          const l = mapLock(h.lock, e.args, callee.name, this.program.env);
-          st.set(lockKey(l), { key: lockKey(l), cls: l.cls, inst: l.inst, loc: e.loc });
+          const { lock: l, key } = mappedAt(e, h.lock, callee.name, this.program.env);
+          st.set(key, { key, cls: l.cls, inst: l.inst, loc: e.loc });
         }
       }
     }

@@ -36,7 +36,7 @@ const MAX_SUMMARY_ACQUIRES = 64;
  */
 const siteCache = new WeakMap<object, Map<LockRef, { lock: LockRef; key: string }>>();
 const lockCache = new WeakMap<LockRef, { callee: string; lock: LockRef; key: string }>();
-function mappedAt(e: { args: (AccessPath | null)[] }, l: LockRef, callee: string, env: TypeEnv): { lock: LockRef; key: string } {
+export function mappedAt(e: { args: (AccessPath | null)[] }, l: LockRef, callee: string, env: TypeEnv): { lock: LockRef; key: string } {
   if (!l.inst.root.startsWith('param:')) {
     let r = lockCache.get(l);
     if (!r || r.callee !== callee) {
