@@ -5,7 +5,8 @@
 //
 // For each case, three lockcheck runs with default rules (each cached, see --no-cache):
 //   tree   the whole parent xen/ tree: a hit when a matching finding exists;
-//   fix    the whole fix xen/ tree: "gone on fix" when no matching finding is left;
+//   fix    the whole fix xen/ tree (only for a parent-tree hit): "gone on fix" when no
+//          matching finding is left;
 //   patch  `lockcheck patch --tree FIX` of the diff fix -> parent over the fix's .c/.h files
 //          (a patch that reintroduces the bug): a hit when a matching finding is `introduced`.
 //
@@ -99,16 +100,28 @@ const cut = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const results = [];
 const t0 = performance.now();
 process.stderr.write(`realbugs: ${cases.length} cases, code ${version.head.slice(0, 12)}${version.dirty ? ' (+uncommitted src/rules changes)' : ''}, --jobs ${opts.jobs}\n`);
+// Phase by phase (every parent tree, then every patch, then the fix trees), so a long run has
+// the recall figures early; a fix tree is run only for a case its parent tree hits (its only
+// use is "gone on fix").
+const byId = new Map();
 for (const k of cases) {
   const rv = review[k.id];
-  const exp = expectationOf(k, rv);
-  const r = { id: k.id, class: classOf(k), concurrency: rv?.concurrency ?? null, reviewed: !!rv, expect: exp, runs: {} };
-  for (const mode of opts.modes) {
+  byId.set(k.id, { id: k.id, class: classOf(k), concurrency: rv?.concurrency ?? null, reviewed: !!rv, expect: expectationOf(k, rv), runs: {} });
+}
+const order = ['tree', 'patch', 'fix'].filter((m) => opts.modes.includes(m));
+for (const mode of order) {
+  for (const k of cases) {
+    const r = byId.get(k.id);
+    const exp = r.expect;
+    if (mode === 'fix' && !(r.runs.tree?.matches.length > 0)) continue;
     const x = await run(k, mode);
     const m = x.findings ? matching(exp, mode === 'patch' ? x.findings.filter((f) => f.change === 'introduced') : x.findings) : [];
     r.runs[mode] = { status: x.status, seconds: x.seconds, cached: !!x.cached, ...(x.detail ? { detail: x.detail } : {}), findings: x.findings?.length ?? 0, matches: m };
     process.stderr.write(`  ${k.id} ${mode}: ${x.status}${x.cached ? ' (cached)' : ''} ${x.seconds.toFixed(1)} s, ${x.findings?.length ?? 0} findings, ${m.length} matching${x.detail ? ` — ${x.detail}` : ''}\n`);
   }
+}
+for (const k of cases) {
+  const r = byId.get(k.id);
   const hit = (mode) => (r.runs[mode] ? (r.runs[mode].status === 'ok' ? r.runs[mode].matches.length > 0 : r.runs[mode].status) : null);
   r.treeHit = hit('tree');
   r.patchHit = hit('patch');
