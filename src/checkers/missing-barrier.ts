@@ -134,7 +134,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     if (e.k === 'acquire' || e.k === 'release') return true;
     if (e.k === 'atomic') return e.ordering === 'release' || (e.returns && e.ordering === 'full' && !conditionalRmw(fn, e, ix));
     if (e.k === 'call') {
-      if (ORDERED_HANDOFFS.has(e.callee)) return true;
+      if (ORDERED_HANDOFFS.has(e.callee) || p.rules.handoffs.get(e.callee)?.ordered) return true;
       const c = callee(fn, e);
       return !!c && wBar.has(c);
     }
@@ -155,7 +155,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     if (e.k === 'acquire' || e.k === 'release') return true;
     if (e.k === 'atomic') return e.returns && e.ordering === 'full' && !conditionalRmw(fn, e, ix);
     if (e.k === 'call') {
-      if (ORDERED_HANDOFFS.has(e.callee)) return true;
+      if (ORDERED_HANDOFFS.has(e.callee) || p.rules.handoffs.get(e.callee)?.ordered) return true;
       const c = callee(fn, e);
       return !!c && fBar.has(c);
     }
@@ -199,7 +199,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
         const seenH = new Set<IrEvent>();
         let dist = 0;
         ix.walk(fn, w, (e) => wOrders(e) || ++dist > 200, (e) => {
-          if (e.k === 'call' && p.rules.handoffs.has(e.callee) && !ORDERED_HANDOFFS.has(e.callee) && !orderedHandoff(fn, e)) {
+          if (e.k === 'call' && p.rules.handoffs.has(e.callee) && !p.rules.handoffs.get(e.callee)!.ordered && !ORDERED_HANDOFFS.has(e.callee) && !orderedHandoff(fn, e)) {
             if (seenH.has(e)) return;
             seenH.add(e);
             let g = handoffG.get(e);
@@ -294,7 +294,12 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     const withReaders: (Side & { loc: string })[] = [];
     const rs: Side[] = [];
     for (const st of stores) {
-      const readers = (handoffR.get(st.loc) ?? []).filter((r) => r.fn !== g.fn && sameSubsystem(r.fn.file, g.fn.file) && ![...intersect(st.held, r.held)].some(isGlobalClass));
+      // a global lock held on both sides orders them; so does the lock of the very object whose
+      // field both sides access (`irq->lock` around `irq->target`): a per-object lock of another
+      // struct type may be another instance on the other CPU (the seed's vcpu lock)
+      const own = ownLocks(ix, st, st.loc);
+      const readers = (handoffR.get(st.loc) ?? []).filter((r) => r.fn !== g.fn && sameSubsystem(r.fn.file, g.fn.file)
+        && ![...intersect(st.held, r.held)].some((l) => isGlobalClass(l) || own.has(l)));
       if (!readers.length) continue;
       withReaders.push(st);
       for (const r of readers) if (!rs.some((x) => x.fn === r.fn)) rs.push(r);
@@ -344,6 +349,24 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
       if (INIT_FN.test(a.fn.name)) score -= 2;
       out.push({ kind: 'sb', key: k, writer: a, readers: bs, locations: [x, y], score });
     }
+  }
+  return out;
+}
+
+/**
+ * Lock classes held at the side's first access that belong to the accessed object itself: the
+ * lock's struct type is the location's (`vgic_irq.irq_lock` for `vgic_irq.target_vcpu`) and,
+ * when this function takes it, through the same base pointer as the access.
+ */
+function ownLocks(ix: AccessIndex, s: Side, loc: string): Set<string> {
+  const out = new Set<string>();
+  if (!isFieldClass(loc)) return out;
+  const local = ix.held(s.fn).get(s.a) ?? [];
+  for (const c of s.held) {
+    if (!isFieldClass(c) || rootOf(c) !== rootOf(loc)) continue;
+    const mine = local.filter((l) => l.cls === c);
+    if (mine.length && !mine.some((l) => l.inst.root === s.aAcc.path.root)) continue;
+    out.add(c);
   }
   return out;
 }

@@ -4,7 +4,7 @@
 // Reported by default when the other side is an atomic RMW of the same word (the author of
 // that side decided the word is concurrently updated); lock-only evidence is scored lower.
 import { scoredRules } from './scored-rules.js';
-import { accessIndex } from '../analysis/access-index.js';
+import { accessIndex, type AccessIndex } from '../analysis/access-index.js';
 import type { FunctionIR, IrEvent } from '../ir/types.js';
 import type { WitnessPath } from '../report/finding.js';
 import type { Checker, CheckerContext } from './api.js';
@@ -31,6 +31,24 @@ function exclusive(s: Set<string>): string[] {
   return [...s].filter((c) => c !== 'rcu' && !c.includes('srcu'));
 }
 
+const FREEING = /(^|_)(free|put|release|destroy)(_|$)/;
+
+/**
+ * The object the RMW updates is passed to a freeing function later in this function (`pg->count
+ * &= ~MASK; ...; free_page(d, pg)`): this path drops the last reference, so nobody else updates it.
+ */
+function freedAfter(ix: AccessIndex, fn: FunctionIR, e: IrEvent, acc: MemAccess): boolean {
+  const base = /^[A-Za-z_]\w*/.exec(acc.path.text)?.[0];
+  if (!base || acc.path.root.startsWith('global:')) return false;
+  const word = new RegExp(`(^|[^\\w])${base}([^\\w]|$)`);
+  let found = false;
+  ix.walk(fn, e, () => found, (n) => {
+    if (n.k === 'free' && n.path.root === acc.path.root && n.path.fields.length === 0) found = true;
+    else if (n.k === 'call' && (FREEING.test(n.callee) || ix.program.rules.frees.has(n.callee)) && n.argText.some((t) => word.test(t))) found = true;
+  }, 400);
+  return found;
+}
+
 function candidates(ctx: CheckerContext): Cand[] {
   const p = ctx.program;
   const ix = accessIndex(p);
@@ -46,6 +64,7 @@ function candidates(ctx: CheckerContext): Cand[] {
         if (!plainRmw) continue;
         if (acc.path.root.startsWith('local:') && allocs.has(acc.path.root.slice(6))) continue;
         if (TASK_LOCAL.test(acc.path.root) || ix.freshParam(fn, acc.path)) continue;
+        if (freedAfter(ix, fn, e, acc)) continue; // the last user: the object is handed to a free next
         const loc = ix.cls(acc.path);
         if (!sharedClass(loc) || !isFieldClass(loc)) continue; // struct fields; globals are often per-CPU or init-only
         const here = ix.heldClasses(fn, e);

@@ -142,6 +142,10 @@ export function isFieldClass(cls: string): boolean {
  * one side is in a shared header.
  */
 export function sameSubsystem(a: string, b: string): boolean {
+  // code of two architectures never runs in one build (`arch/arm/...` vs `arch/x86/...`)
+  const archA = /(?:^|\/)arch\/([^/]+)\//.exec(a)?.[1];
+  const archB = /(?:^|\/)arch\/([^/]+)\//.exec(b)?.[1];
+  if (archA && archB && archA !== archB) return false;
   if (a.includes('/include/') || b.includes('/include/')) return true;
   const da = a.includes('/') ? a.slice(0, a.lastIndexOf('/')) : '';
   const db = b.includes('/') ? b.slice(0, b.lastIndexOf('/')) : '';

@@ -66,7 +66,13 @@ export const FreeApiSchema = z.object({ names, arg: z.number().int().min(0).defa
 
 /** Calls that hand data to another CPU (publish): raising a softirq, an IPI, irq affinity. */
 export const HandoffApiSchema = z
-  .object({ names, arg: z.number().int().min(0).optional(), why: z.string() })
+  .object({
+    names,
+    arg: z.number().int().min(0).optional(),
+    why: z.string(),
+    /** The implementation orders the caller's earlier stores before the other CPU runs (an IPI send with a full barrier). */
+    ordered: z.boolean().default(false),
+  })
   .strict();
 
 /** Deferred callbacks: registration, and what makes a later free safe. */

@@ -68,8 +68,41 @@ void b(struct sb *s) { WRITE_ONCE(s->y, 1); smp_mb(); if (READ_ONCE(s->x)) do_b(
 }
 void inject(struct pending_irq *n) { if (!list_empty(&n->inflight)) n->status = 1; }`,
     },
+    {
+      name: 'a hand-off whose sender orders earlier stores (rules: ordered), such as raising a softirq',
+      code: `${irq}void kick(struct pending_irq *p, int cpu) {
+	p->status = 2;
+	cpu_raise_softirq(cpu, 3);
+}
+void handler(struct pending_irq *n) { if (n->status == 2) do_work(n); }`,
+    },
+    {
+      name: 'the store and the test both under the lock of the object they access',
+      code: `struct irq_desc { int status; };
+struct virq { spinlock_t lock; int target; struct irq_desc *desc; };
+void retarget(struct virq *q, int cpu) {
+	spin_lock(&q->lock);
+	q->target = cpu;
+	irq_set_affinity(q->desc, cpu);
+	spin_unlock(&q->lock);
+}
+int route(struct virq *q) { int t = -1; spin_lock(&q->lock); if (q->target) t = q->target; spin_unlock(&q->lock); return t; }`,
+    },
   ],
   invalid: [
+    {
+      name: 'the writer holds a lock of the same type on another object than the one it stores to',
+      code: `struct irq_desc { int status; };
+struct virq { spinlock_t lock; int target; struct irq_desc *desc; };
+void retarget(struct virq *owner, struct virq *q, int cpu) {
+	spin_lock(&owner->lock);
+	q->target = cpu;
+	irq_set_affinity(q->desc, cpu);
+	spin_unlock(&owner->lock);
+}
+int route(struct virq *q) { int t = -1; spin_lock(&q->lock); if (q->target) t = q->target; spin_unlock(&q->lock); return t; }`,
+      functions: ['retarget', 'route'],
+    },
     {
       name: 'seed 001 shape: list_del_init then irq_set_affinity, tested on the other CPU',
       code: `${irq}void retire(struct pending_irq *p, int cpu) {

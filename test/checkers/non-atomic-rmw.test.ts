@@ -21,6 +21,17 @@ void b(struct st *s) { s->mode &= ~4; }`,
       name: 'an object just allocated is private',
       code: `${dev}struct dev *mk(void) { struct dev *d = kzalloc(sizeof(*d), GFP_KERNEL); d->flags |= 4; return d; }`,
     },
+    {
+      name: 'the last user clears the word and then hands the object to a free',
+      code: `${dev}void drop(struct pool *pl, struct dev *d) { d->flags &= ~4UL; d->count = 0; pool_free(pl, d); }`,
+    },
+    {
+      name: 'the atomic side is another architecture\'s code',
+      files: {
+        'arch/one/mm.c': `struct dev { unsigned long flags; };\nvoid fast(struct dev *d) { d->flags |= 4; }`,
+        'arch/two/include/asm/dev.h': `struct dev { unsigned long flags; };\nstatic inline void mark(struct dev *d) { set_bit(1, &d->flags); }`,
+      },
+    },
   ],
   invalid: [
     {
@@ -29,6 +40,19 @@ void b(struct st *s) { s->mode &= ~4; }`,
       functions: ['fast', 'mark'],
       message: /plain read-modify-write \(d->flags \|=\) while mark updates it with set_bit/,
       check: (fs) => expect(fs[0]!.witness.map((w) => w.label)).toEqual(['CPU0 (plain read-modify-write)', 'CPU1 (concurrent update)']),
+    },
+    {
+      name: 'a free of another object after the RMW does not make it private',
+      code: `${dev}void fast(struct dev *d, void *buf) { d->flags |= 4; xfree(buf); }`,
+      functions: ['fast', 'mark'],
+    },
+    {
+      name: 'the atomic side in a shared header of the same architecture',
+      files: {
+        'arch/one/mm.c': `struct dev { unsigned long flags; };\nvoid fast(struct dev *d) { d->flags |= 4; }`,
+        'arch/one/include/asm/dev.h': `struct dev { unsigned long flags; };\nstatic inline void mark(struct dev *d) { set_bit(1, &d->flags); }`,
+      },
+      functions: ['fast', 'mark'],
     },
   ],
 });
