@@ -276,7 +276,8 @@ function acqOf(fnName: string, e: Extract<IrEvent, { k: 'acquire' }>, ctx: Locks
     nested: e.nested,
     try: e.try,
     noOrder: api?.noOrder ?? false,
-    ...(api?.level !== undefined ? { level: api.level } : {}),
+    // the tree's own declaration (on the event) wins over a rules table's level
+    ...(e.level !== undefined ? { level: e.level } : e.levels ? { levels: e.levels, ...(e.levelBy ? { levelBy: e.levelBy } : {}) } : api?.level !== undefined ? { level: api.level } : {}),
     api: e.api,
     chain: [{ fn: fnName, loc: e.loc }],
     ...(e.guard ? { guard: e.guard } : {}),
@@ -427,7 +428,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         for (const h of s.returnsHolding) {
           const { lock, key } = mapped(h.lock);
           const prior = state.get(key);
-          own().set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held', ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
+          own().set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held', ...(e.level !== undefined && h.level === undefined && !h.levels ? { level: e.level } : {}), ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
         }
         break;
       }
@@ -483,6 +484,8 @@ function callAcquires(name: string, e: CallEvent, callee: FunctionIR, s: Summary
     // nothing to order against and a shorter chain already in the summary: nothing to build
     if (held.length === 0 && !keeps(facts, akey, a.chain.length + 1, retake || a.try)) continue;
     const acq = acqAtCall(a, lock, akey, [site, ...a.chain], guard, droppedBefore, retake);
+    // an order-check marker before this call (`page_alloc_mm_pre_lock(d)`) gives its level
+    if (e.level !== undefined && acq.level === undefined && !acq.levels) acq.level = e.level;
     noteTaken(facts, acq);
     if (held.length === 0) continue; // only the summary needs it
     const again = state.get(acq.key);
@@ -494,6 +497,10 @@ function callAcquires(name: string, e: CallEvent, callee: FunctionIR, s: Summary
 function acqAtCall(a: Acq, lock: LockRef, key: string, chain: ChainStep[], guard: Acq['guard'], droppedBefore: LockRef[] | undefined, retake: boolean): Acq {
   const acq: Acq = { key, lock, mode: a.mode, irq: a.irq, nested: a.nested, try: a.try, noOrder: a.noOrder, api: a.api, chain };
   if (a.level !== undefined) acq.level = a.level;
+  else if (a.levels) {
+    acq.levels = a.levels;
+    if (a.levelBy) acq.levelBy = a.levelBy;
+  }
   if (retake || a.retake) acq.retake = true;
   if (droppedBefore) acq.droppedBefore = droppedBefore;
   if (guard) acq.guard = guard;

@@ -6,6 +6,7 @@ import type { FileFacts } from '../frontend/file-facts.js';
 import type { AcquireEvent, FunctionIR, IrEvent, ReleaseEvent } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import type { LockApi } from '../rules/schema.js';
+import { levelOfCall, setLevel, type LockLevels } from './lock-levels.js';
 
 export interface MacroLock {
   name: string;
@@ -21,7 +22,7 @@ export interface MacroLock {
 const CALL = /([A-Za-z_]\w*)\s*\(/g;
 
 /** Splits a macro body's call arguments at top-level commas. */
-function splitArgs(s: string): string[] {
+export function splitArgs(s: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let cur = '';
@@ -37,7 +38,7 @@ function splitArgs(s: string): string[] {
   return out;
 }
 
-function callArgs(body: string, openParen: number): string | undefined {
+export function callArgs(body: string, openParen: number): string | undefined {
   let depth = 0;
   for (let i = openParen; i < body.length; i++) {
     if (body[i] === '(') depth++;
@@ -154,7 +155,7 @@ export function applyMacroAliases(functions: FunctionIR[], aliases: Map<string, 
 }
 
 /** Rewrites calls to lock macros (that are not also real functions) into acquire/release events. */
-export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string, MacroLock>, isFunction: (name: string) => boolean, isStatic: (file: string, name: string) => boolean = () => false): void {
+export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string, MacroLock>, isFunction: (name: string) => boolean, isStatic: (file: string, name: string) => boolean = () => false, levels?: LockLevels): void {
   if (macroLocks.size === 0) return;
   for (const fn of functions) {
     for (const b of fn.blocks) {
@@ -178,6 +179,9 @@ export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string,
           ml.api.op === 'acquire'
             ? ({ k: 'acquire', loc: e.loc, lock, mode: ml.api.mode, irq: ml.api.irq, try: false, nested: ml.api.nested, api: ml.apiName } satisfies AcquireEvent)
             : ({ k: 'release', loc: e.loc, lock, mode: ml.api.mode, api: ml.apiName } satisfies ReleaseEvent);
+        // the level the tree declares for this macro (or, failing that, the API it wraps)
+        const spec = levels && ev.k === 'acquire' ? levelOfCall(levels, e.callee, e.argText) ?? levels.byName.get(ml.apiName) : undefined;
+        if (spec && ev.k === 'acquire') setLevel(ev, spec);
         b.events[i] = ev;
       }
     }

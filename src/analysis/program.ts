@@ -8,6 +8,7 @@ import { runLockset, type LocksetContext } from './lockset.js';
 import type { FunctionLocks, Summary } from './summary-types.js';
 import { stronglyConnected } from './scc.js';
 import { applyMacroAliases, applyMacroLocks, deriveMacroAliases, deriveMacroLocks } from './macro-locks.js';
+import { applyLockLevels, deriveLockLevels } from './lock-levels.js';
 
 export interface Program {
   env: TypeEnv;
@@ -68,8 +69,11 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
   // calls to lock macros (`#define vgic_lock(v) spin_lock_irq(&(v)->domain->arch.vgic.lock)`)
   const fnNames = new Set(functions.map((f) => f.name));
   const statics = new Set(files.flatMap((f) => f.globals.filter((g) => g.isStatic).map((g) => `${f.file}\0${g.name}`)));
-  applyMacroLocks(functions, deriveMacroLocks(files, rules), (n) => fnNames.has(n), (file, n) => statics.has(`${file}\0${n}`));
+  // declared lock levels, as the tree's own macros define them (lock-levels.ts)
+  const levels = deriveLockLevels(files, functions, rules);
+  applyMacroLocks(functions, deriveMacroLocks(files, rules), (n) => fnNames.has(n), (file, n) => statics.has(`${file}\0${n}`), levels);
   applyMacroAliases(functions, deriveMacroAliases(files, (n) => fnNames.has(n)));
+  applyLockLevels(functions, levels);
   // lock classes, now that every struct and typedef is known
   for (const fn of functions) {
     for (const b of fn.blocks) {

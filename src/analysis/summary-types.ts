@@ -20,6 +20,9 @@ export interface Acq {
   try: boolean;
   noOrder: boolean;
   level?: number;
+  /** The level is one of these, decided by a test inside the lock function (the object's kind). */
+  levels?: number[];
+  levelBy?: string;
   api: string;
   /** From the analyzed function down to the lock operation. */
   chain: ChainStep[];

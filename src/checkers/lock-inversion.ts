@@ -2,7 +2,7 @@
 // calls in any file; two instances of one class nested without `_nested` or address
 // ordering; a declared lock level (Xen mm-locks.h) taken out of order.
 import type { EdgeWitness } from '../analysis/lock-graph.js';
-import { findCycles } from '../analysis/lock-graph.js';
+import { findCycles, kindUndecided, levelsOf } from '../analysis/lock-graph.js';
 import type { WitnessPath } from '../report/finding.js';
 import type { Checker, CheckerContext } from './api.js';
 import { chainSteps, normalizeCode, pathOf } from './witness.js';
@@ -70,14 +70,38 @@ function splitClasses(ctx: CheckerContext): Set<string> {
   return out;
 }
 
+/**
+ * A lock class the tree takes at several declared levels (host and alternate tables of one
+ * struct type): a cycle needs the same object where it leaves and re-enters each class. Two
+ * different known levels there are two different objects: no cycle ('none'). A level the
+ * object's kind decides, and the code does not: the reason it is only possible.
+ */
+export function levelsAlongCycle(firsts: EdgeWitness[]): 'none' | string | undefined {
+  let why: string | undefined;
+  for (let i = 0; i < firsts.length; i++) {
+    const into = firsts[(i + firsts.length - 1) % firsts.length]!.acq;
+    const outOf = firsts[i]!.held;
+    const A = levelsOf(into);
+    const H = levelsOf(outOf);
+    if (!A || !H) continue;
+    if (!A.some((l) => H.includes(l))) return 'none';
+    why ??= kindUndecided(into) ?? kindUndecided(outOf);
+  }
+  return why;
+}
+
 function run(ctx: CheckerContext, wantLow: boolean): void {
     const g = ctx.lockGraph;
     const split = splitClasses(ctx);
+    const inCycle = new Set<string>();
     for (const cycle of findCycles(g)) {
       const edges = cycle.map((from, i) => g.edges.get(from)!.get(cycle[(i + 1) % cycle.length]!)!);
       const firsts = edges.map((ws) => ws[0]!);
       if (sharedBreaksCycle(firsts)) continue;
-      const low = lowConfidence(cycle, firsts, split);
+      const kinds = levelsAlongCycle(firsts);
+      if (kinds === 'none') continue;
+      const low = lowConfidence(cycle, firsts, split) ?? kinds;
+      if (!low) cycle.forEach((c, i) => inCycle.add(`${c}>${cycle[(i + 1) % cycle.length]}`));
       if (!!low !== wantLow) continue;
       const witness: WitnessPath[] = [];
       firsts.forEach((w, i) => witness.push(edgePath(`CPU${i}`, w, ctx)));
@@ -98,9 +122,9 @@ function run(ctx: CheckerContext, wantLow: boolean): void {
         fingerprint: [cycle.join('>'), ...firsts.map((w) => `${w.fn}:${normalizeCode(ctx.source.line(w.acq.chain[0]!.loc.file, w.acq.chain[0]!.loc.line))}`)],
       });
     }
-    if (wantLow) return;
     const seenSelf = new Set<string>();
     for (const w of g.selfNesting) {
+      if (!!w.weak !== wantLow) continue;
       const k = `${w.fn}|${w.acq.lock.cls}`;
       if (seenSelf.has(k)) continue;
       seenSelf.add(k);
@@ -114,12 +138,19 @@ function run(ctx: CheckerContext, wantLow: boolean): void {
         function: w.fn,
         functions: path.callChain,
         locks: [w.acq.lock.cls],
-        message: `two instances of lock class ${w.acq.lock.cls} nested (${w.held.lock.inst.text} then ${w.acq.lock.inst.text}${via(w)}) without a _nested annotation or address ordering: another CPU nesting them the other way deadlocks`,
+        message: `two instances of lock class ${w.acq.lock.cls} nested (${w.held.lock.inst.text} then ${w.acq.lock.inst.text}${via(w)}) without a _nested annotation or address ordering: another CPU nesting them the other way deadlocks${w.weak ? ` [low confidence: ${w.weak}]` : ''}`,
         witness: [path, { ...path, label: 'CPU1' }],
         fingerprint: ['self', w.acq.lock.cls, w.fn, normalizeCode(ctx.source.line(at.file, at.line))],
       });
     }
+    const seenLevel = new Set<string>();
     for (const w of g.levelViolations) {
+      if (!!w.weak !== wantLow) continue;
+      // the same edge already reported as part of a lock-order cycle
+      if (inCycle.has(`${w.held.lock.cls}>${w.acq.lock.cls}`)) continue;
+      const lk = `${w.fn}|${w.held.lock.cls}|${w.acq.lock.cls}|${w.acq.chain[0]!.loc.line}`;
+      if (seenLevel.has(lk)) continue;
+      seenLevel.add(lk);
       const at = w.acq.chain[0]!.loc;
       const path = edgePath('CPU0', w, ctx);
       ctx.report({
@@ -129,7 +160,7 @@ function run(ctx: CheckerContext, wantLow: boolean): void {
         function: w.fn,
         functions: path.callChain,
         locks: [w.held.lock.cls, w.acq.lock.cls],
-        message: `${w.acq.lock.cls} (level ${w.acq.level}) taken while holding ${w.held.lock.cls} (level ${w.held.level}): violates the declared lock order`,
+        message: `${w.acq.lock.cls} (level ${levelsOf(w.acq)!.join(' or ')}) taken while holding ${w.held.lock.cls} (level ${levelsOf(w.held)!.join(' or ')})${via(w)}: violates the declared lock order${w.weak ? ` [low confidence: ${w.weak}]` : ''}`,
         witness: [path],
         fingerprint: ['level', w.held.lock.cls, w.acq.lock.cls, w.fn],
       });

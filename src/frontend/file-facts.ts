@@ -20,8 +20,15 @@ export interface FileFacts {
   fnptrs: FnBinding[];
   /** Integer macros and enumerators (models use their real values). */
   constants: [string, number][];
+  /**
+   * Bare macro invocations at file scope with one identifier argument (`declare_mm_lock(p2m)`),
+   * each with its line: macros that generate functions per name (src/analysis/lock-levels.ts).
+   */
+  topCalls?: [string, string, number][];
   parseErrors: number;
 }
+
+const TOP_CALL = /^([A-Za-z_]\w*)\(\s*([A-Za-z_]\w*)\s*\)\s*;?[ \t]*(?:\/\*.*)?$/gm;
 
 export function extractFile(file: string, text: string, rules: RuleSet): FileFacts {
   const decls = collectDecls(parseLite(text));
@@ -40,6 +47,13 @@ export function extractFile(file: string, text: string, rules: RuleSet): FileFac
   }
   let lines = 1;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;
+  const topCalls: [string, string, number][] = [];
+  let line = 1;
+  let at = 0;
+  for (const m of text.matchAll(TOP_CALL)) {
+    for (; at < m.index!; at++) if (text.charCodeAt(at) === 10) line++;
+    topCalls.push([m[1]!, m[2]!, line]);
+  }
   return {
     file,
     lines,
@@ -51,6 +65,7 @@ export function extractFile(file: string, text: string, rules: RuleSet): FileFac
     functions,
     fnptrs: decls.fnptrs,
     constants: decls.constants,
+    ...(topCalls.length ? { topCalls } : {}),
     parseErrors,
   };
 }

@@ -56,6 +56,12 @@ export interface AcquireEvent extends EventBase {
   guard?: { param: number; value: boolean };
   /** Not taken here: asserted held (`lockdep_assert_held`), so a caller took it. */
   assumed?: boolean;
+  /** Declared ordering level, from the tree's own definitions (src/analysis/lock-levels.ts). */
+  level?: number;
+  /** The level is one of these, decided by a test the lock function makes (the object's kind). */
+  levels?: number[];
+  /** Which lock function decides among `levels`. */
+  levelBy?: string;
 }
 
 export interface ReleaseEvent extends EventBase {
@@ -76,6 +82,8 @@ export interface CallEvent extends EventBase {
   assignedTo?: string;
   /** An indirect call (`callee` is `*member`): the member expression called through (`ops->read`). */
   via?: AccessPath;
+  /** Locks this call takes are taken at this declared ordering level (an order-check marker before it). */
+  level?: number;
 }
 
 export interface LoadEvent extends EventBase {
