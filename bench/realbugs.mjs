@@ -156,8 +156,10 @@ if (excluded.length) out(`\nexcluded from recall (reviewed as not concurrency bu
 const unreviewed = results.filter((r) => !r.reviewed);
 if (unreviewed.length) out(`not reviewed (json functions, class default rules): ${unreviewed.map((r) => r.id).join(', ')}`);
 out();
-const secs = (mode) => results.reduce((a, r) => a + (r.runs[mode] && !r.runs[mode].cached ? r.runs[mode].seconds : 0), 0);
-out(`time: ${wall.toFixed(0)} s wall this invocation; fresh runs: tree ${secs('tree').toFixed(0)} s, fix ${secs('fix').toFixed(0)} s, patch ${secs('patch').toFixed(0)} s`);
+const secs = (mode, fresh) => results.reduce((a, r) => a + (r.runs[mode] && (!fresh || !r.runs[mode].cached) ? r.runs[mode].seconds : 0), 0);
+const n = (mode) => results.filter((r) => r.runs[mode]).length;
+out(`run time (as measured, cached runs included): tree ${secs('tree').toFixed(0)} s over ${n('tree')} runs, fix ${secs('fix').toFixed(0)} s over ${n('fix')}, patch ${secs('patch').toFixed(0)} s over ${n('patch')}`);
+out(`this invocation: ${wall.toFixed(0)} s wall; fresh runs tree ${secs('tree', true).toFixed(0)} s, fix ${secs('fix', true).toFixed(0)} s, patch ${secs('patch', true).toFixed(0)} s`);
 out();
 const mark = (v) => (v === true ? 'yes' : v === false ? 'no' : v === null ? '-' : v);
 out('| case | class | conc. | tree hit | gone on fix | patch hit | s tree/fix/patch | matching finding |');

@@ -5,7 +5,8 @@
 // Functions: the review entry's `expect.all` must all be named (both sides of an inversion)
 // and, when given, one of `expect.any`; without a review entry, any function the json lists.
 // A finding names a function in `function`, `functions`, a witness call chain or step.
-// Locks (`expect.locks`), when given, must all appear among the finding's locks.
+// Locks (`expect.locks`), when given, must all appear among the finding's locks; `mentions`,
+// when given, one of them must appear in the message (the shared field of a race).
 
 export const CLASS_DEFAULT_RULES = {
   a: ['category:lock-order', 'recursive-lock'],
@@ -33,7 +34,9 @@ export function namedFunctions(f) {
   return s;
 }
 
-const normLock = (l) => l.replace(/^&/, '').replace(/\s+/g, '');
+// `gic@gic.c.lock` (field of a file-scope global) and `console_lock@console.c` (a global lock)
+// compare as `gic.lock` and `console_lock`: a review names locks without the file.
+const normLock = (l) => l.replace(/^&/, '').replace(/\s+/g, '').replace(/@[\w.-]+?\.[ch](?=\.|$)/g, '');
 
 function locksFit(want, f) {
   if (!want?.length) return true;
@@ -46,7 +49,7 @@ export function expectationOf(kase, review) {
   const rules = review?.rules?.length ? review.rules : CLASS_DEFAULT_RULES[review?.class ?? kase.class] ?? [];
   const all = review?.expect?.all ?? [];
   const any = review?.expect?.any ?? (all.length ? [] : kase.functions.map((f) => f.name));
-  return { rules, all, any, locks: review?.expect?.locks ?? [] };
+  return { rules, all, any, locks: review?.expect?.locks ?? [], mentions: review?.expect?.mentions ?? [] };
 }
 
 export function matches(exp, f) {
@@ -54,6 +57,7 @@ export function matches(exp, f) {
   const named = namedFunctions(f);
   if (!exp.all.every((fn) => named.has(fn))) return false;
   if (exp.any.length && !exp.any.some((fn) => named.has(fn))) return false;
+  if (exp.mentions?.length && !exp.mentions.some((m) => f.message.includes(m))) return false;
   return locksFit(exp.locks, f);
 }
 
