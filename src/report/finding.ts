@@ -102,6 +102,8 @@ export interface RunStats {
    * lock-order edge. `example` names one.
    */
   unclassifiedLocks?: { count: number; example: string };
+  /** Findings the model refuted that `--hide-refuted` / `refuted: hide` left out. */
+  hiddenRefuted?: number;
 }
 
 export interface Report {

@@ -169,3 +169,59 @@ void g(struct obj *o)
     expect(f.confirmation.reason).toMatch(/where o is NULL/);
   });
 });
+
+describe('refuted findings in the front ends', () => {
+  const refutedText = `struct dev { spinlock_t a; spinlock_t b; int busy; };
+void f(struct dev *d)
+{
+\tspin_lock(&d->a);
+\tif (!d->busy) {
+\t\tspin_lock(&d->b);
+\t\tspin_unlock(&d->b);
+\t}
+\tspin_unlock(&d->a);
+}
+void g(struct dev *d)
+{
+\tspin_lock(&d->b);
+\tif (d->busy) {
+\t\tspin_lock(&d->a);
+\t\tspin_unlock(&d->a);
+\t}
+\tspin_unlock(&d->b);
+}
+`;
+
+  it('the CLI shows a refuted finding at its severity with the reason and fails; --hide-refuted hides it and passes', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { main: runCli } = await import('../../src/cli/main.js');
+    const dir = mkdtempSync(join(tmpdir(), 'lc-ref-'));
+    writeFileSync(join(dir, 'd.c'), refutedText);
+    const run = async (args: string[]) => {
+      let out = '';
+      const code = await runCli(['node', 'lockcheck', ...args, '--jobs', '1', '--no-progress', dir], { stdout: (s: string) => (out += s), stderr: () => {} });
+      return { code, out };
+    };
+    const shown = await run([]);
+    expect(shown.code).toBe(1);
+    expect(shown.out).toMatch(/: error: possible lock-order inversion/);
+    expect(shown.out).toMatch(/refuted by the model: the path conditions exclude it/);
+    expect(shown.out).toMatch(/model verdicts: 1 refuted/);
+    const hidden = await run(['--hide-refuted']);
+    expect(hidden.code).toBe(0);
+    expect(hidden.out).toMatch(/1 refuted finding hidden/);
+  });
+
+  it('a mail reply is not written for a refuted finding alone; alongside a real one it says why it was refuted', async () => {
+    const { buildReply, mailable } = await import('../../src/reply/eml.js');
+    const r = analyzeSources([{ path: 'd.c', text: refutedText }], {});
+    const ref = r.findings.find((x) => x.rule === 'lock-inversion')!;
+    expect(mailable(ref)).toBe(false);
+    const real = { ...inversion(ports(`\tp->pending++;\n\tif (p->pending > 8)\n\t\ttable_rebuild();\n`)), change: 'introduced' as const };
+    const eml = buildReply({ messageId: '<a@b>', subject: '[PATCH] x', from: 'A <a@b>', date: '', references: [] }, [real, { ...ref, change: 'introduced' }]);
+    expect(eml).toContain('refuted by the model because the path conditions exclude it');
+    expect(eml).toContain('*** DEADLOCK ***');
+  });
+});
