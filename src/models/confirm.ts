@@ -13,6 +13,7 @@ import { distinctValuations } from './extract/valuations.js';
 import { assumptionsOf } from './assumptions.js';
 import { explainRefutation } from './refutation.js';
 import { litmusOf } from './litmus-attach.js';
+import { withCallerLocks } from './caller-locks.js';
 
 export interface ConfirmOptions {
   /** States per exploration (default 20,000). */
@@ -117,23 +118,28 @@ export function confirmFinding(f: Finding, program: Program, opts: ConfirmOption
   const t0 = performance.now();
   const x = extractModel(f, program, opts.source);
   if (!x.ok) return { status: 'unknown', reason: `no model: ${x.reason}`, ms: ms(t0) };
-  const v = runScript(x.script, x.method, opts);
-  let c = v.confirmation;
   if (x.method === 'template') {
+    const t = runScript(x.script, x.method, opts).confirmation;
     // the textbook shape of the rule, run on the finding's locks: it shows the scenario, it
     // checks nothing about the code
-    const ill = c.trace?.length ? { illustration: { ...(c.outcome ? { outcome: c.outcome } : {}), trace: c.trace } } : {};
-    return { status: 'unknown', method: 'template', reason: `no model: ${x.why}`, ...ill, states: c.states ?? 0, ms: ms(t0) };
+    const ill = t.trace?.length ? { illustration: { ...(t.outcome ? { outcome: t.outcome } : {}), trace: t.trace } } : {};
+    return { status: 'unknown', method: 'template', reason: `no model: ${x.why}`, ...ill, states: t.states ?? 0, ms: ms(t0) };
   }
+  // the callers' common locks are checked by the model, not assumed away
+  const cl = withCallerLocks(x.script, f, program);
+  const script = cl.script;
+  const v = runScript(script, x.method, opts);
+  let c = v.confirmation;
   if (c.trace) c.trace = nameFunctions(c.trace, program);
   if (c.status === 'refuted') {
-    const e = explainRefutation(x.script, f, opts);
+    const e = explainRefutation(script, f, opts);
     c.reason = e.reason;
     c.states = (c.states ?? 0) + e.states;
   }
-  c.assumptions = assumptionsOf(f, x.script, c);
+  c.assumptions = assumptionsOf(f, script, c);
+  if (cl.assumption) c.assumptions.splice(1, 0, cl.assumption);
   if (f.category === 'memory-ordering') {
-    const l = litmusOf(x.script, v.valuation);
+    const l = litmusOf(script, v.valuation);
     if (l) c.litmus = l;
   }
   c = { ...c, ms: ms(t0) };

@@ -74,7 +74,11 @@ export function explainRefutation(s: ModelScript, f: Finding, opts: ConfirmOptio
     const sites = cpus.map((t) => takes(t.steps, l));
     if (sites.filter(Boolean).length < 2) continue;
     if (violates(withoutLock(s, l))) {
-      const where = sites.map((x, i) => (x ? `CPU${i} at ${at((x as { args: unknown[] }).args[x.call === 'trylock' ? 2 : 1]) || '?'}` : '')).filter(Boolean).join(', ');
+      const srcOf = (x: ScriptStep): string => {
+        const a = (x as { args: unknown[] }).args[x.call === 'trylock' ? 2 : 1] as { code?: string } | undefined;
+        return at(a) || a?.code || '?';
+      };
+      const where = sites.map((x, i) => (x ? `CPU${i}: ${srcOf(x)}` : '')).filter(Boolean).join('; ');
       return { reason: `both sides hold ${l} (${where}) around the steps: they cannot interleave there`, states };
     }
   }

@@ -133,6 +133,44 @@ void g(struct dev *d)
   });
 });
 
+describe('assumptions checked against the code', () => {
+  it('entry functions whose every caller holds one global lock cannot interleave: refuted, naming the lock', () => {
+    const f = inversion(`
+struct dev { spinlock_t a; spinlock_t b; };
+static DEFINE_SPINLOCK(big);
+static void f(struct dev *d)
+{
+\tspin_lock(&d->a);
+\tspin_lock(&d->b);
+\tspin_unlock(&d->b);
+\tspin_unlock(&d->a);
+}
+static void g(struct dev *d)
+{
+\tspin_lock(&d->b);
+\tspin_lock(&d->a);
+\tspin_unlock(&d->a);
+\tspin_unlock(&d->b);
+}
+void run_f(struct dev *d)
+{
+\tspin_lock(&big);
+\tf(d);
+\tspin_unlock(&big);
+}
+void run_g(struct dev *d)
+{
+\tspin_lock(&big);
+\tg(d);
+\tspin_unlock(&big);
+}
+`);
+    expect(f.confirmation.status).toBe('refuted');
+    expect(f.confirmation.reason).toMatch(/both sides hold big/);
+    expect(f.confirmation.assumptions!.some((a) => a.kind === 'concurrency' && a.checked && /every call site/.test(a.text))).toBe(true);
+  });
+});
+
 describe('assumptions and consistency', () => {
   it('lists what a confirmation rests on: concurrency, aliasing, lock classes, path conditions', () => {
     const f = inversion(ports(`\tp->pending++;\n\tif (p->pending > 8)\n\t\ttable_rebuild();\n`));
