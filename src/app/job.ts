@@ -161,7 +161,7 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
       timeBudgetSeconds: config.timeBudgetSeconds,
       analyzedFiles: changedFiles.length,
     });
-    await completeCheckRun(octokit, ref, check.id, output, findings.map(annotationFor), conclusionFor(findings, config.failLevel, result.partial));
+    await completeCheckRun(octokit, ref, check.id, output, findings.map(annotationFor), conclusionFor(config.refuted === 'hide' ? findings.filter((f) => f.confirmation.status !== 'refuted') : findings, config.failLevel, result.partial));
 
     const summary = `### lockcheck at ${ref.headSha.slice(0, 12)}: ${output.title}\n\n${output.summary}`;
     await upsertSummaryComment(octokit, ref, summary, findings.length === 0 && !result.partial);

@@ -38,7 +38,13 @@ export function renderWitnessPath(path: WitnessPath): string {
 export function renderEvidence(f: Finding): string {
   const parts: string[] = [];
   const c = f.confirmation;
-  if (c.trace && c.trace.length > 0) parts.push(renderInterleaving(c.trace, c.outcome));
+  if (c.trace && c.trace.length > 0) {
+    parts.push(renderInterleaving(c.trace, c.outcome));
+    const iv = Object.entries(c.initialValues ?? {});
+    if (iv.length) parts.push(`initial values: ${iv.map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+  } else if (c.illustration?.trace.length) parts.push(`illustration (the rule's template, not checked against the code):\n${renderInterleaving(c.illustration.trace, c.illustration.outcome)}`);
+  const unchecked = (c.assumptions ?? []).filter((a) => !a.checked);
+  if (unchecked.length) parts.push(`assumed, not checked:\n${unchecked.map((a) => `  - ${a.text}${a.source ? ` (${a.source})` : ''}`).join('\n')}`);
   if (f.witness.length > 0) parts.push(f.witness.map(renderWitnessPath).join('\n\n'));
   return parts.join('\n\n');
 }
@@ -53,7 +59,7 @@ export function codeBlock(text: string, lang = 'text'): string {
 export function confirmationLabel(f: Finding): string {
   const c = f.confirmation;
   if (c.status === 'confirmed') return `confirmed${c.outcome ? `: ${c.outcome}` : ''}`;
-  if (c.status === 'refuted') return 'refuted by the model checker';
+  if (c.status === 'refuted') return `refuted by the model because ${c.reason ?? 'no interleaving of its model shows it'}`;
   if (c.status === 'unknown') return `unconfirmed${c.reason ? ` (${c.reason})` : ''}`;
   return 'not model-checked';
 }

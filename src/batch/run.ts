@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanHeaders } from '../mail/message.js';
-import { buildReply, replyFileName } from '../reply/eml.js';
+import { buildReply, mailable, replyFileName } from '../reply/eml.js';
 import type { AnalysisSettings, MessageJob } from './job.js';
 import runInProcess from './worker.js';
 import { JsonlWriter, readExisting, rewriteAll } from './jsonl.js';
@@ -175,7 +175,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     mkdirSync(opts.replyDir, { recursive: true });
     for (const r of records) {
       const fresh = r.findings.filter((f) => f.change === 'introduced' && !f.extra?.alreadyReportedIn);
-      if (r.status !== 'analyzed' || fresh.length === 0) continue;
+      if (r.status !== 'analyzed' || !fresh.some(mailable)) continue;
       const file = join(opts.replyDir, replyFileName(r.messageId));
       writeFileSync(file, buildReply({ messageId: r.messageId, subject: r.subject, from: r.from, date: r.date, references: r.references }, fresh, opts.bot ? { bot: opts.bot } : {}));
       replies.push(file);

@@ -7,7 +7,7 @@ import { applyConfig } from '../config/apply.js';
 import { Command, Option } from 'commander';
 import { analyzePaths } from '../engine/analyze.js';
 import type { Report, Severity } from '../report/finding.js';
-import { atOrAbove, render, VERSION, type Format } from './output.js';
+import { atOrAbove, hideRefuted, render, VERSION, type Format } from './output.js';
 import { progressReporter } from './progress.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
 
@@ -66,13 +66,14 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--all-rules', 'also run rules that are off by default')
     .option('--each', 'analyze each PATH as a separate tree (e.g. several sample projects at once)')
     .option('--config <file>', 'lockcheck.yml: failLevel, per-rule levels, path include/exclude, rulesDirs (the GitHub App reads the same file)')
+    .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code (default: shown at their severity; lockcheck.yml `refuted: hide`)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--no-progress', 'no progress bar on stderr')
     .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n' +
       '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; each?: boolean; config?: string; output?: string; progress: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; each?: boolean; config?: string; output?: string; progress: boolean; hideRefuted?: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
         code = 2;
@@ -106,6 +107,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       } else report = await analyzePaths(paths, opts);
       progress?.stop();
       if (config) report = { ...report, findings: applyConfig(report.findings, config) };
+      if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
       const out = render(report, o.format);
       if (o.output) writeFileSync(o.output, out);
       else io.stdout(out);

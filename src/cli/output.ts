@@ -13,6 +13,15 @@ export function atOrAbove(findings: Finding[], level: Severity): Finding[] {
   return findings.filter((f) => RANK[f.severity] >= RANK[level]);
 }
 
+export const isRefuted = (f: Finding): boolean => f.confirmation.status === 'refuted';
+
+/** `--hide-refuted` / `refuted: hide`: the findings the model refuted leave the report (counted in stats). */
+export function hideRefuted(report: Report): Report {
+  const hidden = report.findings.filter(isRefuted).length;
+  if (!hidden) return report;
+  return { ...report, findings: report.findings.filter((f) => !isRefuted(f)), stats: { ...report.stats, hiddenRefuted: hidden } };
+}
+
 export function render(report: Report, format: Format): string {
   switch (format) {
     case 'json':

@@ -11,9 +11,9 @@ import type { MessageRecord } from '../batch/record.js';
 import { ingestPath, ingestText } from '../mail/ingest-path.js';
 import type { IngestResult } from '../mail/types.js';
 import { isGitCheckout } from '../patch/git.js';
-import { buildReply, replyFileName } from '../reply/eml.js';
+import { buildReply, mailable, replyFileName } from '../reply/eml.js';
 import type { Finding, InputError, Report, Severity } from '../report/finding.js';
-import { atOrAbove, render, type Format } from './output.js';
+import { atOrAbove, hideRefuted, render, type Format } from './output.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
 
 function collect(v: string, prev: string[]): string[] {
@@ -23,6 +23,7 @@ function collect(v: string, prev: string[]): string[] {
 export interface PatchCommandOptions {
   format: Format;
   failLevel: Severity;
+  hideRefuted?: boolean;
   tree?: string;
   allChanges?: boolean;
   rules: string[];
@@ -54,6 +55,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .option('--all-rules', 'also run rules that are off by default')
     .option('--no-confirm', 'do not confirm findings with models')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code')
     .option('--reply-dir <dir>', 'write a reply .eml for each patch with introduced findings')
     .option('--bot <address>', "reply sender and Reported-by: 'Name <addr>'")
     .option('--no-progress', 'accepted for symmetry with the main command')
@@ -101,7 +103,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         if (r.status === 'analyzed' && r.reason) io.stderr(`lockcheck patch: ${r.subject || r.messageId}: ${r.reason}: analyzed from the hunks only, without the tree\n`);
       }
       const findings: Finding[] = analyzed.flatMap((r) => r.findings);
-      const report: Report = {
+      let report: Report = {
         version: 1,
         findings,
         errors,
@@ -110,14 +112,16 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
           { files: 0, lines: 0, functions: 0, seconds: 0 },
         ),
       };
+      if (o.hideRefuted) report = hideRefuted(report);
       const out = render(report, o.format);
       if (o.output) writeFileSync(o.output, out);
       else io.stdout(out);
       if (o.replyDir) {
         mkdirSync(o.replyDir, { recursive: true });
         for (const r of analyzed) {
+          // a reply is written only for a finding the model did not refute
           const fresh = r.findings.filter((f) => f.change === 'introduced');
-          if (!fresh.length) continue;
+          if (!fresh.some(mailable)) continue;
           const path = join(o.replyDir, replyFileName(r.messageId));
           writeFileSync(path, buildReply({ messageId: r.messageId, subject: r.subject, from: r.from, date: r.date, references: r.references }, fresh, o.bot ? { bot: o.bot } : {}));
           io.stderr(`lockcheck patch: reply written to ${path}\n`);
@@ -129,7 +133,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         code = 2;
         return;
       }
-      code = atOrAbove(findings, o.failLevel).length > 0 ? 1 : 0;
+      code = atOrAbove(report.findings, o.failLevel).length > 0 ? 1 : 0;
     });
   return (await parseOrExitCode(() => cmd.parseAsync(argv, { from: 'user' }), io)) ?? code;
 }

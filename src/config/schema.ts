@@ -20,6 +20,11 @@ export const LockcheckConfigSchema = z
       .prefault({}),
     /** Wall-clock budget of one pull request's analysis; past it the App publishes a partial result. */
     timeBudgetSeconds: z.number().positive().max(3600).default(120),
+    /**
+     * Findings the model refuted: `show` (default) keeps them at their severity, counted by the
+     * fail level; `hide` leaves them out of the output and the fail level.
+     */
+    refuted: z.enum(['show', 'hide']).default('show'),
     /** Extra rule directories (repository-relative), on top of the built-in `rules/`. */
     rulesDirs: z.array(z.string().min(1)).default([]),
   })

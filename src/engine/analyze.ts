@@ -94,10 +94,9 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
   const { findings, lockGraph } = runCheckers(program, sources, opts);
   phase('checkers', t0);
   if (opts.confirm !== false) {
+    // a finding the model refutes keeps its severity: `confirmation.status` says refuted and
+    // why; front ends leave it out of the fail level only when asked (`--hide-refuted`)
     confirmFindings(findings, program, { source: sources });
-    // a finding the model refutes stays in the report, one level down: it no longer fails a
-    // run at the default fail level (unless the user set that rule's level themselves)
-    for (const f of findings) if (f.confirmation.status === 'refuted' && !opts.ruleLevels?.[f.rule]) f.severity = 'note';
   }
   phase('confirmation', t0);
   const result: AnalysisResult = {

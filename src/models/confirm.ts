@@ -1,6 +1,8 @@
-// Confirmation: extract a model for each finding, explore it with small limits, and record
-// the verdict and the violating interleaving on the finding. A refuted finding is kept (its
-// message says so); limits give `unknown` with the reason.
+// Confirmation: extract a model for each finding, explore it within state limits, and record
+// the verdict, the violating interleaving, the initial values it needs and the assumptions it
+// rests on. `refuted` is proven within the model's stated abstraction, and says why (the path
+// conditions, a lock both sides hold); limits give `unknown` with the reason. A template model
+// (no model could be extracted) never confirms: its run is kept as an illustration.
 import type { Program } from '../analysis/program.js';
 import type { SourceLookup } from '../checkers/api.js';
 import type { Confirmation, Finding, TraceStep } from '../report/finding.js';
@@ -8,17 +10,25 @@ import { explore, type ExploreResult } from './explorer/explore.js';
 import { ModelError } from './explorer/program.js';
 import { extractModel, scriptModel, type ModelScript } from './extract/index.js';
 import { distinctValuations } from './extract/valuations.js';
+import { assumptionsOf } from './assumptions.js';
+import { explainRefutation } from './refutation.js';
+import { litmusOf } from './litmus-attach.js';
+import { withCallerLocks } from './caller-locks.js';
 
 export interface ConfirmOptions {
   /** States per exploration (default 20,000). */
   maxStates?: number;
-  /** Time budget per finding in ms (default 100). */
-  timeMs?: number;
+  /** States per finding, all explorations together (default 200,000). */
+  budgetStates?: number;
   /** Source lines for ops that are not witness steps. */
   source?: SourceLookup;
 }
 
+/** Kept for callers that looked for it; messages are no longer changed by the verdict. */
 export const REFUTED_NOTE = ' (model: refuted, no violating interleaving within bounds)';
+
+export const MAX_STATES = 20_000;
+export const BUDGET_STATES = 200_000;
 
 export interface RunVerdict {
   result: ExploreResult | undefined;
@@ -26,10 +36,12 @@ export interface RunVerdict {
   valuation: Record<string, number>;
 }
 
+const ms = (t0: number): number => Math.round((performance.now() - t0) * 100) / 100;
+
 /** Explore a model script over its initial valuations until the expected violation shows up. */
 export function runScript(s: ModelScript, method: 'extracted' | 'template' | undefined, opts: ConfirmOptions = {}): RunVerdict {
   const t0 = performance.now();
-  const budget = opts.timeMs ?? 100;
+  const budget = opts.budgetStates ?? BUDGET_STATES;
   const distinct = distinctValuations(s);
   const vals = distinct.length ? distinct : [{}];
   let states = 0;
@@ -37,16 +49,17 @@ export function runScript(s: ModelScript, method: 'extracted' | 'template' | und
   let other: { r: ExploreResult; v: Record<string, number> } | undefined;
   let unknown: string | undefined;
   let last: ExploreResult | undefined;
-  const done = (c: Confirmation): Confirmation => ({ ...c, ...(method ? { method } : {}), states, ms: Math.round((performance.now() - t0) * 100) / 100 });
+  const done = (c: Confirmation): Confirmation => ({ ...c, ...(method ? { method } : {}), states, ms: ms(t0) });
   for (const v of vals) {
-    const left = budget - (performance.now() - t0);
+    const left = budget - states;
     if (left <= 0) {
-      unknown = `time limit: ${refuted} of ${vals.length} initial valuations explored`;
+      unknown = `state budget: ${budget} states spent after ${refuted} of ${vals.length} initial valuations`;
       break;
     }
     let r: ExploreResult;
     try {
-      r = explore(scriptModel(s, v), { maxStates: opts.maxStates ?? 20_000, timeMs: Math.max(1, left), maxPreemptions: 2 });
+      // bounded by states, not wall-clock: the same input gives the same verdict under any load
+      r = explore(scriptModel(s, v), { maxStates: Math.min(opts.maxStates ?? MAX_STATES, left), timeMs: Number.POSITIVE_INFINITY, maxPreemptions: 2 });
     } catch (e) {
       if (e instanceof ModelError || e instanceof Error) return { result: undefined, valuation: v, confirmation: done({ status: 'unknown', reason: `model does not compile: ${e.message}` }) };
       throw e;
@@ -55,7 +68,7 @@ export function runScript(s: ModelScript, method: 'extracted' | 'template' | und
     states += r.states;
     if (r.status === 'confirmed') {
       if (r.outcome === s.expect) {
-        return { result: r, valuation: v, confirmation: done({ status: 'confirmed', outcome: r.outcome, trace: r.trace, ...(r.message ? { reason: r.message } : {}) }) };
+        return { result: r, valuation: v, confirmation: done({ status: 'confirmed', outcome: r.outcome, trace: r.trace, ...(r.message ? { reason: r.message } : {}), ...(Object.keys(v).length ? { initialValues: { ...v } } : {}) }) };
       }
       other ??= { r, v };
     } else if (r.status === 'refuted') refuted++;
@@ -104,35 +117,53 @@ function nameFunctions(trace: TraceStep[], program: Program): TraceStep[] {
 export function confirmFinding(f: Finding, program: Program, opts: ConfirmOptions = {}): Confirmation {
   const t0 = performance.now();
   const x = extractModel(f, program, opts.source);
-  if (!x.ok) return { status: 'unknown', reason: `no model: ${x.reason}`, ms: Math.round((performance.now() - t0) * 100) / 100 };
-  const v = runScript(x.script, x.method, opts);
-  const c = v.confirmation;
+  if (!x.ok) return { status: 'unknown', reason: `no model: ${x.reason}`, ms: ms(t0) };
+  if (x.method === 'template') {
+    const t = runScript(x.script, x.method, opts).confirmation;
+    // the textbook shape of the rule, run on the finding's locks: it shows the scenario, it
+    // checks nothing about the code
+    const ill = t.trace?.length ? { illustration: { ...(t.outcome ? { outcome: t.outcome } : {}), trace: t.trace } } : {};
+    return { status: 'unknown', method: 'template', reason: `no model: ${x.why}`, ...ill, states: t.states ?? 0, ms: ms(t0) };
+  }
+  // the callers' common locks are checked by the model, not assumed away
+  const cl = withCallerLocks(x.script, f, program);
+  const script = cl.script;
+  const v = runScript(script, x.method, opts);
+  let c = v.confirmation;
   if (c.trace) c.trace = nameFunctions(c.trace, program);
-  if (x.note) c.reason = `${c.reason ?? ''} [${x.note}]`.trim();
-  c.ms = Math.round((performance.now() - t0) * 100) / 100;
+  if (c.status === 'refuted') {
+    const e = explainRefutation(script, f, opts);
+    c.reason = e.reason;
+    c.states = (c.states ?? 0) + e.states;
+  }
+  c.assumptions = assumptionsOf(f, script, c);
+  if (cl.assumption) c.assumptions.splice(1, 0, cl.assumption);
+  if (f.category === 'memory-ordering') {
+    const l = litmusOf(script, v.valuation);
+    if (l) c.litmus = l;
+  }
+  c = { ...c, ms: ms(t0) };
   return c;
 }
 
-/** Total time for confirming off-by-default (`-lowconf`) findings in one run. */
-export const LOWCONF_BUDGET_MS = 10_000;
+/** States for confirming off-by-default (`-lowconf`) findings in one run, all together. */
+export const LOWCONF_BUDGET_STATES = 20_000_000;
 
 /**
  * Confirm every finding in place. Default rules' findings are always confirmed; the
- * low-confidence companions share a time budget, past which a finding is `unknown` with
+ * low-confidence companions share a state budget, past which a finding is `unknown` with
  * the reason (`lockcheck model --emit ID` confirms one on its own).
  */
-export function confirmFindings(findings: Finding[], program: Program, opts: ConfirmOptions & { lowconfBudgetMs?: number } = {}): void {
-  const budget = opts.lowconfBudgetMs ?? LOWCONF_BUDGET_MS;
+export function confirmFindings(findings: Finding[], program: Program, opts: ConfirmOptions & { lowconfBudgetStates?: number } = {}): void {
+  const budget = opts.lowconfBudgetStates ?? LOWCONF_BUDGET_STATES;
   let spent = 0;
   for (const f of findings) {
     const low = f.rule.endsWith('-lowconf');
     if (low && spent >= budget) {
-      f.confirmation = { status: 'unknown', reason: `not confirmed: the ${Math.round(budget / 1000)} s budget for low-confidence findings was spent; 'lockcheck model --emit ${f.id} PATH...' writes its model to run` };
+      f.confirmation = { status: 'unknown', reason: `not confirmed: the ${budget}-state budget for low-confidence findings was spent; 'lockcheck model --emit ${f.id} PATH...' writes its model to run` };
       continue;
     }
-    const t0 = performance.now();
     f.confirmation = confirmFinding(f, program, opts);
-    if (low) spent += performance.now() - t0;
-    if (f.confirmation.status === 'refuted' && !f.message.endsWith(REFUTED_NOTE)) f.message += REFUTED_NOTE;
+    if (low) spent += f.confirmation.states ?? 0;
   }
 }

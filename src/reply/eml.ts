@@ -58,8 +58,16 @@ export const quote = (text: string): string =>
     .map((l) => (l ? `> ${l}` : '>'))
     .join('\n');
 
-/** The reply .eml text for the introduced findings of one patch. */
-export function buildReply(target: ReplyTarget, findings: Finding[], opts: ReplyOptions = {}): string {
+/** A finding a reply reports: not one the model refuted. */
+export const mailable = (f: Finding): boolean => f.confirmation.status !== 'refuted';
+
+/**
+ * The reply .eml text for the introduced findings of one patch. Findings the model refuted
+ * are not reported: they get one line each saying why the model refuted them.
+ */
+export function buildReply(target: ReplyTarget, all: Finding[], opts: ReplyOptions = {}): string {
+  const findings = all.filter(mailable);
+  const refuted = all.filter((f) => !mailable(f));
   const bot = opts.bot ?? DEFAULT_BOT;
   const date = opts.date ?? new Date();
   const refs = [...target.references, target.messageId].filter((x, i, a) => x && a.indexOf(x) === i).map(bracket);
@@ -99,6 +107,11 @@ export function buildReply(target: ReplyTarget, findings: Finding[], opts: Reply
       body.push(formatFinding(f), '');
       if (f.extra?.confidence === 'low') body.push('(Low confidence: this came from the patch hunks alone, without the rest of the tree.)', '');
     }
+  }
+  if (refuted.length) {
+    body.push(`Not reported: ${refuted.length === 1 ? 'one more finding was' : `${refuted.length} more findings were`} refuted by the model:`);
+    for (const f of refuted) body.push(`  ${f.file}:${f.line} [${f.rule}]: refuted by the model because ${f.confirmation.reason ?? 'no interleaving shows it'}`);
+    body.push('');
   }
   body.push(
     'If you fix it, please add the tag:',

@@ -34,16 +34,36 @@ export interface TraceStep {
   note?: string;
 }
 
+/** One guess a verdict rests on, and whether the model checked it against the code. */
+export interface Assumption {
+  /** `concurrency` (which entry points run at once), `alias` (which instances are one lock / object), `lock-class` (lock identity / level and where it came from), `path` (a branch condition on the walked path), `abstraction` (what the model left out and how it stands in for it). */
+  kind: 'concurrency' | 'alias' | 'lock-class' | 'path' | 'abstraction';
+  text: string;
+  /** true: the model checked it (a condition it evaluates, a lock it runs); false: taken on trust. */
+  checked: boolean;
+  /** `file:line` the assumption is about, when there is one. */
+  source?: string;
+}
+
 export interface Confirmation {
   status: 'not-run' | 'confirmed' | 'refuted' | 'unknown';
+  /** `extracted`: a model built from the code. `template`: no model could be extracted; the status is then `unknown` and `illustration` holds the textbook scenario. */
   method?: 'extracted' | 'template';
   /** Outcome shown at the end of the trace: `DEADLOCK`, `USE AFTER FREE`, ... */
   outcome?: string;
   trace?: TraceStep[];
   states?: number;
   ms?: number;
-  /** Why the search gave up (`unknown`), or what bound it searched (`refuted`). */
+  /** Why the search gave up or no model could be built (`unknown`), or why the code is safe within the model (`refuted`). */
   reason?: string;
+  /** The guesses the verdict rests on (which CPUs run concurrently, aliasing, lock classes, path conditions). */
+  assumptions?: Assumption[];
+  /** Initial values of shared state the confirming interleaving needs (`{ 'port.pending': 8 }`). */
+  initialValues?: Record<string, number>;
+  /** A herd7 litmus test of a memory-ordering model (`herd7 -model linux-kernel.cat`). */
+  litmus?: string;
+  /** The rule's textbook scenario run by a template when no model could be extracted: an illustration, not a check of the code. */
+  illustration?: { outcome?: string; trace: TraceStep[] };
 }
 
 export interface Finding {
@@ -82,6 +102,8 @@ export interface RunStats {
    * lock-order edge. `example` names one.
    */
   unclassifiedLocks?: { count: number; example: string };
+  /** Findings the model refuted that `--hide-refuted` / `refuted: hide` left out. */
+  hiddenRefuted?: number;
 }
 
 export interface Report {

@@ -25,7 +25,7 @@ function traceFlow(f: Finding, base: string): object[] {
   const cpus = [...new Set(trace.map((t) => Math.max(0, t.cpu)))].sort((a, b) => a - b);
   return [
     {
-      message: { text: `model ${f.confirmation.status}: ${f.confirmation.outcome ?? 'interleaving'}` },
+      message: { text: `model ${f.confirmation.status}: ${f.confirmation.outcome ?? 'interleaving'}${Object.keys(f.confirmation.initialValues ?? {}).length ? ` from ${Object.entries(f.confirmation.initialValues!).map(([k, v]) => `${k} = ${v}`).join(', ')}` : ''}` },
       threadFlows: cpus.map((cpu) => ({
         id: `CPU${cpu}`,
         locations: trace
@@ -71,7 +71,7 @@ export function toSarif(findings: Finding[], rules: CheckerMeta[], version: stri
           ruleId: f.rule,
           ...(index.has(f.rule) ? { ruleIndex: index.get(f.rule)! } : {}),
           level: LEVEL[f.severity],
-          message: { text: f.message },
+          message: { text: f.confirmation.status === 'refuted' ? `${f.message} (refuted by the model because ${f.confirmation.reason ?? 'no interleaving of its model shows it'})` : f.message },
           locations: [
             {
               physicalLocation: physical(f.file, f.line, f.col, base),

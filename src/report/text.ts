@@ -59,14 +59,29 @@ function pathLines(p: WitnessPath): string[] {
   return out;
 }
 
+function assumptionLines(c: Finding['confirmation']): string[] {
+  const out: string[] = [];
+  const iv = Object.entries(c.initialValues ?? {});
+  if (iv.length) out.push(` initial values: ${iv.map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+  if (c.assumptions?.length) {
+    out.push(' assumptions:');
+    for (const a of c.assumptions) out.push(`   [${a.checked ? 'checked' : 'assumed'}] ${a.kind}: ${a.text}${a.source ? ` (${a.source})` : ''}`);
+  }
+  return out;
+}
+
 export function formatFinding(f: Finding): string {
   const lines = [`${f.file}:${f.line}:${f.col ?? 1}: ${f.severity}: ${f.message} [${f.rule}]`];
   const c = f.confirmation;
-  const scenario = c.trace?.length ? traceLines(c.trace, c.outcome) : lockScenario(f);
+  if (c.status === 'refuted') lines.push(` refuted by the model: ${c.reason ?? 'no interleaving of its model shows it'}`);
+  const scenario = c.trace?.length ? traceLines(c.trace, c.outcome) : c.illustration?.trace.length ? [] : lockScenario(f);
   if (scenario.length) lines.push(' Possible unsafe locking scenario:', '', ...scenario, '');
+  if (c.illustration?.trace.length) lines.push(' Illustration (the rule\'s template model, not checked against the code):', '', ...traceLines(c.illustration.trace, c.illustration.outcome), '');
+  lines.push(...assumptionLines(c));
   for (const p of f.witness) lines.push(...pathLines(p));
   const verdict = c.status === 'not-run' ? 'not run' : `${c.status}${c.method ? ` (${c.method} model` : ''}${c.states !== undefined ? `, ${c.states} states` : ''}${c.ms !== undefined ? `, ${c.ms} ms` : ''}${c.method ? ')' : ''}${c.reason ? `: ${c.reason}` : ''}`;
   lines.push(` model: ${verdict}`);
+  if (c.litmus) lines.push(' litmus test (herd7 -conf linux-kernel.cfg):', ...c.litmus.trimEnd().split('\n').map((l) => `   ${l}`));
   if (f.change) lines.push(` change: ${f.change}`);
   lines.push(` id: ${f.id}`);
   return lines.join('\n');
@@ -79,6 +94,13 @@ export function formatText(findings: Finding[], errors: { file: string; reason: 
   for (const f of findings) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
   const summary = [...byRule].map(([r, n]) => `${n} ${r}`).join(', ');
   parts.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}${summary ? ` (${summary})` : ''} in ${stats.files} files, ${stats.lines} lines, ${stats.functions} functions, ${stats.seconds.toFixed(2)} s${errors.length ? `; ${errors.length} input error${errors.length === 1 ? '' : 's'}` : ''}`);
+  const verdicts = new Map<string, number>();
+  for (const f of findings) verdicts.set(f.confirmation.status, (verdicts.get(f.confirmation.status) ?? 0) + 1);
+  if (findings.length || stats.hiddenRefuted) {
+    const order = ['confirmed', 'refuted', 'unknown', 'not-run'];
+    const v = order.filter((k) => verdicts.has(k)).map((k) => `${verdicts.get(k)} ${k}`);
+    parts.push(`model verdicts: ${v.join(', ') || 'none shown'}${stats.hiddenRefuted ? `; ${stats.hiddenRefuted} refuted finding${stats.hiddenRefuted === 1 ? '' : 's'} hidden (--hide-refuted)` : ''}`);
+  }
   const u = stats.unclassifiedLocks;
   if (u) parts.push(`note: ${u.count} lock operation${u.count === 1 ? '' : 's'} (e.g. ${u.example}) name a lock whose struct type is not declared in the analyzed files and order no other lock; add the headers that declare it`);
   return parts.join('\n\n') + '\n';

@@ -3,16 +3,16 @@ import { defaultConfig, formatConfigErrors, LockcheckConfigSchema, parseConfig }
 
 describe('lockcheck config', () => {
   it('defaults everything', () => {
-    expect(defaultConfig()).toEqual({ failLevel: 'error', rules: {}, paths: { include: [], exclude: [] }, timeBudgetSeconds: 120, rulesDirs: [] });
+    expect(defaultConfig()).toEqual({ failLevel: 'error', rules: {}, paths: { include: [], exclude: [] }, timeBudgetSeconds: 120, refuted: 'show', rulesDirs: [] });
     const empty = parseConfig('');
     expect(empty.ok && empty.config).toEqual(defaultConfig());
   });
 
   it('reads a full config', () => {
-    const r = parseConfig(['failLevel: warning', 'rules:', '  lock-order: "off"', '  use-after-free: note', 'paths:', '  include: [xen/**]', '  exclude: ["**/test/**"]', 'timeBudgetSeconds: 30', 'rulesDirs: [.lockcheck/rules]'].join('\n'));
+    const r = parseConfig(['failLevel: warning', 'rules:', '  lock-order: "off"', '  use-after-free: note', 'paths:', '  include: [xen/**]', '  exclude: ["**/test/**"]', 'timeBudgetSeconds: 30', 'refuted: hide', 'rulesDirs: [.lockcheck/rules]'].join('\n'));
     expect(r).toEqual({
       ok: true,
-      config: { failLevel: 'warning', rules: { 'lock-order': 'off', 'use-after-free': 'note' }, paths: { include: ['xen/**'], exclude: ['**/test/**'] }, timeBudgetSeconds: 30, rulesDirs: ['.lockcheck/rules'] },
+      config: { failLevel: 'warning', rules: { 'lock-order': 'off', 'use-after-free': 'note' }, paths: { include: ['xen/**'], exclude: ['**/test/**'] }, timeBudgetSeconds: 30, refuted: 'hide', rulesDirs: ['.lockcheck/rules'] },
     });
   });
 

@@ -90,8 +90,12 @@ void g(struct dev *d)
     const f = r.findings.find((x) => x.rule === 'lock-inversion')!;
     expect(f).toBeDefined();
     expect(f.confirmation.status).toBe('refuted');
-    expect(f.confirmation.reason).toMatch(/exhaustive/);
-    expect(f.message.endsWith(REFUTED_NOTE)).toBe(true);
+    // the reason says why: the two paths need different values of mode
+    expect(f.confirmation.reason).toMatch(/path conditions exclude it/);
+    expect(f.confirmation.reason).toContain('d->mode == 2');
+    // kept at its severity, message untouched (no silent demotion)
+    expect(f.severity).toBe('error');
+    expect(f.message.endsWith(REFUTED_NOTE)).toBe(false);
   });
 
   it('does not refute it when other code in the tree may change the state between the two checks', () => {
@@ -161,10 +165,10 @@ int q_send(struct q *q)
 `);
     const f = r.findings.find((x) => x.rule === 'lock-leak')!;
     expect(f.confirmation.status).toBe('refuted');
-    expect(f.message).toContain('(model: refuted');
+    expect(f.severity).not.toBe('note');
   });
 
-  it('falls back to the template bound in rules/ and says so', () => {
+  it('falls back to the template bound in rules/ as an illustration, never a confirmation', () => {
     const r = run(`static DEFINE_SPINLOCK(a);
 static DEFINE_SPINLOCK(b);
 void f(void) { spin_lock(&a); spin_lock(&b); spin_unlock(&b); spin_unlock(&a); }
@@ -176,7 +180,10 @@ void g(void) { spin_lock(&b); spin_lock(&a); spin_unlock(&a); spin_unlock(&b); }
     const x = extractModel(broken, r.program);
     expect(x.ok && x.method).toBe('template');
     const c = confirmFinding(broken, r.program);
-    expect(c).toMatchObject({ status: 'confirmed', method: 'template', outcome: 'DEADLOCK' });
+    expect(c).toMatchObject({ status: 'unknown', method: 'template' });
+    expect(c.reason).toMatch(/^no model: /);
+    expect(c.trace).toBeUndefined();
+    expect(c.illustration?.outcome).toBe('DEADLOCK');
   });
 });
 
@@ -197,7 +204,7 @@ void h(struct d *d) { spin_lock(&d->p); spin_lock(&d->q); spin_unlock(&d->q); sp
 void k(struct d *d) { spin_lock(&d->q); spin_lock(&d->p); spin_unlock(&d->p); spin_unlock(&d->q); }
 `;
     const r = analyzeSources([{ path: 'x.c', text }], { allRules: true, confirm: false });
-    confirmFindings(r.findings, r.program, { lowconfBudgetMs: 0 });
+    confirmFindings(r.findings, r.program, { lowconfBudgetStates: 0 });
     const low = r.findings.find((x) => x.rule === 'lock-inversion-lowconf')!;
     const def = r.findings.find((x) => x.rule === 'lock-inversion')!;
     expect(low.confirmation.status).toBe('unknown');

@@ -12,6 +12,13 @@ export interface AssembleOptions {
   source?: SourceLookup;
 }
 
+/**
+ * Steps that write state outside the finding's locations (`shadow`): kept in the model only
+ * when a kept condition tests that state (`keepTested` in model-base.ts). `havoc`: a write of a
+ * value the model cannot evaluate.
+ */
+export const shadowSteps = new WeakMap<object, { v: string; havoc: boolean }>();
+
 export function assemble(ops: SOp[], o: AssembleOptions = {}): ScriptStep[] {
   const out: ScriptStep[] = [];
   const held: { lock: string; mode?: 'shared' | 'recursive' }[] = [];
@@ -48,15 +55,19 @@ export function assemble(ops: SOp[], o: AssembleOptions = {}): ScriptStep[] {
         out.push({ call: 'load', args: [op.reg, op.v, { ...(op.order ? { order: op.order } : {}), ...s }] });
         if (op.bit !== undefined) out.push({ call: 'local', args: [op.reg, `(${op.reg} >> ${op.bit}) & 1`] });
         break;
-      case 'store':
+      case 'store': {
+        const n = out.length;
         if (op.rmw) {
           const r = `t${tmp++}`;
           out.push({ call: 'load', args: [r, op.v, s] });
           out.push({ call: 'store', args: [op.v, typeof op.value === 'string' ? op.value.replace(/\bOLD\b/g, r) : `${r} + 1`, s] });
         } else out.push({ call: 'store', args: [op.v, op.value, { ...(op.order ? { order: op.order } : {}), ...s }] });
+        if (op.shadow) for (const st of out.slice(n)) shadowSteps.set(st, { v: op.v, havoc: !!op.havoc });
         break;
+      }
       case 'rmw':
         out.push({ call: 'rmw', args: [op.op, op.v, op.arg, op.reg, { ...(op.returns === false ? { returns: false } : {}), ...s }] });
+        if (op.shadow) shadowSteps.set(out[out.length - 1]!, { v: op.v, havoc: false });
         break;
       case 'fence':
         out.push({ call: 'fence', args: [op.kind, s] });

@@ -14,7 +14,7 @@ function mentions(cond: string, v: string): boolean {
   return new RegExp(`(^|[^\\w.])${esc}($|[^\\w.])`).test(cond);
 }
 
-function dropConds(steps: ScriptStep[], vars: string[]): ScriptStep[] {
+export function dropConds(steps: ScriptStep[], vars: string[]): ScriptStep[] {
   const out: ScriptStep[] = [];
   for (const s of steps) {
     if (s.call === 'if' && 'cond' in s) {
@@ -25,25 +25,36 @@ function dropConds(steps: ScriptStep[], vars: string[]): ScriptStep[] {
   return out;
 }
 
-function written(steps: ScriptStep[], out: Set<string>): void {
+/** Variables the model's CPUs write, with the `file:line`s of their writes. */
+function written(steps: ScriptStep[], out: Map<string, Set<string>>): void {
+  const add = (v: unknown, src: unknown): void => {
+    if (typeof v !== 'string') return;
+    let s = out.get(v);
+    if (!s) out.set(v, (s = new Set()));
+    const o = src as { file?: string; line?: number } | undefined;
+    if (o?.file && o.line !== undefined) s.add(`${o.file}:${o.line}`);
+  };
   for (const s of steps) {
     if (s.call === 'if' && 'cond' in s) written(s.then, out);
-    else if (s.call === 'store' && typeof (s as { args: unknown[] }).args[0] === 'string') out.add((s as { args: string[] }).args[0]!);
-    else if (s.call === 'rmw' && typeof (s as { args: unknown[] }).args[1] === 'string') out.add((s as { args: string[] }).args[1]!);
+    else if (s.call === 'store') add((s as { args: unknown[] }).args[0], (s as { args: unknown[] }).args[2]);
+    else if (s.call === 'rmw') add((s as { args: unknown[] }).args[1], (s as { args: unknown[] }).args[4]);
   }
 }
 
-export function addEnvironment(p: Program, s: ModelScript, condVars: Map<string, Set<number>>, condClass: Map<string, string> | undefined, maxEnv = 2): void {
-  if (!condVars.size) return;
-  const mine = new Set<string>();
+/** Adds the environment CPUs; returns the variables whose conditions were dropped. */
+export function addEnvironment(p: Program, s: ModelScript, condVars: Map<string, Set<number>>, condClass: Map<string, string> | undefined, maxEnv = 2, othersOfOwn = true): string[] {
+  if (!condVars.size) return [];
+  const mine = new Map<string, Set<string>>();
   for (const t of s.threads) written(t.steps, mine);
   const wi = writeIndex(p);
   const envThreads: ScriptThread[] = [];
   const dropped: string[] = [];
   for (const [v, vals] of condVars) {
-    if (mine.has(v)) continue;
     const cls = condClass?.get(v);
-    const sites = cls ? (wi.byClass.get(cls) ?? []) : [];
+    // writers the model's CPUs do not run (a model CPU's own write is in its thread already)
+    const own = mine.get(v);
+    if (own && !othersOfOwn) continue;
+    const sites = (cls ? (wi.byClass.get(cls) ?? []) : []).filter((w) => !own?.has(`${w.e.loc.file}:${w.e.loc.line}`));
     if (!sites.length) continue; // nobody writes it: a constant for the race
     if (envThreads.length >= maxEnv) {
       dropped.push(v);
@@ -66,4 +77,5 @@ export function addEnvironment(p: Program, s: ModelScript, condVars: Map<string,
   if (dropped.length) s.threads = s.threads.map((t) => ({ ...t, steps: dropConds(t.steps, dropped) }));
   s.threads.push(...envThreads);
   for (const v of dropped) condVars.delete(v);
+  return dropped;
 }

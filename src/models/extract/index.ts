@@ -12,7 +12,7 @@ export type { ModelScript, ScriptStep, ScriptThread } from './script.js';
 export { scriptModel, applySteps } from './script.js';
 export { ExtractError } from './frames.js';
 
-export type Extracted = { ok: true; script: ModelScript; method: 'extracted' | 'template'; note?: string } | { ok: false; reason: string };
+export type Extracted = { ok: true; script: ModelScript; method: 'extracted' | 'template'; note?: string; /** Why no model could be extracted (template). */ why?: string } | { ok: false; reason: string };
 
 export function templateFor(program: Program, rule: string): string | undefined {
   const base = rule.replace(/-lowconf$/, '');
@@ -31,6 +31,6 @@ export function extractModel(finding: Finding, program: Program, source?: Source
   const name = templateFor(program, finding.rule);
   const t = name ? templates[name] : undefined;
   const s = t?.(finding);
-  if (s) return { ok: true, script: s, method: 'template', note: `the ${name} template model: no model could be extracted from the code (${why})` };
+  if (s) return { ok: true, script: s, method: 'template', why, note: `the ${name} template model: no model could be extracted from the code (${why})` };
   return { ok: false, reason: name && !t ? `unknown template ${name} bound to ${finding.rule}` : why };
 }

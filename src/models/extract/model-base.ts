@@ -5,7 +5,43 @@ import type { SourceLookup } from '../../checkers/api.js';
 import type { Finding, WitnessPath } from '../../report/finding.js';
 import type { ModelScript, ScriptThread } from './script.js';
 import type { SliceEnv, SOp } from './slice.js';
-import { addEnvironment } from './environment.js';
+import { addEnvironment, dropConds } from './environment.js';
+import { shadowSteps } from './assemble.js';
+import { candidatesAround } from './slice.js';
+import type { ScriptStep } from './script.js';
+
+/**
+ * Writes of state outside the finding's locations stay in the model when a kept condition
+ * tests that state (`p->pending++` before `if (p->pending > 8)`), else they go. The values they
+ * write are candidate initial values too. A tested variable some path writes with a value the
+ * model cannot evaluate is havoc: its conditions go either way (returned, to be dropped).
+ */
+function keepTested(threads: ScriptThread[], env: SliceEnv): Set<string> {
+  const havoc = new Set<string>();
+  const go = (steps: ScriptStep[]): ScriptStep[] => {
+    const out: ScriptStep[] = [];
+    for (const st of steps) {
+      const sh = shadowSteps.get(st);
+      if (sh) {
+        const vals = env.condVars.get(sh.v);
+        if (!vals) continue;
+        if (sh.havoc) havoc.add(sh.v);
+        const a = (st as { call: string; args: unknown[] }).args;
+        if (st.call === 'store' && typeof a[1] === 'number') candidatesAround(vals, a[1]);
+        // `x -= 2` before `x >= 5`: the start values that reach each side after the update
+        const k = st.call === 'store' && typeof a[1] === 'string' ? /^\w+ ([-+]) (\d+)$/.exec(a[1]) : null;
+        if (k) for (const x of [...vals]) candidatesAround(vals, k[1] === '-' ? x + Number(k[2]) : x - Number(k[2]), 16);
+        out.push(st);
+        continue;
+      }
+      if (st.call === 'if' && 'cond' in st) out.push({ ...st, then: go(st.then) });
+      else out.push(st);
+    }
+    return out;
+  };
+  for (const t of threads) t.steps = go(t.steps);
+  return havoc;
+}
 
 export interface RuleContext {
   finding: Finding;
@@ -64,8 +100,21 @@ function locksOf(threads: SOp[][]): string[] {
   return [...s];
 }
 
-export function base(ctx: RuleContext, env: SliceEnv, ops: SOp[][], threads: ScriptThread[], expect: string, extra: Partial<ModelScript> = {}): ModelScript {
+export function base(ctx: RuleContext, env: SliceEnv, ops0: SOp[][], threads: ScriptThread[], expect: string, extra: Partial<ModelScript> = {}): ModelScript {
   const f = ctx.finding;
+  let ops = ops0;
+  const tested0 = new Set(env.condVars.keys());
+  const havoc = keepTested(threads, env);
+  const assumptions = [...(env.assumed ?? [])];
+  if (havoc.size) {
+    for (const t of threads) t.steps = dropConds(t.steps, [...havoc]);
+    for (const v of havoc) {
+      env.condVars.delete(v);
+      assumptions.push({ kind: 'abstraction', text: `${v} is written with a value the model cannot evaluate: conditions on it go either way`, checked: false });
+    }
+  }
+  const tested = (o: SOp): boolean => !('shadow' in o && o.shadow) || tested0.has(o.v);
+  ops = ops.map((o) => o.filter(tested));
   const s: ModelScript = {
     name: `${f.rule}-${f.id}`,
     description: f.message,
@@ -76,7 +125,10 @@ export function base(ctx: RuleContext, env: SliceEnv, ops: SOp[][], threads: Scr
     expect,
     ...extra,
   };
-  addEnvironment(ctx.program, s, env.condVars, env.condClass);
+  // (models of a shared location keep their own writers: another writer of it is another finding)
+  const dropped = addEnvironment(ctx.program, s, env.condVars, env.condClass, 2, env.locations.size === 0);
+  for (const v of dropped) assumptions.push({ kind: 'abstraction', text: `${v} is written elsewhere in the tree and the model has no environment CPU left for it: conditions on it go either way`, checked: false });
+  if (assumptions.length) s.assumptions = assumptions;
   const v = valuations(env);
   s.valuations = v.list;
   if (v.list.length && v.space > v.list.length) s.valuationSpace = v.space;

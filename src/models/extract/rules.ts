@@ -6,11 +6,13 @@ import { doubleUnlock, lockInversion, lockLeak, recursiveLock } from './rules-lo
 import { lifetime, pendingCallback } from './rules-lifetime.js';
 import { missingBarrier, valueRace } from './rules-memory.js';
 import type { RuleContext } from './model-base.js';
+import { setSliceSource } from './slice.js';
 
 export type { RuleContext } from './model-base.js';
 
 /** The extracted model of a finding, or undefined when the rule has no extractor. Throws ExtractError when the IR does not support one. */
 export function extractForRule(ctx: RuleContext): ModelScript | undefined {
+  setSliceSource(ctx.source);
   const rule = ctx.finding.rule.replace(/-lowconf$/, '');
   switch (rule) {
     case 'lock-inversion':

@@ -8,7 +8,8 @@ import type { AccessPath, CallEvent, FunctionIR, IrEvent, LockRef } from '../../
 import { accessIndex, listOp } from '../../analysis/access-index.js';
 import { mapLock } from '../../analysis/lockset.js';
 import { conditionalRmw } from '../../checkers/shared-mem.js';
-import type { WitnessPath } from '../../report/finding.js';
+import type { Assumption, WitnessPath } from '../../report/finding.js';
+import type { SourceLookup } from '../../checkers/api.js';
 import type { FenceKind, MemOrder, RmwOp, Src } from '../explorer/model.js';
 import { translateCond } from './cond.js';
 import { ExtractError, framesOf, type Frame, type Target } from './frames.js';
@@ -19,8 +20,8 @@ export type SOp = Src & { fn: string; target?: Target } & (
     | { k: 'trylock'; lock: string; reg: string; mode?: 'shared' | 'recursive' }
     | { k: 'unlock'; lock: string; mode?: 'shared' | 'recursive' }
     | { k: 'load'; v: string; reg: string; order?: MemOrder; bit?: number }
-    | { k: 'store'; v: string; value: string | number; order?: MemOrder; rmw?: string }
-    | { k: 'rmw'; op: RmwOp; v: string; arg: number; reg?: string; returns?: boolean }
+    | { k: 'store'; v: string; value: string | number; order?: MemOrder; rmw?: string; shadow?: true; havoc?: true }
+    | { k: 'rmw'; op: RmwOp; v: string; arg: number; reg?: string; returns?: boolean; shadow?: true }
     | { k: 'fence'; kind: FenceKind }
     | { k: 'free'; obj: string }
     | { k: 'use'; obj: string }
@@ -63,6 +64,45 @@ export interface SliceEnv {
   avoid?: (e: IrEvent) => boolean;
   /** Ops for a call the rule models itself (a deferred callback's cancel). */
   callOps?: (fn: FunctionIR, e: Extract<IrEvent, { k: 'call' }>) => SOp[] | undefined;
+  /** Branches on the walked paths the model could not evaluate (assumed feasible), as assumptions. */
+  assumed?: Assumption[];
+}
+
+/** The C source of the finding being extracted (lets the NULL-branch check see plain assignments). */
+let sliceSource: SourceLookup | undefined;
+export function setSliceSource(s: SourceLookup | undefined): void {
+  sliceSource = s;
+}
+
+/** Candidate values for a variable compared with `n`: both sides of every comparison. */
+export function candidatesAround(set: Set<number>, n: number, cap = 12): void {
+  for (const x of [n, n - 1, n + 1]) if (set.size < cap) set.add(x | 0);
+}
+
+/** `x++`, `x -= 2`, `x |= 4` as a model expression over the old value `OLD`; undefined when the operand is not a literal. */
+export function rmwExpr(rmw: string, value: string): string | undefined {
+  if (rmw === '++') return 'OLD + 1';
+  if (rmw === '--') return 'OLD - 1';
+  const op = /^([-+|&^*]|<<|>>)=$/.exec(rmw)?.[1];
+  const n = literal(value);
+  return op && n !== undefined ? `OLD ${op} ${n}` : undefined;
+}
+
+/** The pointer a branch edge says is NULL: `if (!p)` / `if (p == NULL)` taken, `if (p)` / `if (p != NULL)` not taken. */
+export function nullOnEdge(text: string, taken: boolean): string | undefined {
+  const t = text.replace(/\b(likely|unlikely)\s*\(/g, '(').replace(/\s+/g, '');
+  const strip = (x: string): string => {
+    let y = x;
+    while (/^\(.*\)$/.test(y)) y = y.slice(1, -1);
+    return y;
+  };
+  const c = strip(t);
+  const ptr = '([A-Za-z_][\\w]*(?:(?:->|\\.)[A-Za-z_]\\w*)*)';
+  const isNull = new RegExp(`^(?:!${ptr}|${ptr}==NULL|NULL==${ptr})$`).exec(c);
+  const nonNull = new RegExp(`^(?:${ptr}|${ptr}!=NULL|NULL!=${ptr})$`).exec(c);
+  if (taken && isNull) return isNull[1] ?? isNull[2] ?? isNull[3];
+  if (!taken && nonNull) return nonNull[1] ?? nonNull[2] ?? nonNull[3];
+  return undefined;
 }
 
 export function varName(p: Program, path: AccessPath): string {
@@ -137,6 +177,43 @@ class Slicer {
     return out;
   }
 
+  /** Pointers the walked edge says are NULL (this frame on), with the branch's file:line: locking or dereferencing through one is a path the code cannot take. */
+  readonly nullPtrs = new Map<string, { file: string; line: number }>();
+
+  clearNull(text: string): void {
+    const t = text.replace(/^[&(\s]+|[)\s]+$/g, '');
+    this.nullPtrs.delete(t);
+  }
+
+  /**
+   * Throws when `text` goes through a pointer the walk's branch said is NULL and no line in
+   * between assigns it (checked only when the source is at hand).
+   */
+  checkNull(fn: FunctionIR, text: string, at: { file: string; line: number }): void {
+    if (!this.nullPtrs.size || !sliceSource) return;
+    const t = text.replace(/^[&(\s]+/, '');
+    for (const [p, br] of this.nullPtrs) {
+      if (!t.startsWith(`${p}->`) || br.file !== at.file || at.line <= br.line) continue;
+      const esc = p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const assigns = new RegExp(`(^|[^\\w.>])${esc}\\s*=[^=]|&\\s*${esc}\\b`);
+      let assigned = false;
+      for (let l = br.line; l < at.line && !assigned; l++) {
+        const code = sliceSource.line(at.file, l);
+        if (code === undefined) assigned = true; // cannot tell
+        else if (assigns.test(code)) assigned = true;
+      }
+      if (!assigned) throw new ExtractError(`${fn.name}: the shortest path goes through ${p}-> at line ${at.line} on the branch where ${p} is NULL (line ${br.line}); no consistent path was extracted`);
+    }
+  }
+
+  /** The model variable of a write to shared state outside the finding's locations, or undefined (a CPU's own local). */
+  private shadowVar(path: AccessPath, pointerArg = false): string | undefined {
+    if (this.env.dropLocks) return undefined; // memory-ordering shapes keep their own locations only
+    const own = (path.root.startsWith('local:') || path.root.startsWith('param:')) && !path.arrows.some(Boolean) && (!pointerArg || path.text.trim().startsWith('&'));
+    if (own || path.root.startsWith('?')) return undefined;
+    return varName(this.env.program, path);
+  }
+
   private reg(): string {
     return `r${this.env.regs++}`;
   }
@@ -181,10 +258,22 @@ class Slicer {
       }
       case 'store': {
         this.uses(fn, e.path, e, target);
+        this.clearNull(e.path.text);
         const v = keep(e.path);
-        if (!v) return;
+        if (!v) {
+          // a write of state a kept condition may test: kept as a shadow (dropped unless tested)
+          const sv = this.shadowVar(e.path);
+          if (!sv) return;
+          const x = e.rmw ? rmwExpr(e.rmw, e.value) : undefined;
+          const lit = e.rmw ? undefined : literal(e.value);
+          if (x) this.push({ k: 'store', v: sv, value: x, rmw: e.rmw!, shadow: true, ...this.src(fn, e, code) });
+          else if (lit !== undefined) this.push({ k: 'store', v: sv, value: lit, shadow: true, ...this.src(fn, e, code) });
+          else this.push({ k: 'store', v: sv, value: 0, shadow: true, havoc: true, ...this.src(fn, e, `${e.path.text} = ${e.value}`) });
+          return;
+        }
         const lit = literal(e.value);
-        this.push({ k: 'store', v, value: lit ?? 1, ...(e.once ? { order: 'once' as const } : {}), ...(e.rmw ? { rmw: e.rmw } : {}), ...this.src(fn, e, code), ...at });
+        const x = e.rmw ? rmwExpr(e.rmw, e.value) : undefined;
+        this.push({ k: 'store', v, value: e.rmw ? (x ?? 'OLD + 1') : (lit ?? 1), ...(e.once ? { order: 'once' as const } : {}), ...(e.rmw ? { rmw: e.rmw } : {}), ...this.src(fn, e, code), ...at });
         return;
       }
       case 'atomic': {
@@ -192,6 +281,21 @@ class Slicer {
         const v = keep(e.path, true);
         if (!v) {
           if (e.reads && e.writes && (e.returns || e.ordering === 'full') && !conditionalRmw(fn, e, accessIndex(p))) this.push({ k: 'fence', kind: 'full', ...this.src(fn, e, code) });
+          const sv = e.writes ? this.shadowVar(e.path, true) : undefined;
+          if (sv) {
+            const s = this.src(fn, e, code);
+            const bitArg = e.operand !== undefined ? (literal(e.operand) ?? this.bit(e.operand)) : 0;
+            if (/(set|clear|change)_bit/.test(e.op)) this.push({ k: 'rmw', op: /clear/.test(e.op) ? 'clear_bit' : 'set_bit', v: sv, arg: bitArg, shadow: true, ...s });
+            else if (/inc|dec|add|sub/.test(e.op) && !/xchg|cmpxchg/.test(e.op)) {
+              const n = e.operand !== undefined ? literal(e.operand) : 1;
+              if (n === undefined) this.push({ k: 'store', v: sv, value: 0, shadow: true, havoc: true, ...s });
+              else this.push({ k: 'rmw', op: /dec|sub/.test(e.op) ? 'sub' : 'add', v: sv, arg: n, shadow: true, ...s });
+            } else {
+              const lit = e.operand !== undefined ? literal(e.operand) : undefined;
+              if (lit !== undefined && !/xchg|or|and|xor/.test(e.op)) this.push({ k: 'store', v: sv, value: lit, shadow: true, ...s });
+              else this.push({ k: 'store', v: sv, value: 0, shadow: true, havoc: true, ...s });
+            }
+          }
           return;
         }
         const s = this.src(fn, e, code);
@@ -259,6 +363,7 @@ class Slicer {
         const ml = this.mapped(e.lock);
         const cls = this.lockId(ml.cls, ml.inst);
         if (!cls || ml.inst.root.startsWith('?')) return;
+        this.checkNull(fn, e.lock.inst.text, e.loc);
         this.uses(fn, e.lock.inst, e, target);
         const name = env.lockName ? env.lockName(cls, e.lock.inst, this.held) : cls;
         const mode = e.mode === 'shared' ? ('shared' as const) : e.mode === 'recursive' ? ('recursive' as const) : undefined;
@@ -304,6 +409,7 @@ class Slicer {
         return;
       }
       case 'call': {
+        if (e.assignedTo) this.clearNull(e.assignedTo);
         if (listOp(e)) return this.access(fn, e, target);
         const own = env.callOps?.(fn, e);
         if (own) {
@@ -317,7 +423,14 @@ class Slicer {
         void condEvents;
         return;
       }
+      case 'assign':
+        this.clearNull(e.name);
+        return;
       default:
+        if (e.k === 'load') {
+          this.checkNull(fn, e.path.text, e.loc);
+          if (e.into) this.clearNull(e.into);
+        }
         this.access(fn, e, target);
     }
   }
@@ -360,6 +473,13 @@ class Slicer {
   }
 
   branch(fn: FunctionIR, w: Extract<Walked, { branch: unknown }>, condEvents: IrEvent[]): void {
+    const np = nullOnEdge(w.branch.text, w.taken);
+    if (np) this.nullPtrs.set(np, w.branch.loc);
+    else {
+      // the edge where the pointer is non-NULL: it is no longer NULL
+      const other = nullOnEdge(w.branch.text, !w.taken);
+      if (other) this.nullPtrs.delete(other);
+    }
     if (!this.keepConds) return;
     const env = this.env;
     const t = translateCond(w.branch, condEvents, {
@@ -372,11 +492,16 @@ class Slicer {
       constant: (n) => this.constant(n),
       bit: (n) => this.bit(n),
     });
-    if (!t) return;
+    const where = `${w.branch.loc.file.split('/').pop()}:${w.branch.loc.line}`;
+    if (!t) {
+      (env.assumed ??= []).push({ kind: 'path', text: `${fn.name}: \`if (${w.branch.text})\` assumed ${w.taken ? 'true' : 'false'} (the condition is not modelled: either way is possible)`, checked: false, source: where });
+      return;
+    }
     for (const v of t.vars) {
       let s = env.condVars.get(v);
       if (!s) env.condVars.set(v, (s = new Set([0, 1])));
-      for (const n of t.numbers) if (s.size < 5) s.add(n);
+      // both sides of each comparison: `x > 8` needs 9 as well as 8
+      for (const n of t.numbers) candidatesAround(s, n);
       // arithmetic and ordering tests (`a % b`, `x < y`) need a value past 0 and 1
       if (/[%/*+<>-]/.test(t.expr.replace(/>=|<=|>>|<</g, '<'))) s.add(2);
     }
@@ -423,7 +548,11 @@ class Slicer {
       if (t.call) {
         const ce = e as CallEvent;
         this.callStack.push({ args: e.k === 'call' ? ce.args : [], callee: t.call.fn.name });
+        const nulls = [...this.nullPtrs];
+        this.nullPtrs.clear(); // the callee's names are its own
         this.frame(t.call, false, true);
+        this.nullPtrs.clear();
+        for (const [n, l] of nulls) this.nullPtrs.set(n, l);
         this.callStack.pop();
       } else {
         this.event(fn, e, t, []);
