@@ -6,6 +6,7 @@ import { reversePostorder } from '../ir/cfg.js';
 import type { AccessPath, CallEvent, FunctionIR, IrEvent, Loc, LockRef } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import type { TypeEnv } from './type-env.js';
+import type { WaitTarget } from './wait-targets.js';
 import {
   instKey,
   type Acq,
@@ -21,6 +22,8 @@ export interface LocksetContext {
   resolveCallee(caller: FunctionIR, name: string): FunctionIR | undefined;
   /** Functions an indirect call may run (function-pointer tables); none when unknown. */
   indirectTargets?(caller: FunctionIR, e: CallEvent): FunctionIR[];
+  /** Callbacks a call waits for, or handlers it may fault into: their locks are taken here. */
+  waitTargets?(caller: FunctionIR, e: CallEvent): WaitTarget[];
   summaries: Map<string, Summary>;
 }
 
@@ -155,6 +158,7 @@ function findEntry(state: State, key: string, lock: LockRef): [string, LockEntry
 
 /** Whether a call can change or order locks at all (its summary, or a possible target's, is not empty). */
 function lockingCallee(fn: FunctionIR, e: CallEvent, ctx: LocksetContext): boolean {
+  if (ctx.waitTargets?.(fn, e).some((t) => (ctx.summaries.get(t.fn.key)?.acquires.length ?? 0) > 0)) return true;
   if (e.via) return !!ctx.indirectTargets?.(fn, e).some((t) => (ctx.summaries.get(t.key)?.acquires.length ?? 0) > 0);
   const c = ctx.resolveCallee(fn, e.callee);
   const s = c ? ctx.summaries.get(c.key) : undefined;
@@ -384,6 +388,12 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
             if (m) forgetLocal(state, own, m[1]!);
           }
         }
+        if (facts && ctx.waitTargets) {
+          for (const t of ctx.waitTargets(fn, e)) {
+            const ts = waitedSummary(ctx.summaries.get(t.fn.key), ctx.rules);
+            if (ts?.acquires.length) callAcquires(name, e, t.fn, ts, state, facts, ctx, t);
+          }
+        }
         if (e.callee.startsWith('*')) {
           // an indirect `...unlock(obj)` / `...release(obj)`: obj's locks are no longer known held
           if (UNLOCKISH.test(e.callee)) {
@@ -455,14 +465,33 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
   return state;
 }
 
+/**
+ * What a waited-for callback or a fault handler takes on its normal course: not the locks of
+ * its crash and diagnostic paths (panic, fatal_trap, show_execution_state), which end the
+ * machine rather than the wait.
+ */
+const CRASH_PATH = /(^|_)(panic|fatal|crash|die|bug|oops|show|dump)(_|$)/i;
+const waited = new WeakMap<Summary, Summary>();
+function waitedSummary(s: Summary | undefined, rules: RuleSet): Summary | undefined {
+  if (!s) return s;
+  let w = waited.get(s);
+  if (!w) {
+    const acquires = s.acquires.filter((a) => !a.chain.some((c) => rules.noreturn.has(c.fn) || CRASH_PATH.test(c.fn)));
+    waited.set(s, (w = { acquires, returnsHolding: [], releasesHeld: [] }));
+  }
+  return w;
+}
+
 /** A callee's acquisitions seen at one call site: lock-order facts and this function's summary. */
-function callAcquires(name: string, e: CallEvent, callee: FunctionIR, s: Summary, state: State, facts: FunctionLocks, ctx: LocksetContext): void {
-  const site: ChainStep = e.via ? { fn: name, loc: e.loc, indirect: true } : { fn: name, loc: e.loc };
-  const mapped = (l: LockRef) => mappedAt(e, l, callee.name, ctx.env);
+function callAcquires(name: string, e: CallEvent, callee: FunctionIR, s: Summary, state: State, facts: FunctionLocks, ctx: LocksetContext, waits?: WaitTarget): void {
+  const site: ChainStep = waits ? { fn: name, loc: e.loc, waits: waits.why, ...(waits.fault ? { fault: true } : {}) } : e.via ? { fn: name, loc: e.loc, indirect: true } : { fn: name, loc: e.loc };
+  // a waited-for callback's parameters are not this call's arguments: its objects stay unnamed
+  const ev = waits ? waits.call : e;
+  const mapped = (l: LockRef) => mappedAt(ev, l, callee.name, ctx.env);
   const mineDropped = droppedNow(state);
   const heldNow = heldList(state);
   for (const a of s.acquires) {
-    const guard = guardAtCall(a, e.args, e.argText);
+    const guard = guardAtCall(a, ev.args, ev.argText);
     if (guard === 'skip') continue;
     const { lock, key: akey } = mapped(a.lock);
     const before = state.get(akey);

@@ -7,6 +7,7 @@ import { TypeEnv } from './type-env.js';
 import { runLockset, type LocksetContext } from './lockset.js';
 import type { FunctionLocks, Summary } from './summary-types.js';
 import { stronglyConnected } from './scc.js';
+import { waitResolver, type WaitTarget } from './wait-targets.js';
 import { applyMacroAliases, applyMacroLocks, deriveMacroAliases, deriveMacroLocks } from './macro-locks.js';
 import { applyLockLevels, deriveLockLevels } from './lock-levels.js';
 
@@ -26,6 +27,8 @@ export interface Program {
   indirectTargets(caller: FunctionIR, e: CallEvent, max?: number): FunctionIR[];
   /** Whether call event `e` in `caller` may run the function `calleeKey` (directly or through a table). */
   mayCall(caller: FunctionIR, e: CallEvent, calleeKey: string): boolean;
+  /** What a call waits for or may fault into (rules `waits`, `contexts`), run as if called there. */
+  waitTargets(caller: FunctionIR, e: CallEvent): WaitTarget[];
   /** Callee keys per function key. */
   calls: Map<string, Set<string>>;
   /** Caller keys per function key. */
@@ -104,6 +107,8 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
     return r ?? undefined;
   };
   const indirectTargets = indirectResolver(files, functions, env, lookup);
+  const waits = waitResolver(functions, env, rules, lookup);
+  const waitTargets = (caller: FunctionIR, e: CallEvent): WaitTarget[] => (waits ? waits(caller, e) : []);
   const calls = new Map<string, Set<string>>();
   const callers = new Map<string, Set<string>>();
   for (const fn of functions) {
@@ -111,6 +116,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
     for (const b of fn.blocks) {
       for (const e of b.events) {
         if (e.k !== 'call') continue;
+        if (waits) for (const t of waits(fn, e)) out.add(t.fn.key);
         if (e.via) {
           for (const t of indirectTargets(fn, e)) out.add(t.key);
           continue;
@@ -128,7 +134,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
   }
   const summaries = new Map<string, Summary>();
   const locks = new Map<string, FunctionLocks>();
-  const ctx: LocksetContext = { env, rules, resolveCallee, indirectTargets, summaries };
+  const ctx: LocksetContext = { env, rules, resolveCallee, indirectTargets, ...(waits ? { waitTargets: waits } : {}), summaries };
   const sig = (s: Summary) =>
     `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}|${(s.mayAcquire ?? []).map((a) => a.key).join(',')}`;
   for (const comp of stronglyConnected(functions.map((f) => f.key), (k) => calls.get(k) ?? new Set())) {
@@ -150,7 +156,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
     e.via ? indirectTargets(caller, e).some((t) => t.key === calleeKey) : resolveCallee(caller, e.callee)?.key === calleeKey;
   const constants = new Map<string, number>();
   for (const f of files) for (const [n, v] of f.constants ?? []) if (!constants.has(n)) constants.set(n, v);
-  return { env, rules, functions, byKey, byName, resolveCallee, indirectTargets, mayCall, calls, callers, summaries, locks, files, constants };
+  return { env, rules, functions, byKey, byName, resolveCallee, indirectTargets, waitTargets, mayCall, calls, callers, summaries, locks, files, constants };
 }
 
 /** More targets than this for one struct member: a generic interface (file_operations.read), not followed. */

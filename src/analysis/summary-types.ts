@@ -7,6 +7,10 @@ export interface ChainStep {
   loc: Loc;
   /** The call at this site goes through a function-pointer table (`ops->read(...)`). */
   indirect?: boolean;
+  /** The call here waits for, or may fault into, the next step's function (`kill_timer() waits for the handler h()`). */
+  waits?: string;
+  /** That is a fault raised here (rules `contexts`), not a wait: the handler's objects are the faulting context's. */
+  fault?: boolean;
 }
 
 /** A lock acquisition as seen from some function: where, how, and the call chain that reaches it. */

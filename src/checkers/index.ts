@@ -11,12 +11,15 @@ import { nonAtomicRmw, nonAtomicRmwLowconf } from './non-atomic-rmw.js';
 import { freeWithPendingCallback, freeWithPendingCallbackLowconf } from './free-with-pending-callback.js';
 import { freeAfterUnlock, freeAfterUnlockLowconf } from './free-after-unlock.js';
 import { useAfterUnlock, useAfterUnlockLowconf } from './use-after-unlock.js';
+import { reentryDeadlock, reentryDeadlockLowconf } from './reentry-deadlock.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
 checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf,
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
   useAfterUnlock, useAfterUnlockLowconf);
+// lock-order rules beyond plain cycles
+checkers.push(reentryDeadlock, reentryDeadlockLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);

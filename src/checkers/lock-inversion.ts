@@ -14,7 +14,8 @@ function edgePath(label: string, w: EdgeWitness, ctx: CheckerContext): WitnessPa
 }
 
 function via(w: EdgeWitness): string {
-  const names = w.acq.chain.slice(1).map((c) => c.fn);
+  // a step that waits for a callback (or faults into a handler) says so: `[kill_timer() waits for ... h()] h`
+  const names = w.acq.chain.slice(1).map((c, i) => (w.acq.chain[i]!.waits ? `[${w.acq.chain[i]!.waits}] ${c.fn}` : c.fn));
   return names.length ? ` (via ${names.join(' -> ')})` : '';
 }
 
@@ -40,6 +41,8 @@ export function lowConfidence(cycle: string[], firsts: EdgeWitness[], split: Set
   const s = cycle.find((c) => split.has(c));
   if (s) return `the code gives ${s} several lockdep classes (lockdep_set_class), so one name stands for unrelated locks`;
   for (const w of firsts) {
+    // a fault handler's locks belong to the faulting context (current->domain), rarely the object held
+    if (w.acq.chain.some((c) => c.fault)) return `an edge needs a page fault while the lock is held, and the handler's locks are the faulting context's, not necessarily this object's`;
     const fns = [...w.held.chain, ...w.acq.chain].map((c) => c.fn);
     const bad = fns.find((f) => ERROR_PATH.test(f));
     if (bad) return `an edge is only seen through the error path ${bad}()`;
@@ -146,6 +149,7 @@ function run(ctx: CheckerContext, wantLow: boolean): void {
     const seenLevel = new Set<string>();
     for (const w of g.levelViolations) {
       if (!!w.weak !== wantLow) continue;
+      if (w.acq.chain.some((c) => c.fault)) continue; // the handler's lock is the faulting context's, not this object's
       // the same edge already reported as part of a lock-order cycle
       if (inCycle.has(`${w.held.lock.cls}>${w.acq.lock.cls}`)) continue;
       const lk = `${w.fn}|${w.held.lock.cls}|${w.acq.lock.cls}|${w.acq.chain[0]!.loc.line}`;

@@ -12,7 +12,7 @@ export function chainSteps(chain: ChainStep[], event: string, src: SourceLookup)
       line: c.loc.line,
       col: c.loc.col,
       function: c.fn,
-      event: i === chain.length - 1 ? event : `call ${chain[i + 1]!.fn}`,
+      event: i === chain.length - 1 ? event : c.waits ?? `call ${chain[i + 1]!.fn}`,
       ...(code !== undefined ? { code } : {}),
     };
   });

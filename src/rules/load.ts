@@ -16,6 +16,8 @@ import {
   type ModelBinding,
   type OnceApi,
   type RuleFile,
+  type WaitApi,
+  type ContextSpec,
 } from './schema.js';
 
 export class RuleError extends Error {
@@ -38,6 +40,10 @@ export interface RuleSet {
   handoffs: Map<string, HandoffApi>;
   deferred: Map<string, DeferredApi>;
   noreturn: Set<string>;
+  /** Calls that wait for a callback (rules `waits`). */
+  waits: Map<string, WaitApi>;
+  /** Interrupting contexts (rules `contexts`). */
+  contexts: ContextSpec[];
   models: ModelBinding[];
   /** Files the set was built from. */
   sources: string[];
@@ -76,7 +82,7 @@ export function parseRuleFile(file: string, text: string): RuleFile {
     throw new RuleError(file, line, `${issue.message}${where}`);
   }
   // one name twice in a section of one file: the later entry would silently win
-  for (const section of ['locks', 'atomics', 'barriers', 'once', 'frees', 'handoffs', 'deferred'] as const) {
+  for (const section of ['locks', 'atomics', 'barriers', 'once', 'frees', 'handoffs', 'deferred', 'waits'] as const) {
     const seen = new Map<string, number>();
     parsed.data[section].forEach((entry, i) => {
       for (const n of entry.names) {
@@ -117,6 +123,8 @@ export function emptyRuleSet(): RuleSet {
     handoffs: new Map(),
     deferred: new Map(),
     noreturn: new Set(),
+    waits: new Map(),
+    contexts: [],
     models: [],
     sources: [],
   };
@@ -134,6 +142,8 @@ export function addRuleFile(set: RuleSet, rf: RuleFile, source: string): void {
   put(set.handoffs, rf.handoffs);
   put(set.deferred, rf.deferred);
   for (const e of rf.noreturn) for (const n of e.names) set.noreturn.add(n);
+  put(set.waits, rf.waits);
+  set.contexts.push(...rf.contexts);
   set.models.push(...rf.models);
   set.sources.push(source);
 }

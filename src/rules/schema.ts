@@ -86,6 +86,45 @@ export const DeferredApiSchema = z
   })
   .strict();
 
+/**
+ * Calls that wait for a callback to finish (lockdep: waiting is acquiring). Holding a lock
+ * across the call orders it before every lock the callback takes; the callback taking it
+ * deadlocks. The callback is either the one registered (rules `deferred`, op register) on the
+ * object in argument `bound` (`kill_timer(&t)` waits for t's handler), or the function passed
+ * as argument `fn` (`on_selected_cpus(mask, fn, info, 1)`). With `waitArg`, only when that
+ * argument is not the literal 0.
+ */
+export const WaitApiSchema = z
+  .object({
+    names,
+    bound: z.number().int().min(0).optional(),
+    fn: z.number().int().min(0).optional(),
+    waitArg: z.number().int().min(0).optional(),
+    /** With `fn`: the argument passed on as the callback's first parameter (its data pointer). */
+    dataArg: z.number().int().min(0).optional(),
+    why: z.string(),
+  })
+  .strict()
+  .refine((e) => (e.bound === undefined) !== (e.fn === undefined), {
+    message: 'a wait API needs exactly one of `bound` (argument whose registered callback it waits for) or `fn` (argument that is the callback)',
+  });
+
+/**
+ * Contexts that interrupt the running code on the same CPU and run their handlers there:
+ * `fault` (a page fault raised by the calls in `at`, handled by `entries`). A lock held at
+ * such a call orders before every lock the handlers take; a handler taking it deadlocks.
+ */
+export const ContextSchema = z
+  .object({
+    kind: z.enum(['fault']),
+    /** The handlers that run in this context (`do_page_fault`). */
+    entries: names,
+    /** Calls that may raise it (guest-memory copies). */
+    at: names,
+    why: z.string(),
+  })
+  .strict();
+
 /** Functions that never return (panic, BUG): paths through them end there. */
 export const NoreturnSchema = z.object({ names }).strict();
 
@@ -105,6 +144,8 @@ export const RuleFileSchema = z
     handoffs: z.array(HandoffApiSchema).default([]),
     deferred: z.array(DeferredApiSchema).default([]),
     noreturn: z.array(NoreturnSchema).default([]),
+    waits: z.array(WaitApiSchema).default([]),
+    contexts: z.array(ContextSchema).default([]),
     models: z.array(ModelBindingSchema).default([]),
   })
   .strict();
@@ -116,5 +157,7 @@ export type OnceApi = z.infer<typeof OnceApiSchema>;
 export type FreeApi = z.infer<typeof FreeApiSchema>;
 export type HandoffApi = z.infer<typeof HandoffApiSchema>;
 export type DeferredApi = z.infer<typeof DeferredApiSchema>;
+export type WaitApi = z.infer<typeof WaitApiSchema>;
+export type ContextSpec = z.infer<typeof ContextSchema>;
 export type ModelBinding = z.infer<typeof ModelBindingSchema>;
 export type RuleFile = z.infer<typeof RuleFileSchema>;
