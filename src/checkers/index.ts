@@ -12,12 +12,13 @@ import { freeWithPendingCallback, freeWithPendingCallbackLowconf } from './free-
 import { freeAfterUnlock, freeAfterUnlockLowconf } from './free-after-unlock.js';
 import { useAfterUnlock, useAfterUnlockLowconf } from './use-after-unlock.js';
 import { reentryDeadlock, reentryDeadlockLowconf } from './reentry-deadlock.js';
+import { tornUpdate, tornUpdateLowconf } from './torn-update.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
 checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf,
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
-  useAfterUnlock, useAfterUnlockLowconf);
+  useAfterUnlock, useAfterUnlockLowconf, tornUpdate, tornUpdateLowconf);
 // lock-order rules beyond plain cycles
 checkers.push(reentryDeadlock, reentryDeadlockLowconf);
 

@@ -24,6 +24,7 @@ export interface MemAccess {
 /** A member of a struct held by value in a local variable (`cl_init.flags`, `buf[i]`): on this CPU's stack. */
 export function stackLocal(p: AccessPath): boolean {
   if (!p.root.startsWith('local:') || p.fields.length === 0 || p.arrows[0] !== false) return false;
+  if (p.arrows.some((a) => a)) return false; // `e.ptr->raw`: through a pointer held in a by-value local
   return !(p.fields[0] === '[]' && (p.rootType ?? '').includes('*')); // `p[i]` through a pointer is shared
 }
 

@@ -528,6 +528,15 @@ export class FunctionBuilder {
           return this.assignLocal(left.text, right);
         }
         if (right) this.expr(right, skipCall);
+        // `ACCESS_ONCE(p->f) = v` (READ_ONCE as an lvalue): a marked store to p->f, not a load
+        const onceArg = left?.type === 'call_expression' && /^(ACCESS_ONCE|READ_ONCE)$/.test(left.childForFieldName('function')?.text ?? '')
+          ? left.childForFieldName('arguments')?.namedChildren[0] ?? null : null;
+        if (left && onceArg) {
+          this.subExprs(onceArg);
+          const p = this.path(left);
+          if (p && isShared(p)) this.emit({ k: 'store', loc: this.loc(n), path: p, once: true, value: right ? shortText(right.text, 40) : '', ...(op !== '=' ? { rmw: op } : {}) });
+          return;
+        }
         if (left) {
           if (left.type !== 'identifier' && left.type !== 'field_expression') this.subExprs(left);
           else if (left.type === 'field_expression') this.subExprs(left.childForFieldName('argument'));
