@@ -92,7 +92,8 @@ async function run(k, mode) {
     rec.stats = res.report.stats;
     rec.inputErrors = res.report.errors?.length ?? 0;
   }
-  writeFileSync(file, JSON.stringify(rec));
+  // errors and timeouts are not cached: the next run tries again
+  if (rec.status === 'ok') writeFileSync(file, JSON.stringify(rec));
   return rec;
 }
 

@@ -1,7 +1,7 @@
 // Where the dev corpus and its Xen snapshots are, fetched into bench/.cache/ on first use.
 //   shared/:  $LOCKCHECK_SHARED, else ../shared beside the repo root, else ../shared beside the
 //             main checkout of a git worktree.
-//   trees:    /work/snaps/<12hex>/ when present (a machine that has them extracted), else
+//   trees:    $LOCKCHECK_SNAPS or /work/snaps/<12hex>/ when present (a machine that has them extracted), else
 //             `git archive snap/<12hex>` from our own clone of the bundle into bench/.cache/snaps/.
 //   checkouts (for `lockcheck patch --tree`, which reads pre-images and greps callees with git):
 //             git worktrees of that clone under bench/.cache/wt/<12hex>/.
@@ -12,7 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { ROOT } from './lockcheck-run.mjs';
 
 export const CACHE = join(ROOT, 'bench', '.cache');
-const PREBUILT_SNAPS = '/work/snaps';
+// A machine may have every snapshot extracted already; LOCKCHECK_SNAPS names another such folder.
+const PREBUILT_SNAPS = process.env.LOCKCHECK_SNAPS ?? '/work/snaps';
 
 function git(dir, args, opts = {}) {
   return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
