@@ -4,7 +4,7 @@
 // which blocks a test dominates; locks taken there (directly or by calls) carry the guard
 // "parameter is non-zero", which a call site with `0` turns off (lockset.ts guardAtCall).
 import { reversePostorder } from '../ir/cfg.js';
-import type { FunctionIR } from '../ir/types.js';
+import type { FunctionIR, IrEvent } from '../ir/types.js';
 
 /** Immediate dominators (Cooper, Harvey, Kennedy), -1 for unreachable blocks. */
 function dominators(fn: FunctionIR): Int32Array {
@@ -52,6 +52,9 @@ function dominates(idom: Int32Array, a: number, b: number): boolean {
 /** Top-level splits of a condition at `op` (`&&` or `||`), outer parentheses removed. */
 function split(text: string, op: '&&' | '||'): string[] {
   let t = text.trim();
+  // a shortened condition text has lost its closing parentheses
+  const open = depthOf(t);
+  if (open > 0) t += ')'.repeat(open);
   while (t.startsWith('(') && t.endsWith(')') && balanced(t.slice(1, -1))) t = t.slice(1, -1).trim();
   const out: string[] = [];
   let depth = 0;
@@ -70,6 +73,15 @@ function split(text: string, op: '&&' | '||'): string[] {
   }
   out.push(cur.trim());
   return out;
+}
+
+function depthOf(s: string): number {
+  let d = 0;
+  for (const ch of s) {
+    if (ch === '(') d++;
+    else if (ch === ')') d--;
+  }
+  return d;
 }
 
 function balanced(s: string): boolean {
@@ -96,9 +108,20 @@ export function applyFlagGuards(functions: FunctionIR[]): void {
     if (fn.params.length === 0) continue;
     let idom: Int32Array | undefined;
     const guarded: { param: number; head: number }[] = [];
+    // `(q & F) && f()`: calls in the later conjuncts of the condition itself
+    const inCond: { event: IrEvent; param: number }[] = [];
     for (const b of fn.blocks) {
       const last = b.events.at(-1);
       if (last?.k !== 'branch' || b.succ.length !== 2 || !last.text.includes('&')) continue;
+      const first = split(last.text, '&&');
+      if (first.length > 1) {
+        const i = fn.params.findIndex((p) => bitTest(first[0]!, p.name));
+        if (i >= 0) {
+          for (const e of b.events) {
+            if ((e.k === 'call' || e.k === 'acquire') && (e.loc.line > last.loc.line || (e.loc.line === last.loc.line && e.loc.col > last.loc.col))) inCond.push({ event: e, param: i });
+          }
+        }
+      }
       fn.params.forEach((p, i) => {
         const arm = armOf(last.text, p.name);
         if (arm === undefined) return;
@@ -108,7 +131,7 @@ export function applyFlagGuards(functions: FunctionIR[]): void {
         guarded.push({ param: i, head });
       });
     }
-    if (!guarded.length) continue;
+    if (!guarded.length && !inCond.length) continue;
     idom = dominators(fn);
     const isGuarded = (param: number, block: number) => guarded.some((g) => g.param === param && dominates(idom!, g.head, block));
     // a parameter the function overwrites outside its own guard may become non-zero
@@ -120,6 +143,7 @@ export function applyFlagGuards(functions: FunctionIR[]): void {
         if (i >= 0 && !isGuarded(i, b.id)) changed.add(i);
       }
     }
+    for (const { event: e, param } of inCond) if (!changed.has(param) && (e.k === 'call' || e.k === 'acquire') && !e.guard) e.guard = { param, value: true };
     for (const b of fn.blocks) {
       for (const e of b.events) {
         if ((e.k !== 'acquire' && e.k !== 'call') || e.guard) continue;

@@ -23,6 +23,15 @@ int query(struct tbl *t, unsigned int q)
 		populate(t);
 	return t->n;
 }
+static int fill_one(struct tbl *t, int v) { spin_lock(&t->lock); t->n = 1; spin_unlock(&t->lock); return 0; }
+/* the guarded call inside the condition itself (a long one, as the IR shortens it) */
+int get(struct tbl *t, unsigned int q)
+{
+	if ( (q & F_ALLOC) && t->n == 0 &&
+	     fill_one(t, F_SHARE + F_SHARE + F_SHARE + F_SHARE + F_SHARE + F_SHARE) )
+		return -1;
+	return t->n;
+}
 `;
 
 ruleTester('recursive-lock', {
@@ -30,7 +39,7 @@ ruleTester('recursive-lock', {
     {
       name: 'a caller holding the lock passes flags 0, so the populating path never runs',
       code: `${tbl}
-void scan(struct tbl *t) { spin_lock(&t->lock); lookup(t, 0); query(t, 0); spin_unlock(&t->lock); }`,
+void scan(struct tbl *t) { spin_lock(&t->lock); lookup(t, 0); query(t, 0); get(t, 0); spin_unlock(&t->lock); }`,
     },
   ],
   invalid: [
@@ -45,6 +54,12 @@ void fill(struct tbl *t) { spin_lock(&t->lock); lookup(t, F_ALLOC); spin_unlock(
       code: `${tbl}
 void fill(struct tbl *t, unsigned int q) { spin_lock(&t->lock); query(t, q); spin_unlock(&t->lock); }`,
       functions: ['fill', 'query', 'populate'],
+    },
+    {
+      name: 'a caller passing the flag reaches the call inside the condition',
+      code: `${tbl}
+void fill(struct tbl *t) { spin_lock(&t->lock); get(t, F_ALLOC); spin_unlock(&t->lock); }`,
+      functions: ['fill', 'get', 'fill_one'],
     },
     {
       name: 'a parameter overwritten outside its test is no longer known to be zero',
