@@ -491,8 +491,10 @@ function callAcquires(name: string, e: CallEvent, callee: FunctionIR, s: Summary
   const mineDropped = droppedNow(state);
   const heldNow = heldList(state);
   for (const a of s.acquires) {
-    const guard = guardAtCall(a, ev.args, ev.argText);
+    let guard = guardAtCall(a, ev.args, ev.argText);
     if (guard === 'skip') continue;
+    // the call itself runs only under a test of this function's parameter (flag-guards.ts)
+    if (guard === undefined && e.guard) guard = e.guard;
     const { lock, key: akey } = mapped(a.lock);
     const before = state.get(akey);
     const retake = !!before?.dropped && before.status !== 'held'; // cifs_server_unlock(); ...; cifs_server_lock();
@@ -511,7 +513,7 @@ function callAcquires(name: string, e: CallEvent, callee: FunctionIR, s: Summary
       droppedBefore = keep.length || mineDropped.length ? [...keep, ...mineDropped] : undefined;
     }
     // nothing to order against and a shorter chain already in the summary: nothing to build
-    if (held.length === 0 && !keeps(facts, akey, a.chain.length + 1, retake || a.try)) continue;
+    if (held.length === 0 && !keeps(facts, akey, a.chain.length + 1, retake || a.try, !!guard)) continue;
     const acq = acqAtCall(a, lock, akey, [site, ...a.chain], guard, droppedBefore, retake);
     // an order-check marker before this call (`page_alloc_mm_pre_lock(d)`) gives its level
     if (e.level !== undefined && acq.level === undefined && !acq.levels) acq.level = e.level;
@@ -537,17 +539,18 @@ function acqAtCall(a: Acq, lock: LockRef, key: string, chain: ChainStep[], guard
 }
 
 /** Whether noteTaken would keep an acquisition of `key` with a chain of `len` steps. */
-function keeps(facts: FunctionLocks, key: string, len: number, retake: boolean): boolean {
+function keeps(facts: FunctionLocks, key: string, len: number, retake: boolean, guarded = false): boolean {
   if (retake) return false;
   const prev = facts.taken?.get(key);
-  return !prev || len < prev.chain.length;
+  return !prev || (!!prev.guard && !guarded) || (len < prev.chain.length && (!guarded || !!prev.guard));
 }
 
 function noteTaken(facts: FunctionLocks, acq: Acq): void {
   if (acq.try || acq.retake) return;
   const taken = (facts.taken ??= new Map());
   const prev = taken.get(acq.key);
-  if (!prev || acq.chain.length < prev.chain.length) taken.set(acq.key, acq);
+  // an unconditional acquisition stands for the lock over a guarded one (which callers may skip)
+  if (!prev || (prev.guard && !acq.guard) || (acq.chain.length < prev.chain.length && (!acq.guard || prev.guard))) taken.set(acq.key, acq);
 }
 
 function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {

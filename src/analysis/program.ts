@@ -10,6 +10,7 @@ import { stronglyConnected } from './scc.js';
 import { waitResolver, type WaitTarget } from './wait-targets.js';
 import { applyMacroAliases, applyMacroLocks, deriveMacroAliases, deriveMacroLocks } from './macro-locks.js';
 import { applyLockLevels, deriveLockLevels } from './lock-levels.js';
+import { applyFlagGuards } from './flag-guards.js';
 
 export interface Program {
   env: TypeEnv;
@@ -77,6 +78,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
   applyMacroLocks(functions, deriveMacroLocks(files, rules), (n) => fnNames.has(n), (file, n) => statics.has(`${file}\0${n}`), levels);
   applyMacroAliases(functions, deriveMacroAliases(files, (n) => fnNames.has(n)));
   applyLockLevels(functions, levels);
+  applyFlagGuards(functions);
   // lock classes, now that every struct and typedef is known
   for (const fn of functions) {
     for (const b of fn.blocks) {

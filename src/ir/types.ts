@@ -84,6 +84,8 @@ export interface CallEvent extends EventBase {
   via?: AccessPath;
   /** Locks this call takes are taken at this declared ordering level (an order-check marker before it). */
   level?: number;
+  /** Runs only when a parameter is non-zero / zero (a flags test dominates it: src/analysis/flag-guards.ts). */
+  guard?: { param: number; value: boolean };
 }
 
 export interface LoadEvent extends EventBase {
