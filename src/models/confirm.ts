@@ -140,7 +140,8 @@ export function confirmFinding(f: Finding, program: Program, opts: ConfirmOption
   if (cl.assumption) c.assumptions.splice(1, 0, cl.assumption);
   if (f.category === 'memory-ordering') {
     const l = litmusOf(script, v.valuation);
-    if (l) c.litmus = l;
+    if (typeof l === 'string') c.litmus = l;
+    else c.assumptions.push({ kind: 'abstraction', text: `no herd7 litmus test: ${l.why}`, checked: false });
   }
   c = { ...c, ms: ms(t0) };
   return c;
