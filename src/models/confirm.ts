@@ -105,7 +105,9 @@ function fnRanges(program: Program): FnRanges {
 function nameFunctions(trace: TraceStep[], program: Program): TraceStep[] {
   const byFile = fnRanges(program);
   const lastFn = new Map<number, string>();
-  return trace.map((t) => {
+  return trace.map((t0) => {
+    // a kept branch runs as "leave unless cond": say which way the C branch went, not the guard's value
+    const t = /^if \(!\(/.test(t0.op) && (t0.note === 'false' || t0.note === 'true') ? { ...t0, note: t0.note === 'false' ? 'goes as on the path' : 'goes the other way: this CPU leaves the path' } : t0;
     if (!t.file || t.line === undefined || t.cpu < 0) return t;
     const fn = byFile.get(t.file)?.find((x) => x.lo <= t.line! && t.line! <= x.hi)?.name;
     if (!fn || lastFn.get(t.cpu) === fn) return t;
@@ -140,7 +142,8 @@ export function confirmFinding(f: Finding, program: Program, opts: ConfirmOption
   if (cl.assumption) c.assumptions.splice(1, 0, cl.assumption);
   if (f.category === 'memory-ordering') {
     const l = litmusOf(script, v.valuation);
-    if (l) c.litmus = l;
+    if (typeof l === 'string') c.litmus = l;
+    else c.assumptions.push({ kind: 'abstraction', text: `no herd7 litmus test: ${l.why}`, checked: false });
   }
   c = { ...c, ms: ms(t0) };
   return c;

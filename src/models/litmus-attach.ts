@@ -2,7 +2,7 @@
 // can re-check it with `herd7 -conf linux-kernel.cfg`. Extracted models check their property
 // with assertions on registers; herd7 wants a final-state `exists` clause, so each assertion
 // becomes "the conditions that let the CPU reach it held, and it failed" over `N:reg`.
-// Undefined when herd7 cannot express the model.
+// When herd7 cannot express the model, says why.
 import { LitmusError, toLitmus } from './litmus.js';
 import { scriptModel, type ModelScript, type ScriptStep } from './extract/index.js';
 
@@ -36,19 +36,19 @@ function badOf(steps: ScriptStep[], cpu: number, guards: string[], bad: string[]
   return out;
 }
 
-export function litmusOf(s: ModelScript, valuation: Record<string, number>): string | undefined {
-  if (s.memory !== 'lkmm') return undefined;
+export function litmusOf(s: ModelScript, valuation: Record<string, number>): string | { why: string } {
+  if (s.memory !== 'lkmm') return { why: 'the model runs sequentially consistent memory (a race on one location), not LKMM' };
   try {
     let m = s;
     if (!s.invariant) {
       const bad: string[] = [];
       const threads = s.threads.map((t, i) => ({ ...t, steps: badOf(t.steps, i, [], bad) }));
-      if (bad.length !== 1) return undefined;
+      if (bad.length !== 1) return { why: `the model has ${bad.length} assertions; herd7 takes one final-state condition` };
       m = { ...s, threads, invariant: { cond: `!(${bad[0]})`, outcome: s.expect } };
     }
     return toLitmus(scriptModel(m, valuation));
   } catch (e) {
-    if (e instanceof LitmusError || e instanceof Error) return undefined;
+    if (e instanceof LitmusError || e instanceof Error) return { why: e.message };
     throw e;
   }
 }
