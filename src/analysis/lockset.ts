@@ -523,13 +523,22 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           own().set(key, { ...(prev ?? h), lock, key, chain: prev?.chain ?? [site, ...h.chain], status: 'mixed' });
         }
         for (const h of s.returnsHolding) {
+          const g = guardAtCall(h, e.args, e.argText);
+          if (g === 'skip') continue;
           const { lock, key } = mapped(h.lock);
           const prior = state.get(key);
+          const lit = h.guard ? e.argText[h.guard.param]?.trim() : undefined;
+          if (h.guard && !g && !(lit !== undefined && (TRUTHY.has(lit) || FALSY.has(lit)))) {
+            // the flag is neither a literal nor this function's parameter: may be held
+            if (prior?.status !== 'held') own().set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'mixed' });
+            continue;
+          }
           if (prior?.status === 'held') {
             own().set(key, { ...prior, ...nested(prior) });
             continue;
           }
-          own().set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held', ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
+          const { guard: _g, ...hh } = h;
+          own().set(key, { ...hh, lock, key, chain: [site, ...h.chain], status: 'held', ...(g ? { guard: g } : {}), ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
         }
         for (const h of s.condHolding ?? []) {
           // held once a branch on the result says so; until then (or never tested) unknown
@@ -672,8 +681,11 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
         continue;
       }
       const { status: _s, releasedAt: _r, condOn: _o, condWhen: _w, condPrior: _p, nest: _n, ...acq } = e;
+      // taken only when a flag argument says so (`if (locked) lock()`): held for callers passing it
+      const guarded = e.guard && rets.every((x) => x.state.every((y) => y.key !== e.key || y.status !== 'held' || (y.guard?.param === e.guard!.param && y.guard.value === e.guard!.value)));
       const when = heldWhen(rets, e.key);
-      if (when !== undefined) condHolding.push({ ...acq, when });
+      if (guarded) returnsHolding.push(acq);
+      else if (when !== undefined) condHolding.push({ ...acq, when });
       else mayAcquire.push(acq);
     }
   }

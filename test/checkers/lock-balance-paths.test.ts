@@ -4,6 +4,17 @@ import { ruleTester } from '../helpers/rule-tester.js';
 
 const decls = `struct dev { spinlock_t lock; int state; struct dev *next; };\nstruct tbl { spinlock_t locks[8]; int n; };\n`;
 
+const flagged = `${decls}static void lock_if(bool c, struct dev *d) { if (c) spin_lock_recursive(&d->lock); }
+static int get_locked(struct dev *d, bool locked) {
+	if (!d->next)
+		return 0;
+	lock_if(locked, d);
+	return d->state;
+}
+static int get_ent2(struct dev *d) { return get_locked(d, true); }
+static void put_ent2(struct dev *d) { spin_unlock_recursive(&d->lock); }
+`;
+
 ruleTester('double-unlock', {
   valid: [
     {
@@ -81,6 +92,18 @@ void audit(struct dev *d, int n) {
 	for (i = 0; i < n; i++) {
 		get_ent(d);
 		put_ent(d);
+	}
+	spin_unlock_recursive(&d->lock);
+}`,
+    },
+    {
+      name: 'a lock taken only when a flag argument says so, passed true by a wrapper, nests in the held lock',
+      code: `${flagged}void audit2(struct dev *d, int n) {
+	int i;
+	spin_lock_recursive(&d->lock);
+	for (i = 0; i < n; i++) {
+		get_ent2(d);
+		put_ent2(d);
 	}
 	spin_unlock_recursive(&d->lock);
 }`,
@@ -185,6 +208,18 @@ struct dev *grab(struct dev *d) {
     },
   ],
   invalid: [
+    {
+      name: 'a getter that locks when its flag argument is true: the caller forgets the put on an error path',
+      code: `${flagged}int use(struct dev *d) {
+	get_ent2(d);
+	if (d->state < 0)
+		return -EINVAL;
+	put_ent2(d);
+	return 0;
+}`,
+      functions: ['use'],
+      message: /returns -EINVAL still holding/,
+    },
     {
       name: 'a trylock that succeeded is held: a later error return forgets it',
       code: `${decls}int f(struct dev *d, int x) {
