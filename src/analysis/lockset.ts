@@ -1,7 +1,10 @@
 // Lockset dataflow over one function's CFG, using callee summaries at call sites.
-// Per lock instance the lattice is held / released / mixed (joins of differing states
-// are mixed), so only locks held on every path count as held: correlated
-// `if (x) lock(); ... if (x) unlock();` code does not produce false orderings.
+// Per lock instance the lattice is held / released / mixed. Each block keeps up to
+// MAX_PATH_STATES distinct path states (a state also carries what branches assumed about
+// flags and call results, so `if (x) lock(); ... if (x) unlock();` pairs up and infeasible
+// paths are dropped); past that bound they are joined, differing locks becoming mixed.
+// Lock order (acquisitions) is read from the join of a block's path states: only locks held
+// on every path order later ones. Releases and returns are recorded per path.
 import { reversePostorder } from '../ir/cfg.js';
 import type { AccessPath, CallEvent, FunctionIR, IrEvent, Loc, LockRef } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
@@ -30,6 +33,7 @@ export interface LocksetContext {
 type State = Map<string, LockEntry>;
 
 const MAX_SUMMARY_ACQUIRES = 64;
+const MAX_PATH_STATES = 8;
 
 /**
  * mapLock + lockKey per (call site, summary lock), cached: the fixpoint visits call sites
@@ -116,20 +120,43 @@ function join(a: State, b: State): State {
       if (eb && eb.lock.inst.text === ea.lock.inst.text) out.set(k, ea);
       continue;
     }
-    if (eb && eb.status === ea.status) out.set(k, ea.chain.length <= eb.chain.length ? ea : eb);
+    // released on both paths, but only one released a caller's lock: the caller cannot know
+    if (eb && eb.status === ea.status && !!eb.dropped === !!ea.dropped && eb.condOn === ea.condOn && eb.nest === ea.nest) out.set(k, ea.chain.length <= eb.chain.length ? ea : eb);
     else out.set(k, { ...ea, status: 'mixed', ...(ea.dropped || eb?.dropped ? { dropped: true } : {}) });
   }
   for (const [k, eb] of b) if (!a.has(k) && !isConst(k)) out.set(k, { ...eb, status: 'mixed' });
   return out;
 }
 
-function sameState(a: State, b: State): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, ea] of a) {
-    const eb = b.get(k);
-    if (eb?.status !== ea.status || (isConst(k) && eb.lock.inst.text !== ea.lock.inst.text)) return false;
+/** A path state's identity: lock statuses and the values branches assumed. */
+function fullSig(s: State): string {
+  let out = '';
+  for (const [k, e] of s) out += isConst(k) ? `${k}:${e.lock.inst.text};` : `${k}=${e.status}${e.dropped ? 'd' : ''}${e.nest ? `+${e.nest}` : ''}${e.condOn ? `?${e.condOn}` : ''};`;
+  return out;
+}
+
+type PathSet = { states: State[]; sigs: Set<string>; gen: number };
+
+/** Adds path states to a block's set; past the bound the set is joined into one state. Returns whether it changed. */
+function addStates(set: PathSet, add: State[]): boolean {
+  let changed = false;
+  for (const st of add) {
+    const sig = fullSig(st);
+    if (set.sigs.has(sig)) continue;
+    set.states.push(st);
+    set.sigs.add(sig);
+    changed = true;
   }
-  return true;
+  if (set.states.length > MAX_PATH_STATES) {
+    const j = set.states.reduce((a, b) => join(a, b));
+    const sig = fullSig(j);
+    set.states = [j];
+    set.gen++;
+    // a joined state already seen (and superseded) means nothing new
+    changed = !set.sigs.has(`J${sig}`);
+    set.sigs = new Set([sig, `J${sig}`]);
+  }
+  return changed;
 }
 
 /** Finds the entry a release refers to: the same instance, else the only held lock of that class. */
@@ -162,7 +189,7 @@ function lockingCallee(fn: FunctionIR, e: CallEvent, ctx: LocksetContext): boole
   if (e.via) return !!ctx.indirectTargets?.(fn, e).some((t) => (ctx.summaries.get(t.key)?.acquires.length ?? 0) > 0);
   const c = ctx.resolveCallee(fn, e.callee);
   const s = c ? ctx.summaries.get(c.key) : undefined;
-  return !!s && (s.acquires.length > 0 || s.returnsHolding.length > 0 || s.releasesHeld.length > 0 || !!s.mayRelease?.length || !!s.mayAcquire?.length);
+  return !!s && (s.acquires.length > 0 || s.returnsHolding.length > 0 || s.releasesHeld.length > 0 || !!s.mayRelease?.length || !!s.mayAcquire?.length || !!s.condHolding?.length);
 }
 
 export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: FunctionLocks; summary: Summary } {
@@ -174,101 +201,88 @@ export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: Functi
     return { facts, summary: { acquires: [], returnsHolding: [], releasesHeld: [] } };
   }
 
-  const entry: (State | undefined)[] = new Array(blocks.length);
-  entry[0] = new Map();
+  const entry: (PathSet | undefined)[] = new Array(blocks.length);
+  entry[0] = { states: [new Map()], sigs: new Set([fullSig(new Map())]), gen: 0 };
   const order = reversePostorder(fn);
   // without a back edge one pass in reverse postorder is exact: every block's predecessors
   // are final before it is visited
   const pos = new Int32Array(blocks.length);
   order.forEach((id, i) => (pos[id] = i));
   const acyclic = order.every((id) => blocks[id]!.succ.every((s) => pos[s]! > pos[id]!));
-  // fixpoint without recording; each block's output state from the last round is kept
-  const outs: (State | undefined)[] = new Array(blocks.length);
+  // fixpoint without recording; a block's states are re-run only when its set changed
+  const done = new Array<number>(blocks.length).fill(0);
+  const doneGen = new Array<number>(blocks.length).fill(0);
   let changed = true;
   let rounds = 0;
   while (changed && rounds++ < 50) {
     changed = false;
     for (const id of order) {
-      const inState = entry[id];
-      if (!inState) continue;
-      const out = transferBlock(fn, id, inState, ctx, null);
-      outs[id] = out;
+      const set = entry[id];
+      if (!set) continue;
+      const rejoined = set.gen !== doneGen[id];
+      const fresh = rejoined ? set.states : set.states.slice(done[id]);
+      doneGen[id] = set.gen;
+      done[id] = set.states.length;
+      if (!fresh.length) continue;
+      const out: State[] = [];
+      for (const st of fresh) {
+        const o = transferBlock(fn, id, st, ctx, null);
+        if (o) out.push(o);
+      }
+      if (!out.length) continue;
       for (const s of blocks[id]!.succ) {
-        const prev = entry[s];
-        const next = prev ? join(prev, out) : out;
-        if (!prev || !sameState(prev, next)) {
-          entry[s] = next;
-          changed = true;
-        }
+        const next = (entry[s] ??= { states: [], sigs: new Set(), gen: 0 });
+        if (addStates(next, out)) changed = true;
       }
     }
     if (acyclic) changed = false;
   }
-  // at the round cap the last outputs may predate their block's final input: recompute
-  if (changed) for (const id of order) if (entry[id]) outs[id] = transferBlock(fn, id, entry[id]!, ctx, null);
-  recordFacts(fn, order, entry, outs, ctx, facts);
+  recordFacts(fn, order, entry, ctx, facts);
   return { facts, summary: summarize(fn, facts) };
 }
 
-function hasMixed(s: State | undefined): boolean {
-  if (s) for (const e of s.values()) if (e.status === 'mixed') return true;
-  return false;
-}
-
-function stateSig(s: State): string {
-  let out = '';
-  for (const [k, e] of s) out += `${k}=${e.status};`;
-  return out;
-}
-
 /**
- * Records the checkers' facts. Where a block joins paths that disagree about a lock
- * (`goto out` from an error path that forgot to unlock, then `out: return ret;`), its
- * releases and returns are also replayed once per incoming path state (looking back
- * through lock-free join blocks, at most 8 states), so a leak or double unlock on one
- * path is not hidden by the merge. Acquisitions (lock order) stay on merged must-hold.
+ * Records the checkers' facts. Acquisitions (lock order, recursion, the summary's lock list)
+ * are recorded once per block from the join of its path states, so only locks held on every
+ * path order later ones; releases and returns are recorded once per path state, so a leak or
+ * double unlock on one path (`goto out` from an error path that forgot to unlock) is not
+ * hidden by a merge.
  */
-function recordFacts(fn: FunctionIR, order: number[], entry: (State | undefined)[], out: (State | undefined)[], ctx: LocksetContext, facts: FunctionLocks): void {
+function recordFacts(fn: FunctionIR, order: number[], entry: (PathSet | undefined)[], ctx: LocksetContext, facts: FunctionLocks): void {
   const { blocks } = fn;
-  const preds: number[][] = blocks.map(() => []);
-  for (const b of blocks) for (const s of b.succ) preds[s]!.push(b.id);
-  const lockish = (id: number) =>
-    blocks[id]!.events.some((e) => e.k === 'acquire' || e.k === 'release' || (e.k === 'call' && lockingCallee(fn, e, ctx)));
-  const incoming = (id: number, depth: number, acc: Map<string, State>, seen: Set<number>): void => {
-    for (const p of preds[id]!) {
-      if (!out[p] || seen.has(p) || acc.size > 8) continue;
-      seen.add(p);
-      if (!lockish(p) && preds[p]!.length > 1 && depth < 4 && hasMixed(entry[p])) incoming(p, depth + 1, acc, seen);
-      else acc.set(stateSig(out[p]!), out[p]!);
-    }
-  };
   for (const id of order) {
-    const e = entry[id];
-    if (!e) continue;
-    const relevant = blocks[id]!.events.some((ev) => ev.k === 'return' || ev.k === 'release' || ev.k === 'call');
-    if (preds[id]!.length > 1 && relevant && hasMixed(e)) {
-      const states = new Map<string, State>();
-      incoming(id, 0, states, new Set());
-      if (states.size > 1 && states.size <= 8) {
-        const merged: FunctionLocks = { acquires: [], releases: [], returns: [] };
-        transferBlock(fn, id, e, ctx, merged);
-        facts.acquires.push(...merged.acquires);
-        facts.releases.push(...merged.releases);
-        for (const a of merged.taken?.values() ?? []) noteTaken(facts, a);
-        if (merged.mayReleases?.length) (facts.mayReleases ??= []).push(...merged.mayReleases);
-        for (const st of states.values()) {
-          const split: FunctionLocks = { acquires: [], releases: [], returns: [] };
-          transferBlock(fn, id, st, ctx, split);
-          facts.returns.push(...split.returns);
-          facts.releases.push(...split.releases.filter((r) => r.before === 'released'));
-        }
-        continue;
+    const set = entry[id];
+    if (!set?.states.length) continue;
+    if (set.states.length === 1) {
+      transferBlock(fn, id, set.states[0]!, ctx, facts);
+      continue;
+    }
+    const relevant = blocks[id]!.events.some((ev) => ev.k === 'return' || ev.k === 'release' || ev.k === 'call' || ev.k === 'acquire');
+    if (!relevant) continue;
+    const merged: FunctionLocks = { acquires: [], releases: [], returns: [] };
+    transferBlock(fn, id, set.states.reduce((a, b) => join(a, b)), ctx, merged);
+    facts.acquires.push(...merged.acquires);
+    for (const a of merged.taken?.values() ?? []) noteTaken(facts, a);
+    if (merged.mayReleases?.length) (facts.mayReleases ??= []).push(...merged.mayReleases);
+    const seen = new Set<string>();
+    for (const st of set.states) {
+      const split: FunctionLocks = { acquires: [], releases: [], returns: [] };
+      transferBlock(fn, id, st, ctx, split);
+      for (const r of split.releases) {
+        const k = `${r.key}|${r.chain[0]!.loc.line}:${r.chain[0]!.loc.col}|${r.before}|${r.prev?.releasedAt?.[0]?.loc.line ?? ''}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        facts.releases.push(r);
+      }
+      for (const r of split.returns) {
+        const k = `R${r.loc.line}:${r.loc.col}|${r.literal ?? ''}|${r.state.map((x) => `${x.key}=${x.status}${x.dropped ? 'd' : ''}`).join(',')}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        facts.returns.push(r);
       }
     }
-    transferBlock(fn, id, e, ctx, facts);
   }
 }
-
 
 function acqOf(fnName: string, e: Extract<IrEvent, { k: 'acquire' }>, ctx: LocksetContext): Acq {
   const api = ctx.rules.locks.get(e.api);
@@ -313,6 +327,49 @@ function forgetLocal(state: State, own: () => State, name: string): void {
   if (gone) for (const k of gone) own().delete(k);
 }
 
+/** A lock taken again while held: its next release is the inner one. */
+function nested(prior: LockEntry | undefined): { nest?: number } {
+  return prior?.status === 'held' ? { nest: (prior.nest ?? 0) + 1 } : {};
+}
+
+/** Truth of a value a local holds: `0`, `NULL`, `false` are false; other literals true. */
+function truthOf(v: string): boolean | undefined {
+  if (FALSY.has(v)) return false;
+  if (v === '!0' || TRUTHY.has(v) || /^-?\s*(\d+|0x[0-9a-fA-F]+|E[A-Z0-9]+)$/.test(v)) return true;
+  return undefined;
+}
+
+/** `name` changed: what branches assumed about it, and about conditions naming it, is gone. */
+function forgetValue(state: State, own: () => State, name: string): void {
+  let gone: string[] | undefined;
+  const word = new RegExp(`(^|[^\\w])${name}($|[^\\w])`);
+  for (const [k, v] of state) {
+    if (!isConst(k)) {
+      if (v.condOn === name) (gone ??= []).push(k);
+      continue;
+    }
+    if (k === `=${name}` || (k.charCodeAt(1) === 35 /* # */ && word.test(k.slice(2)))) (gone ??= []).push(k);
+  }
+  if (!gone) return;
+  const st = own();
+  for (const k of gone) {
+    const v = st.get(k)!;
+    if (isConst(k)) st.delete(k);
+    else {
+      const { condOn: _o, condWhen: _w, condPrior: _p, ...rest } = v;
+      st.set(k, rest);
+    }
+  }
+}
+
+/** A store to `text` (`p->flags = x`): conditions that read it no longer hold. */
+function forgetText(state: State, own: () => State, text: string): void {
+  const t = text.replace(/\s+/g, '');
+  let gone: string[] | undefined;
+  for (const k of state.keys()) if (k.charCodeAt(1) === 35 /* # */ && k.includes(t)) (gone ??= []).push(k);
+  if (gone) for (const k of gone) own().delete(k);
+}
+
 /** Caller-held locks this function has released and not re-taken by now. */
 function droppedNow(state: State): LockRef[] {
   const out: LockRef[] = [];
@@ -330,7 +387,7 @@ function heldList(state: State): LockEntry[] {
  * Runs one block. The input map is never changed: it is copied on the first write, so a
  * block that touches no lock (most blocks) hands its input on unchanged.
  */
-function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetContext, facts: FunctionLocks | null): State {
+function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetContext, facts: FunctionLocks | null): State | null {
   let state: State = input;
   let owned = false;
   const own = (): State => {
@@ -363,29 +420,62 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
           noteTaken(facts, acq);
         }
-        own().set(acq.key, { ...acq, status: 'held', ...(prior?.dropped ? { dropped: true } : {}) });
+        own().set(acq.key, { ...acq, status: 'held', ...(prior?.dropped ? { dropped: true } : {}), ...nested(prior) });
         break;
       }
       case 'release': {
         const key = lockKey(e.lock);
         const found = findEntry(state, key, e.lock);
         const chain: ChainStep[] = [{ fn: name, loc: e.loc }];
+        if (found?.[1].nest) {
+          // the inner of two nested acquisitions (a recursive lock taken again by a callee)
+          own().set(found[0], { ...found[1], nest: found[1].nest - 1 });
+          break;
+        }
         if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock: e.lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
         if (found) own().set(found[0], { ...found[1], status: 'released', releasedAt: chain });
         else own().set(key, { key, lock: e.lock, mode: e.mode, irq: 'none', nested: false, try: false, noOrder: false, api: e.api, chain, status: 'released', releasedAt: chain, dropped: true });
         break;
       }
       case 'load':
-        if (e.into && state.size) forgetLocal(state, own, e.into);
+        if (e.into && state.size) {
+          forgetLocal(state, own, e.into);
+          forgetValue(state, own, e.into);
+        }
         break;
+      case 'store':
+        if (state.size) forgetText(state, own, e.path.text);
+        break;
+      case 'assume': {
+        const k = `=${e.name}`;
+        const known = state.get(k);
+        const truth = known ? truthOf(known.lock.inst.text) : undefined;
+        if (truth !== undefined && truth !== e.value) return null; // this path cannot take this edge
+        if (truth === undefined) own().set(k, constEntry(e.name, e.value ? '!0' : '0', e.loc));
+        // a call that returns whether it took a lock, tested here
+        for (const [lk, v] of state) {
+          if (v.condOn !== e.name) continue;
+          const { condOn: _o, condWhen: _w, condPrior: prior, ...rest } = v;
+          if (v.condWhen === e.value) own().set(lk, { ...rest, status: 'held' });
+          else if (prior) own().set(lk, prior);
+          else own().delete(lk);
+        }
+        break;
+      }
       case 'call': {
         // `x = f()` and `f(&x)` point x at another object: locks named through x are no longer these
-        if (e.assignedTo && state.size) forgetLocal(state, own, e.assignedTo);
+        if (e.assignedTo && state.size) {
+          forgetLocal(state, own, e.assignedTo);
+          forgetValue(state, own, e.assignedTo);
+        }
         if (state.size) {
           for (const t of e.argText) {
             if (t.charCodeAt(0) !== 38 /* & */) continue;
             const m = /^&\s*([A-Za-z_]\w*)$/.exec(t);
-            if (m) forgetLocal(state, own, m[1]!);
+            if (m) {
+              forgetLocal(state, own, m[1]!);
+              forgetValue(state, own, m[1]!);
+            }
           }
         }
         if (facts && ctx.waitTargets) {
@@ -420,6 +510,10 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           const { lock, key } = mapped(r.lock);
           const found = findEntry(state, key, lock);
           const chain = [site, ...r.chain];
+          if (found?.[1].nest) {
+            own().set(found[0], { ...found[1], nest: found[1].nest - 1 });
+            continue;
+          }
           if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
           if (found) own().set(found[0], { ...found[1], status: 'released', releasedAt: chain });
           else own().set(key, { key, lock, mode: 'exclusive', irq: 'none', nested: false, try: false, noOrder: false, api: callee.name, chain, status: 'released', releasedAt: chain, dropped: true });
@@ -433,19 +527,55 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         for (const h of s.mayAcquire ?? []) {
           const { lock, key } = mapped(h.lock);
           const prev = state.get(key);
+          if (prev?.status === 'held') {
+            own().set(key, { ...prev, ...nested(prev) }); // taken again, if at all, inside a held lock
+            continue;
+          }
           own().set(key, { ...(prev ?? h), lock, key, chain: prev?.chain ?? [site, ...h.chain], status: 'mixed' });
         }
         for (const h of s.returnsHolding) {
+          const g = guardAtCall(h, e.args, e.argText);
+          if (g === 'skip') continue;
           const { lock, key } = mapped(h.lock);
           const prior = state.get(key);
-          own().set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held', ...(e.level !== undefined && h.level === undefined && !h.levels ? { level: e.level } : {}), ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
+          const lit = h.guard ? e.argText[h.guard.param]?.trim() : undefined;
+          if (h.guard && !g && !(lit !== undefined && (TRUTHY.has(lit) || FALSY.has(lit)))) {
+            // the flag is neither a literal nor this function's parameter: may be held
+            if (prior?.status !== 'held') own().set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'mixed' });
+            continue;
+          }
+          if (prior?.status === 'held') {
+            own().set(key, { ...prior, ...nested(prior) });
+            continue;
+          }
+          const { guard: _g, ...hh } = h;
+          own().set(key, { ...hh, lock, key, chain: [site, ...h.chain], status: 'held', ...(e.level !== undefined && h.level === undefined && !h.levels ? { level: e.level } : {}), ...(g ? { guard: g } : {}), ...(prior?.dropped ? { dropped: true, retake: true } : {}) });
+        }
+        for (const h of s.condHolding ?? []) {
+          // held once a branch on the result says so; until then (or never tested) unknown
+          const { lock, key } = mapped(h.lock);
+          const prior = state.get(key);
+          if (prior?.status === 'held') {
+            own().set(key, { ...prior, ...nested(prior) });
+            continue;
+          }
+          const { when, ...acq } = h;
+          const ent: LockEntry = { ...acq, lock, key, chain: [site, ...h.chain], status: 'mixed', ...(prior?.dropped ? { dropped: true, retake: true } : {}) };
+          if (e.assignedTo) {
+            ent.condOn = e.assignedTo;
+            ent.condWhen = when;
+            if (prior) ent.condPrior = prior;
+          }
+          own().set(key, ent);
         }
         break;
       }
       case 'assign':
-        if (e.value === '?') {
-          if (state.has(`=${e.name}`)) own().delete(`=${e.name}`);
-        } else own().set(`=${e.name}`, constEntry(e.name, e.value, e.loc));
+        if (state.size) {
+          forgetValue(state, own, e.name);
+          if (e.value === '?') forgetLocal(state, own, e.name);
+        }
+        if (e.value !== '?') own().set(`=${e.name}`, constEntry(e.name, e.value, e.loc));
         break;
       case 'return':
         if (facts) {
@@ -564,9 +694,9 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
     const first = rets[0]!.state;
     for (const e of first) {
       const everywhere = (st: 'held' | 'released') =>
-        rets.every((r) => r.state.some((x) => x.key === e.key && x.status === st));
+        rets.every((r) => r.state.some((x) => x.key === e.key && x.status === st && (st === 'held' || x.dropped)));
       if (e.status === 'held' && !e.assumed && everywhere('held')) {
-        const { status: _s, releasedAt: _r, ...acq } = e;
+        const { status: _s, releasedAt: _r, nest: _n, ...acq } = e;
         returnsHolding.push(acq);
       } else if (e.status === 'released' && e.dropped && everywhere('released')) {
         // the caller's lock (this function never took it first), released on every path,
@@ -578,12 +708,24 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
   // held at some returns only (a conditional lock function such as jffs2_reserve_space):
   // after a call the caller cannot know, so the lock becomes 'mixed' there
   const seen = new Set(returnsHolding.map((a) => a.key));
+  const condHolding: (Acq & { when: boolean })[] = [];
   for (const r of rets) {
     for (const e of r.state) {
-      if (e.status !== 'held' || e.dropped || seen.has(e.key)) continue;
+      if (e.status === 'released' || e.dropped || seen.has(e.key)) continue;
       seen.add(e.key);
-      const { status: _s, releasedAt: _r, ...acq } = e;
-      mayAcquire.push(acq);
+      if (e.status === 'mixed') {
+        // may be held here (a callee's conditional lock passed on): may be held for the caller
+        const { status: _s, releasedAt: _r, condOn: _o, condWhen: _w, condPrior: _p, nest: _n, ...acq } = e;
+        mayAcquire.push(acq);
+        continue;
+      }
+      const { status: _s, releasedAt: _r, condOn: _o, condWhen: _w, condPrior: _p, nest: _n, ...acq } = e;
+      // taken only when a flag argument says so (`if (locked) lock()`): held for callers passing it
+      const guarded = e.guard && rets.every((x) => x.state.every((y) => y.key !== e.key || y.status !== 'held' || (y.guard?.param === e.guard!.param && y.guard.value === e.guard!.value)));
+      const when = heldWhen(rets, e.key);
+      if (guarded) returnsHolding.push(acq);
+      else if (when !== undefined) condHolding.push({ ...acq, when });
+      else mayAcquire.push(acq);
     }
   }
   void fn;
@@ -598,5 +740,37 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
     releasesHeld,
     ...(mayRelease.size ? { mayRelease: [...mayRelease.values()] } : {}),
     ...(mayAcquire.length ? { mayAcquire } : {}),
+    ...(condHolding.length ? { condHolding } : {}),
   };
+}
+
+/** Zero, non-zero or unknown: what a return's value says about success. */
+function retTruth(r: { value?: string; literal?: string }): boolean | undefined {
+  const v = r.literal ?? r.value;
+  if (v === undefined) return undefined;
+  const t = truthOf(v.replace(/\s+/g, ''));
+  if (t !== undefined) return t;
+  return /^-\s*E[A-Z0-9]+$/.test(v) || /^ERR_PTR\(/.test(v) ? true : undefined;
+}
+
+/**
+ * Whether a lock held at some returns only is held exactly where the function returns
+ * non-zero (true: `return spin_trylock(l)`, `return pg` against `return NULL`) or zero (false:
+ * 0 on success, -errno without the lock); undefined when the return values do not say.
+ */
+function heldWhen(rets: FunctionLocks['returns'], key: string): boolean | undefined {
+  let nonzeroHeld = true; // held returns not zero, unheld returns zero
+  let zeroHeld = true; // held returns zero, unheld returns non-zero
+  for (const r of rets) {
+    const held = r.state.some((x) => x.key === key && x.status === 'held');
+    const t = retTruth(r);
+    if (held) {
+      if (t === false) nonzeroHeld = false;
+      if (t !== false) zeroHeld = false;
+    } else {
+      if (t !== false) nonzeroHeld = false;
+      if (t !== true) zeroHeld = false;
+    }
+  }
+  return nonzeroHeld ? true : zeroHeld ? false : undefined;
 }

@@ -51,6 +51,15 @@ export interface LockEntry extends Acq {
   dropped?: boolean;
   /** Asserted held here (`lockdep_assert_held`): a caller's lock, not taken by this function. */
   assumed?: boolean;
+  /**
+   * Taken by a call that returns whether it took it (`if (get_maps())`): 'mixed' until a branch
+   * tests the result `condOn` (the call's assignedTo); held where it is `condWhen`, else `condPrior`.
+   */
+  condOn?: string;
+  /** Taken again while held (a recursive lock, or a callee's nested take): releases to undo first. */
+  nest?: number;
+  condWhen?: boolean;
+  condPrior?: LockEntry;
 }
 
 export interface Summary {
@@ -68,6 +77,12 @@ export interface Summary {
   mayRelease?: { key: string; lock: LockRef }[];
   /** Locks held at some returns but not all (conditional lock functions): 'mixed' after a call. */
   mayAcquire?: Acq[];
+  /**
+   * Locks held exactly at the returns whose value is non-zero (`when` true: `return
+   * spin_trylock(l)`, a pointer or NULL) or zero (`when` false): a caller testing the result
+   * holds them on that branch.
+   */
+  condHolding?: (Acq & { when: boolean })[];
 }
 
 /** Facts recorded while running the lockset dataflow over one function, for the checkers. */

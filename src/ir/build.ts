@@ -10,6 +10,21 @@ import type { LockApi } from '../rules/schema.js';
 import { isShared, pathOf, typeNameOf, withField, type Scope } from './paths.js';
 import type { AccessPath, AcquireEvent, Block, FunctionIR, IrEvent, Loc, LockRef } from './types.js';
 
+/** What one edge of a condition says about one atom (see AssumeEvent); `call`: a call's result. */
+interface CondFact {
+  atom: string;
+  t?: boolean;
+  f?: boolean;
+  call?: boolean;
+}
+
+/** Iteration macros used without braces (`list_for_each_entry(p, h, m) if (...) ...`). */
+const ITERATION_MACRO = /each|iterate/i;
+/** Call-patching macros: the first argument is the function called with the rest. */
+const CALL_PATCHING = new Set(['alternative_call', 'alternative_vcall']);
+
+const swapFact = (x: CondFact): CondFact => ({ ...x, t: x.f, f: x.t });
+
 interface TryInfo {
   ev: AcquireEvent;
   /** Success when the tested value is zero (mutex_lock_interruptible, pthread_mutex_trylock). */
@@ -39,6 +54,8 @@ export class FunctionBuilder {
   private literalLocals = new Set<string>();
   private scope: Scope;
   private parseErrors = 0;
+  /** Calls whose result a condition tests, by `line:col`: the call event's assignedTo. */
+  private condCalls = new Map<string, string>();
 
   constructor(
     private readonly def: FunctionDefNode,
@@ -68,6 +85,7 @@ export class FunctionBuilder {
       idx++;
     }
     this.cur = 0;
+    this.noteConditionNames(def.body);
     this.stmt(def.body);
     if (this.cur >= 0) {
       this.releaseGuards(0);
@@ -89,6 +107,29 @@ export class FunctionBuilder {
       annotations: def.annotations,
       parseErrors: this.parseErrors,
     };
+  }
+
+  /**
+   * Names tested by conditions: every later assignment to them must be an event, or the lock
+   * analysis would keep a value a branch assumed (`if (locked)`) across a reassignment.
+   */
+  private noteConditionNames(body: SyntaxNode): void {
+    const stack: SyntaxNode[] = [body];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n.type === 'if_statement' || n.type === 'while_statement' || n.type === 'do_statement' || n.type === 'for_statement') {
+        const c = n.childForFieldName('condition');
+        if (c) {
+          const ids: SyntaxNode[] = [c];
+          while (ids.length) {
+            const x = ids.pop()!;
+            if (x.type === 'identifier') this.literalLocals.add(x.text);
+            else ids.push(...x.namedChildren);
+          }
+        }
+      }
+      stack.push(...n.namedChildren);
+    }
   }
 
   // ---- CFG plumbing -------------------------------------------------------
@@ -242,7 +283,7 @@ export class FunctionBuilder {
       // `macro(args) { ... }`: an expression statement missing its ';' followed by a block
       const call = c.type === 'expression_statement' ? c.namedChildren[0] : undefined;
       const next = children[i + 1];
-      if (call?.type === 'call_expression' && next && next.type === 'compound_statement' && c.lastChild?.isMissing) {
+      if (call?.type === 'call_expression' && next && c.lastChild?.isMissing && (next.type === 'compound_statement' || (ITERATION_MACRO.test(call.childForFieldName('function')?.text ?? '') && /_statement$/.test(next.type) && next.type !== 'case_statement' && next.type !== 'labeled_statement'))) {
         this.macroBlock(call, next);
         i++;
         continue;
@@ -299,6 +340,7 @@ export class FunctionBuilder {
 
   private ifStmt(n: SyntaxNode): void {
     const cond = n.childForFieldName('condition');
+    const facts = cond ? this.condFacts(cond) : [];
     const tryAcq = cond ? this.condition(cond) : null;
     const start = this.cur;
     const thenB = this.newBlock();
@@ -308,12 +350,14 @@ export class FunctionBuilder {
     this.edge(start, elseB);
     const pg = cond ? this.paramTest(cond) : null;
     this.cur = thenB;
+    this.emitAssumes(facts, true);
     if (tryAcq?.onTrue) this.emit(tryAcq.ev);
     if (pg) this.paramGuards.push(pg);
     this.stmt(n.childForFieldName('consequence'));
     if (pg) this.paramGuards.pop();
     this.edge(this.cur, join);
     this.cur = elseB;
+    this.emitAssumes(facts, false);
     if (tryAcq && !tryAcq.onTrue) this.emit(tryAcq.ev);
     const alt = n.childForFieldName('alternative');
     if (pg) this.paramGuards.push({ param: pg.param, value: !pg.value });
@@ -349,23 +393,32 @@ export class FunctionBuilder {
     const bodyB = this.newBlock();
     this.edge(this.cur, bodyFirst ? bodyB : head);
     this.cur = head;
+    const facts = cond ? this.condFacts(cond) : [];
     const tryAcq = cond ? this.condition(cond) : null;
     const infinite = cond ? /^\(\s*(1|true)\s*\)$/.test(cond.text) : !macro;
     const headEnd = this.cur;
-    this.edge(headEnd, bodyB);
+    // the condition's true edge into the body (not the first entry of a do-while body)
+    if (facts.some((f) => f.t !== undefined) || tryAcq?.onTrue) {
+      const enter = this.newBlock();
+      this.edge(headEnd, enter);
+      this.cur = enter;
+      this.emitAssumes(facts, true);
+      if (tryAcq?.onTrue) this.emit(tryAcq.ev);
+      this.edge(enter, bodyB);
+    } else this.edge(headEnd, bodyB);
     if (!infinite) {
-      if (tryAcq && !tryAcq.onTrue) {
+      if ((tryAcq && !tryAcq.onTrue) || facts.some((f) => f.f !== undefined)) {
         const ex = this.newBlock();
         this.edge(headEnd, ex);
         this.cur = ex;
-        this.emit(tryAcq.ev);
+        this.emitAssumes(facts, false);
+        if (tryAcq && !tryAcq.onTrue) this.emit(tryAcq.ev);
         this.edge(ex, after);
       } else this.edge(headEnd, after);
     }
     this.breakStack.push(after);
     this.continueStack.push(cont);
     this.cur = bodyB;
-    if (tryAcq?.onTrue) this.emit(tryAcq.ev);
     this.stmt(body);
     this.edge(this.cur, cont);
     this.breakStack.pop();
@@ -408,6 +461,22 @@ export class FunctionBuilder {
 
   private returnStmt(n: SyntaxNode): void {
     const v = n.namedChildren[0];
+    const tried = v ? this.tryPolarity(v, false) : null;
+    if (v && tried) {
+      // `return spin_trylock(&l);`: a trylock function, returning 1 holding the lock and 0 not
+      this.expr(v, tried.call);
+      const start = this.cur;
+      for (const ok of [true, false]) {
+        this.cur = this.newBlock();
+        this.edge(start, this.cur);
+        if (tried.onTrue === ok) this.emit(tried.ev);
+        this.releaseGuards(0);
+        this.emit({ k: 'return', loc: this.loc(n), value: ok ? '1' : '0' });
+        this.edge(this.cur, this.exit);
+      }
+      this.cur = -1;
+      return;
+    }
     if (v) this.expr(v);
     this.releaseGuards(0);
     this.emit({ k: 'return', loc: this.loc(n), value: v ? shortText(v.text, 40) : undefined });
@@ -426,6 +495,81 @@ export class FunctionBuilder {
     this.emit({ k: 'branch', loc: this.loc(cond), text: shortText(cond.text, 80), reads });
     if (!found) return null;
     return { ev: found.ev, onTrue: found.onTrue };
+  }
+
+  /**
+   * What a condition's true and false edges say about its atoms. Short-circuit: a call not
+   * evaluated counts as having returned false (it took no lock), so `a && f()` says f() failed
+   * on the false edge; nothing else is known about `a` there.
+   */
+  private condFacts(n: SyntaxNode): CondFact[] {
+    const text = (x: SyntaxNode): CondFact[] => {
+      const t = x.text.replace(/\s+/g, '');
+      // a call inside may return something else next time; a literal is no atom
+      if (/[A-Za-z_]\w*\(/.test(t) || /^[\d'"]/.test(t) || t.length > 80) return [];
+      return [{ atom: `#${t}`, t: true, f: false }];
+    };
+    switch (n.type) {
+      case 'parenthesized_expression': {
+        const i = n.namedChildren[0];
+        return i && i.type !== 'compound_statement' ? this.condFacts(i) : [];
+      }
+      case 'unary_expression':
+        return n.child(0)?.type === '!' && n.namedChildren[0] ? this.condFacts(n.namedChildren[0]).map(swapFact) : [];
+      case 'identifier':
+        return [{ atom: n.text, t: true, f: false }];
+      case 'assignment_expression': {
+        const l = n.childForFieldName('left');
+        return l?.type === 'identifier' && n.child(1)?.text === '=' ? [{ atom: l.text, t: true, f: false }] : [];
+      }
+      case 'call_expression': {
+        const name = n.childForFieldName('function')?.text ?? '';
+        if (PASS_THROUGH.has(name)) {
+          const a = n.childForFieldName('arguments')?.namedChildren[0];
+          return a ? this.condFacts(a) : [];
+        }
+        if (this.rules.locks.has(name) || NOT_CALLS.has(name) || !/^[A-Za-z_]\w*$/.test(name)) return [];
+        const p = n.startPosition;
+        const atom = `%${p.row + 1}:${p.column + 1}`;
+        this.condCalls.set(atom.slice(1), atom);
+        return [{ atom, t: true, f: false, call: true }];
+      }
+      case 'binary_expression': {
+        const op = n.child(1)?.type;
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        if (!l || !r) return [];
+        if (op === '==' || op === '!=') {
+          const zero = (x: SyntaxNode) => x.text === '0' || x.text === 'NULL' || x.text === 'false';
+          const side = zero(r) ? l : zero(l) ? r : null;
+          if (!side) return text(n);
+          const f = this.condFacts(side);
+          return op === '==' ? f.map(swapFact) : f;
+        }
+        if (op === '&&' || op === '||') {
+          const and = op === '&&';
+          const a = this.condFacts(l).map((x) => (and ? { ...x, f: undefined } : { ...x, t: undefined }));
+          const b = this.condFacts(r).map((x) =>
+            and ? { ...x, f: x.call && x.f === false ? false : undefined } : { ...x, t: x.call && x.t === false ? false : undefined },
+          );
+          return [...a, ...b].filter((x) => x.t !== undefined || x.f !== undefined);
+        }
+        return text(n);
+      }
+      case 'field_expression':
+      case 'subscript_expression':
+      case 'pointer_expression':
+        return text(n);
+      default:
+        return [];
+    }
+  }
+
+  private emitAssumes(facts: CondFact[], edge: boolean): void {
+    for (const f of facts) {
+      const v = edge ? f.t : f.f;
+      if (v !== undefined) this.emit({ k: 'assume', loc: this.blocks[this.cur]?.events.at(-1)?.loc ?? this.loc(this.def.body), name: f.atom, value: v });
+    }
   }
 
   /** Finds a trylock (or a variable holding a trylock result) in a condition and on which edge it succeeded. */
@@ -471,7 +615,7 @@ export class FunctionBuilder {
           return a ? this.tryPolarity(a, neg) : null;
         }
         const api = this.rules.locks.get(name);
-        if (!api?.try || api.op !== 'acquire') return null;
+        if ((!api?.try && !api?.cond) || api.op !== 'acquire') return null;
         const lock = this.lockRef(n, api);
         if (!lock) return null;
         return { ev: this.acquireEvent(n, api, lock, name), onTrue: api.tryZero ? neg : !neg, call: n };
@@ -491,8 +635,9 @@ export class FunctionBuilder {
       this.literalLocals.add(name);
       return;
     }
-    // `status = ocfs2_inode_lock(...)` after `status = 0`: the literal no longer holds
-    if (this.literalLocals.has(name)) this.emit({ k: 'assign', loc: this.loc(v), name, value: '?' });
+    // `status = ocfs2_inode_lock(...)` after `status = 0`: the literal no longer holds; a
+    // pointer pointed elsewhere (`lock = &slots[i]` each round) no longer names the same lock
+    if (this.literalLocals.has(name) || (v.type !== 'call_expression' && this.scope.locals.get(name)?.endsWith('*'))) this.emit({ k: 'assign', loc: this.loc(v), name, value: '?' });
     if (v.type === 'call_expression') {
       const fname = v.childForFieldName('function')?.text ?? '';
       const api = this.rules.locks.get(fname);
@@ -537,6 +682,7 @@ export class FunctionBuilder {
           if (p && isShared(p)) this.emit({ k: 'store', loc: this.loc(n), path: p, once: true, value: right ? shortText(right.text, 40) : '', ...(op !== '=' ? { rmw: op } : {}) });
           return;
         }
+        if (left?.type === 'identifier' && this.literalLocals.has(left.text) && !this.isGlobalName(left.text)) this.emit({ k: 'assign', loc: this.loc(n), name: left.text, value: '?' });
         if (left) {
           if (left.type !== 'identifier' && left.type !== 'field_expression') this.subExprs(left);
           else if (left.type === 'field_expression') this.subExprs(left.childForFieldName('argument'));
@@ -549,6 +695,7 @@ export class FunctionBuilder {
       }
       case 'update_expression': {
         const arg = n.childForFieldName('argument');
+        if (arg?.type === 'identifier' && this.literalLocals.has(arg.text)) this.emit({ k: 'assign', loc: this.loc(n), name: arg.text, value: '?' });
         const p = arg ? this.path(arg) : null;
         if (p && isShared(p)) this.emit({ k: 'store', loc: this.loc(n), path: p, once: false, value: shortText(n.text), rmw: n.text.includes('++') ? '++' : '--' });
         return;
@@ -661,8 +808,14 @@ export class FunctionBuilder {
   }
 
   private call(n: SyntaxNode): void {
-    const fn = n.childForFieldName('function');
-    const args = n.childForFieldName('arguments')?.namedChildren ?? [];
+    let fn = n.childForFieldName('function');
+    let args = n.childForFieldName('arguments')?.namedChildren ?? [];
+    // `alternative_vcall(ops.fn, a, b)`: a call of ops.fn(a, b), patched at boot
+    // (only a named function: a member of an ops table fans out to every implementation)
+    if (fn?.type === 'identifier' && CALL_PATCHING.has(fn.text) && args[0]?.type === 'identifier') {
+      fn = args[0]!;
+      args = args.slice(1);
+    }
     const name = fn?.type === 'identifier' ? fn.text : null;
     if (!name) {
       if (fn) this.subExprs(fn);
@@ -749,10 +902,13 @@ export class FunctionBuilder {
       return;
     }
     for (const a of args) this.expr(a);
+    const p = n.startPosition;
+    const tested = this.condCalls.get(`${p.row + 1}:${p.column + 1}`);
     this.emit({
       k: 'call', loc: this.loc(n), callee: name,
       args: args.map((a) => this.path(a)),
       argText: args.map((a) => shortText(a.text, 40)),
+      ...(tested ? { assignedTo: tested } : {}),
     });
     if (r.noreturn.has(name)) this.cur = -1; // BUG(), panic(): this path ends here
   }

@@ -150,6 +150,18 @@ export interface AssignEvent extends EventBase {
   value: string;
 }
 
+/**
+ * On one edge out of a branch, what the condition says about one of its atoms: a local,
+ * parameter or global (`locked`), a call's result (`%L:C`, the call event's assignedTo), or a
+ * condition's text (`#q&FLAG`). Lets the lock analysis follow `if (flag) lock(); ... if (flag)
+ * unlock();` per path, and a call that returns whether it took a lock.
+ */
+export interface AssumeEvent extends EventBase {
+  k: 'assume';
+  name: string;
+  value: boolean;
+}
+
 /** A branch condition: recorded so models can keep conditions on shared state. */
 export interface BranchEvent extends EventBase {
   k: 'branch';
@@ -169,7 +181,8 @@ export type IrEvent =
   | FreeEvent
   | ReturnEvent
   | BranchEvent
-  | AssignEvent;
+  | AssignEvent
+  | AssumeEvent;
 
 export interface Block {
   id: number;

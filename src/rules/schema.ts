@@ -22,6 +22,11 @@ export const LockApiSchema = z
     irq: z.enum(['none', 'irq', 'irqsave', 'bh']).default('none'),
     /** Trylock: holds only on the true branch of the result. */
     try: z.boolean().default(false),
+    /**
+     * Returns whether it took the lock (a bool lock function that fails on an invalid object):
+     * tested in a condition, the lock is held on the success branch only; unlike `try` it waits.
+     */
+    cond: z.boolean().default(false),
     /** Inverted trylock result: holds when the call returns 0 (e.g. pthread_mutex_trylock). */
     tryZero: z.boolean().default(false),
     /** `_nested` forms: same-class nesting is declared intended. */
