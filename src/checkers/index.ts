@@ -12,6 +12,7 @@ import { freeWithPendingCallback, freeWithPendingCallbackLowconf } from './free-
 import { freeAfterUnlock, freeAfterUnlockLowconf } from './free-after-unlock.js';
 import { useAfterUnlock, useAfterUnlockLowconf } from './use-after-unlock.js';
 import { reentryDeadlock, reentryDeadlockLowconf } from './reentry-deadlock.js';
+import { irqSafety, irqSafetyLowconf } from './irq-safety.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
@@ -19,7 +20,7 @@ checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActL
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
   useAfterUnlock, useAfterUnlockLowconf);
 // lock-order rules beyond plain cycles
-checkers.push(reentryDeadlock, reentryDeadlockLowconf);
+checkers.push(reentryDeadlock, reentryDeadlockLowconf, irqSafety, irqSafetyLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);
