@@ -13,6 +13,7 @@ import { freeAfterUnlock, freeAfterUnlockLowconf } from './free-after-unlock.js'
 import { useAfterUnlock, useAfterUnlockLowconf } from './use-after-unlock.js';
 import { reentryDeadlock, reentryDeadlockLowconf } from './reentry-deadlock.js';
 import { tornUpdate, tornUpdateLowconf } from './torn-update.js';
+import { irqSafety, irqSafetyLowconf } from './irq-safety.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
@@ -20,7 +21,7 @@ checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActL
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
   useAfterUnlock, useAfterUnlockLowconf, tornUpdate, tornUpdateLowconf);
 // lock-order rules beyond plain cycles
-checkers.push(reentryDeadlock, reentryDeadlockLowconf);
+checkers.push(reentryDeadlock, reentryDeadlockLowconf, irqSafety, irqSafetyLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);

@@ -18,6 +18,7 @@ import {
   type RuleFile,
   type WaitApi,
   type ContextSpec,
+  type IrqContext,
 } from './schema.js';
 
 export class RuleError extends Error {
@@ -44,6 +45,8 @@ export interface RuleSet {
   waits: Map<string, WaitApi>;
   /** Interrupting contexts (rules `contexts`). */
   contexts: ContextSpec[];
+  /** Hard-interrupt context tables (rules `irq`), merged over files. */
+  irq: Required<IrqContext>;
   models: ModelBinding[];
   /** Files the set was built from. */
   sources: string[];
@@ -125,6 +128,7 @@ export function emptyRuleSet(): RuleSet {
     noreturn: new Set(),
     waits: new Map(),
     contexts: [],
+    irq: { entries: [], handlers: [], members: [], disable: [], save: [], enable: [], restore: [], enabledTests: [], enabledEntries: [] },
     models: [],
     sources: [],
   };
@@ -144,6 +148,7 @@ export function addRuleFile(set: RuleSet, rf: RuleFile, source: string): void {
   for (const e of rf.noreturn) for (const n of e.names) set.noreturn.add(n);
   put(set.waits, rf.waits);
   set.contexts.push(...rf.contexts);
+  if (rf.irq) for (const k of Object.keys(set.irq) as (keyof IrqContext)[]) (set.irq[k] as unknown[]).push(...(rf.irq[k] as unknown[]));
   set.models.push(...rf.models);
   set.sources.push(source);
 }

@@ -130,6 +130,33 @@ export const ContextSchema = z
   })
   .strict();
 
+/** A registration whose argument `arg` is a function run in hard-interrupt context. */
+export const IrqHandlerRegSchema = z.object({ names, arg: z.number().int().min(0) }).strict();
+
+/**
+ * Hard-interrupt context (lockdep's irq-safe / irq-unsafe): which functions run in it and
+ * which calls turn interrupts off and on. Lock APIs with `irq: irq|irqsave` disable them too.
+ */
+export const IrqContextSchema = z
+  .object({
+    /** Functions that run in interrupt context (`do_IRQ`). */
+    entries: z.array(z.string()).default([]),
+    /** Registrations of interrupt handlers (`request_irq(irq, flags, handler, ...)`: arg 2). */
+    handlers: z.array(IrqHandlerRegSchema).default([]),
+    /** Struct members whose bound functions run in interrupt context (`hw_interrupt_type.ack`). */
+    members: z.array(z.string().regex(/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/, 'struct.member')).default([]),
+    /** Calls and releases that turn interrupts off (`local_irq_disable`), save-and-disable, enable, restore. */
+    disable: z.array(z.string()).default([]),
+    save: z.array(z.string()).default([]),
+    enable: z.array(z.string()).default([]),
+    restore: z.array(z.string()).default([]),
+    /** Predicates asserting interrupts are enabled: `ASSERT(!local_irq_is_enabled())` says they are off. */
+    enabledTests: z.array(z.string()).default([]),
+    /** Name patterns (regular expressions) of entry points that run with interrupts on (hypercall handlers). */
+    enabledEntries: z.array(z.string()).default([]),
+  })
+  .strict();
+
 /** Functions that never return (panic, BUG): paths through them end there. */
 export const NoreturnSchema = z.object({ names }).strict();
 
@@ -151,6 +178,7 @@ export const RuleFileSchema = z
     noreturn: z.array(NoreturnSchema).default([]),
     waits: z.array(WaitApiSchema).default([]),
     contexts: z.array(ContextSchema).default([]),
+    irq: IrqContextSchema.optional(),
     models: z.array(ModelBindingSchema).default([]),
   })
   .strict();
@@ -164,5 +192,6 @@ export type HandoffApi = z.infer<typeof HandoffApiSchema>;
 export type DeferredApi = z.infer<typeof DeferredApiSchema>;
 export type WaitApi = z.infer<typeof WaitApiSchema>;
 export type ContextSpec = z.infer<typeof ContextSchema>;
+export type IrqContext = z.infer<typeof IrqContextSchema>;
 export type ModelBinding = z.infer<typeof ModelBindingSchema>;
 export type RuleFile = z.infer<typeof RuleFileSchema>;

@@ -124,6 +124,21 @@ void b_then_a(struct a *x) { spin_lock(&bb->lock); spin_lock(&x->lock); spin_unl
   });
 });
 
+describe('faults in the lock-order graph', () => {
+  it('a cycle needing a page fault under a lock is low confidence, and so is its level order', () => {
+    const code = `struct dom { spinlock_t big; spinlock_t mm; };
+struct dom *current_dom(void);
+static int fixup(void) { struct dom *d = current_dom(); spin_lock(&d->big); spin_unlock(&d->big); return 0; }
+void do_page_fault(void *regs) { fixup(); }
+int mm_op(struct dom *d, void *buf, void *src) { int rc; spin_lock(&d->mm); rc = copy_to_guest(buf, src, 1); spin_unlock(&d->mm); return rc; }
+void big_op(struct dom *d) { spin_lock(&d->big); spin_lock(&d->mm); spin_unlock(&d->mm); spin_unlock(&d->big); }`;
+    expect(runRule('lock-inversion', { name: 'x', code })).toEqual([]);
+    const low = runRule('lock-inversion-lowconf', { name: 'x', code });
+    expect(low).toHaveLength(1);
+    expect(low[0]!.message).toMatch(/\[copy_to_guest\(\) may fault into do_page_fault\(\)\] do_page_fault -> fixup.*low confidence: an edge needs a page fault/);
+  });
+});
+
 describe('rules: waits', () => {
   it('a wait entry needs exactly one of bound and fn', async () => {
     const { parseRuleFile } = await import('../../src/rules/load.js');
