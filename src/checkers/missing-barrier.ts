@@ -318,13 +318,22 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     const w0 = withReaders[0]!;
     out.push({ kind: 'handoff', key: (g.h as { callee: string }).callee, writer: w0, extraStores: withReaders.slice(1, 4), readers: rs, locations: [...new Set(withReaders.map((x) => x.loc))], score });
   }
+  // intent: a pair of plain accesses is a message-passing hypothesis only when the code shows the
+  // location is accessed concurrently somewhere (a marked access, a bit or list op, an atomic)
+  // or one side's function orders accesses (a barrier): plain sequential code (boot-time
+  // parsing, per-CPU state, decompressors) is not
+  const marked = markedClasses(p, ix);
+  const barrierFns = new Set<string>();
+  for (const fn of p.functions) if (fn.blocks.some((b) => b.events.some((e) => e.k === 'barrier' && e.kind !== 'compiler'))) barrierFns.add(fn.key);
+  const anchored = (locs: string[], sides: Side[]) =>
+    locs.some((l) => marked.has(l.replace(/#.*$/, ''))) || sides.some((s) => barrierFns.has(s.fn.key) || s.aAcc.kind !== 'plain' || (s.bAcc && s.bAcc.kind !== 'plain'));
   for (const [k, writers] of flagW) {
     const readers = flagR.get(k) ?? [];
     if (!readers.length) continue;
     const [f, d] = k.split('\0') as [string, string];
     for (const w of writers) {
       const rs = readers.filter((r) => !intersects(w.held, r.held) && sameSubsystem(r.fn.file, w.fn.file));
-      if (!rs.length) continue;
+      if (!rs.length || !anchored([f, d], [w, ...rs])) continue;
       // the flag is a lockless flag on purpose when both sides use marked accesses for it
       // (set_bit/test_bit, WRITE_ONCE/READ_ONCE, atomic_set/atomic_read) and hold no lock
       // (bit operations do not count: flag words use them by convention, lock-protected or not)
@@ -348,7 +357,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     doneSb.add(k);
     for (const a of sides) {
       const bs = other.filter((o) => o.fn !== a.fn && !intersects(a.held, o.held) && sameSubsystem(o.fn.file, a.fn.file));
-      if (!bs.length) continue;
+      if (!bs.length || !anchored([x, y], [a, ...bs])) continue;
       let score = 0;
       const marked = (s: Side) => s.aAcc.kind !== 'plain' && (s.bAcc?.kind ?? 'plain') !== 'plain';
       if (marked(a) && bs.some(marked)) score += 2;
@@ -366,6 +375,16 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     if (!c.readers.some((r) => r.fn !== w.fn) && w.held.size === 0) score -= 1;
     const side = (s: typeof w): Side => ({ fn: s.fn, a: s.a, b: s.b, aAcc: (s.aAcc ?? s.bAcc)!, ...(s.bAcc ? { bAcc: s.bAcc } : {}), held: s.held });
     out.push({ kind: 'version', key: c.loc, writer: side(w), readers: c.readers.map(side), locations: [c.loc], score, pair: c });
+  }
+  return out;
+}
+
+/** Location classes some function accesses with a marked access (READ_ONCE/WRITE_ONCE, atomics, bit ops, list ops). */
+function markedClasses(p: Program, ix: AccessIndex): Set<string> {
+  const out = new Set<string>();
+  for (const fn of p.functions) for (const b of fn.blocks) for (const e of b.events) {
+    const a = memAccess(e);
+    if (a && a.kind !== 'plain') out.add(ix.cls(a.path));
   }
   return out;
 }

@@ -201,16 +201,26 @@ ruleTester('missing-barrier-lowconf', {
       code: `${msg}void producer(struct msg *m) { m->data = 42; WRITE_ONCE(m->ready, 1); }
 int consumer(struct msg *m) { if (READ_ONCE(m->ready)) return m->data; return 0; }`,
     },
-  ],
-  invalid: [
     {
-      name: 'plain accesses on both sides in one function: low confidence',
+      name: 'plain sequential code: no marked access, atomic or barrier on the locations anywhere',
       code: `${msg}void both(struct msg *m) {
 	m->data = 42;
 	m->ready = 1;
 	if (m->ready)
 		use(m->data);
 }`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'plain accesses on both sides in one function, the flag marked elsewhere: low confidence',
+      code: `${msg}void both(struct msg *m) {
+	m->data = 42;
+	m->ready = 1;
+	if (m->ready)
+		use(m->data);
+}
+void drop(struct msg *m) { WRITE_ONCE(m->ready, 0); }`,
       functions: ['both'],
       check: (fs) => expect(Number(fs[0]!.extra?.score)).toBeLessThan(3),
     },
