@@ -218,6 +218,9 @@ function candidates(ctx: CheckerContext): Cand[] {
           // lazy initialisation: `if (!p->f) p->f = <fresh object>` allocates twice and leaks or loses one
           const v = (act as { value: string }).value;
           const lazy = allocated(fn, v);
+          // intent: a lock guards the location elsewhere, or the act installs a fresh object (lazy
+          // initialisation); an unlocked test-then-write that no one else locks is sequential code
+          if (!locked.length && !lazy) continue;
           // off by default: whether the callers serialise this (through ops tables we cannot follow) is unknown
           const score = Math.min(2, (locked.length ? 1 : 0) + (lazy ? 1 : 0)) + (v === 'NULL' || v === '0' ? -1 : 0);
           out.push({

@@ -21,9 +21,11 @@ import { scoredRules } from './scored-rules.js';
 import type { AccessIndex } from '../analysis/access-index.js';
 import { accessIndex } from '../analysis/access-index.js';
 import type { AccessPath, FunctionIR, IrEvent } from '../ir/types.js';
+import type { Program } from '../analysis/program.js';
 import type { WitnessPath } from '../report/finding.js';
 import type { Checker, CheckerContext } from './api.js';
 import { normalizeCode } from './witness.js';
+import { barrierPairs, type PairCandidate } from './barrier-pairing.js';
 import {
   BarrierCallees,
   conditionalRmw,
@@ -103,7 +105,9 @@ function inCondition(fn: FunctionIR, e: IrEvent, acc: MemAccess, ix: AccessIndex
 }
 
 export interface Candidate {
-  kind: 'handoff' | 'flag' | 'sb';
+  kind: 'handoff' | 'flag' | 'sb' | 'version';
+  /** Version: the writer's sides (the earlier store or storing call, the update of V) and the readers' (load of V, read barrier). */
+  pair?: PairCandidate;
   key: string;
   writer: Side;
   /** Hand-off: further stores published by the same call. */
@@ -129,6 +133,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
   const rBar = new BarrierCallees(p, new Set(['full', 'rmb', 'acquire']));
   const fBar = new BarrierCallees(p, new Set(['full']));
   const callee = (fn: FunctionIR, e: IrEvent) => (e.k === 'call' ? p.resolveCallee(fn, e.callee) : undefined);
+  const macroBar = macroBarriers(p);
   const writeOrders = (fn: FunctionIR) => (e: IrEvent): boolean => {
     if (e.k === 'barrier') return e.kind === 'full' || e.kind === 'wmb' || e.kind === 'release';
     if (e.k === 'acquire' || e.k === 'release') return true;
@@ -136,6 +141,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     if (e.k === 'call') {
       if (ORDERED_HANDOFFS.has(e.callee) || p.rules.handoffs.get(e.callee)?.ordered) return true;
       const c = callee(fn, e);
+      if (!c && macroBar.get(e.callee)?.some((k) => ['full', 'wmb', 'release'].includes(k))) return true; // a barrier inside a macro
       return !!c && wBar.has(c);
     }
     return false;
@@ -146,6 +152,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     if (e.k === 'atomic') return e.ordering === 'acquire' || (e.returns && e.ordering === 'full' && !conditionalRmw(fn, e, ix));
     if (e.k === 'call') {
       const c = callee(fn, e);
+      if (!c && macroBar.get(e.callee)?.some((k) => ['full', 'rmb', 'acquire'].includes(k))) return true; // a barrier inside a macro
       return !!c && rBar.has(c);
     }
     return false;
@@ -157,6 +164,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     if (e.k === 'call') {
       if (ORDERED_HANDOFFS.has(e.callee) || p.rules.handoffs.get(e.callee)?.ordered) return true;
       const c = callee(fn, e);
+      if (!c && macroBar.get(e.callee)?.some((k) => ['full'].includes(k))) return true; // a barrier inside a macro
       return !!c && fBar.has(c);
     }
     return false;
@@ -310,13 +318,22 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     const w0 = withReaders[0]!;
     out.push({ kind: 'handoff', key: (g.h as { callee: string }).callee, writer: w0, extraStores: withReaders.slice(1, 4), readers: rs, locations: [...new Set(withReaders.map((x) => x.loc))], score });
   }
+  // intent: a pair of plain accesses is a message-passing hypothesis only when the code shows the
+  // location is accessed concurrently somewhere (a marked access, a bit or list op, an atomic)
+  // or one side's function orders accesses (a barrier): plain sequential code (boot-time
+  // parsing, per-CPU state, decompressors) is not
+  const marked = markedClasses(p, ix);
+  const barrierFns = new Set<string>();
+  for (const fn of p.functions) if (fn.blocks.some((b) => b.events.some((e) => e.k === 'barrier' && e.kind !== 'compiler'))) barrierFns.add(fn.key);
+  const anchored = (locs: string[], sides: Side[]) =>
+    locs.some((l) => marked.has(l.replace(/#.*$/, ''))) || sides.some((s) => barrierFns.has(s.fn.key) || s.aAcc.kind !== 'plain' || (s.bAcc && s.bAcc.kind !== 'plain'));
   for (const [k, writers] of flagW) {
     const readers = flagR.get(k) ?? [];
     if (!readers.length) continue;
     const [f, d] = k.split('\0') as [string, string];
     for (const w of writers) {
       const rs = readers.filter((r) => !intersects(w.held, r.held) && sameSubsystem(r.fn.file, w.fn.file));
-      if (!rs.length) continue;
+      if (!rs.length || !anchored([f, d], [w, ...rs])) continue;
       // the flag is a lockless flag on purpose when both sides use marked accesses for it
       // (set_bit/test_bit, WRITE_ONCE/READ_ONCE, atomic_set/atomic_read) and hold no lock
       // (bit operations do not count: flag words use them by convention, lock-protected or not)
@@ -340,7 +357,7 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
     doneSb.add(k);
     for (const a of sides) {
       const bs = other.filter((o) => o.fn !== a.fn && !intersects(a.held, o.held) && sameSubsystem(o.fn.file, a.fn.file));
-      if (!bs.length) continue;
+      if (!bs.length || !anchored([x, y], [a, ...bs])) continue;
       let score = 0;
       const marked = (s: Side) => s.aAcc.kind !== 'plain' && (s.bAcc?.kind ?? 'plain') !== 'plain';
       if (marked(a) && bs.some(marked)) score += 2;
@@ -349,6 +366,39 @@ function computeCandidates(ctx: CheckerContext): Candidate[] {
       if (INIT_FN.test(a.fn.name)) score -= 2;
       out.push({ kind: 'sb', key: k, writer: a, readers: bs, locations: [x, y], score });
     }
+  }
+  // a reader's read barrier after loading V pairs with every writer of V
+  for (const c of barrierPairs(p, ix, writeOrders)) {
+    const w = c.writer;
+    let score = 3;
+    if (INIT_FN.test(w.fn.name)) score -= 2;
+    if (!c.readers.some((r) => r.fn !== w.fn) && w.held.size === 0) score -= 1;
+    const side = (s: typeof w): Side => ({ fn: s.fn, a: s.a, b: s.b, aAcc: (s.aAcc ?? s.bAcc)!, ...(s.bAcc ? { bAcc: s.bAcc } : {}), held: s.held });
+    out.push({ kind: 'version', key: c.loc, writer: side(w), readers: c.readers.map(side), locations: [c.loc], score, pair: c });
+  }
+  return out;
+}
+
+/** Location classes some function accesses with a marked access (READ_ONCE/WRITE_ONCE, atomics, bit ops, list ops). */
+function markedClasses(p: Program, ix: AccessIndex): Set<string> {
+  const out = new Set<string>();
+  for (const fn of p.functions) for (const b of fn.blocks) for (const e of b.events) {
+    const a = memAccess(e);
+    if (a && a.kind !== 'plain') out.add(ix.cls(a.path));
+  }
+  return out;
+}
+
+/** Function-like macros whose body has a barrier (`#define prepare_wait(p) do { ...; smp_mb(); } while (0)`): the kinds. */
+function macroBarriers(p: Program): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const names = [...p.rules.barriers.keys()].filter((n) => /^[A-Za-z_]\w*$/.test(n));
+  if (!names.length) return out;
+  const re = new RegExp(`\\b(${names.join('|')})\\s*\\(`, 'g');
+  for (const f of p.files) for (const m of f.macros) {
+    if (out.has(m.name) || p.rules.barriers.has(m.name)) continue;
+    const kinds = [...m.body.matchAll(re)].map((x) => p.rules.barriers.get(x[1]!)!.kind);
+    if (kinds.length) out.set(m.name, kinds);
   }
   return out;
 }
@@ -401,6 +451,16 @@ function report(ctx: CheckerContext, c: Candidate): void {
       { loc: r.a.loc, event: `${accText(r.aAcc, r.a, 'load')} (test)` },
       { loc: r.b.loc, event: `${accText(r.bAcc, r.b, 'load')} (no read barrier since the test)` },
     ], ctx.source)));
+  } else if (c.kind === 'version') {
+    const pw = c.pair!.writer;
+    witness.push(sidePath('CPU0 (writer)', ix, w.fn, [
+      { loc: w.a.loc, event: pw.via ? `call ${pw.via} (stores shared state)` : accText(pw.aAcc, w.a, 'store') },
+      { loc: w.b.loc, event: `${accText(pw.bAcc, w.b, 'store')} (publishes, no write barrier since the stores)` },
+    ], ctx.source));
+    readers.forEach((r, i) => witness.push(sidePath(i === 0 ? 'CPU1 (reader)' : `CPU1 (reader, also ${i + 1})`, ix, r.fn, [
+      { loc: r.a.loc, event: `${accText(r.aAcc, r.a, 'load')}` },
+      { loc: r.b.loc, event: 'read barrier: later reads are ordered after it, pairing with a write barrier on the writer' },
+    ], ctx.source)));
   } else {
     witness.push(sidePath('CPU0', ix, w.fn, [
       { loc: w.a.loc, event: accText(w.aAcc, w.a, 'store') },
@@ -419,6 +479,9 @@ function report(ctx: CheckerContext, c: Candidate): void {
     message = `${w.fn.name} stores ${c.locations.join(', ')} (line ${w.a.loc.line}) and then hands off to another CPU with ${h.callee}() (line ${h.loc.line}) with no smp_wmb()/smp_mb() between: ${rNames} on the other CPU may test the old value`;
   } else if (c.kind === 'flag') {
     message = `message passing without barriers: ${w.fn.name} stores ${c.locations[1]} (line ${w.a.loc.line}) then publishes ${c.locations[0]} (line ${w.b.loc.line}) with no write barrier between; ${rNames} tests ${c.locations[0]} and then reads ${c.locations[1]} with no read barrier or acquire`;
+  } else if (c.kind === 'version') {
+    const pw = c.pair!.writer;
+    message = `${w.fn.name} updates ${c.locations[0]} (line ${w.b.loc.line}) after ${pw.via ? `calls that store shared state (the last: ${pw.via}())` : `storing ${ix.cls(pw.aAcc!.path)}`} (line ${w.a.loc.line}) with no write barrier between, while ${rNames} reads ${c.locations[0]} and orders its later reads with a read barrier: that barrier has no write barrier to pair with`;
   } else {
     message = `store buffering: ${w.fn.name} stores ${c.locations[0]} then tests ${c.locations[1]} (line ${w.b.loc.line}) and ${rNames} stores ${c.locations[1]} then tests ${c.locations[0]}, with no full barrier between: both CPUs may miss each other's store`;
   }

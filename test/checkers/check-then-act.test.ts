@@ -165,8 +165,21 @@ ruleTester('check-then-act-lowconf', {
       name: 'test_and_set_bit alone',
       code: `${q}void f(struct ev *e) { if (!test_and_set_bit(1, &e->word)) e->q->tail = 1; }`,
     },
+    {
+      name: 'unlocked test-then-write of a field nobody writes under a lock (sequential code)',
+      code: `struct cfg { int mode; int limit; };
+void parse(struct cfg *c, int v) { if (!c->mode) c->mode = v; }
+void reset(struct cfg *c) { c->mode = 0; }`,
+    },
   ],
   invalid: [
+    {
+      name: 'unlocked test-then-write of a field another path writes under a lock',
+      code: `struct cfg { spinlock_t lock; int mode; };
+void parse(struct cfg *c, int v) { if (!c->mode) c->mode = v; }
+void reset(struct cfg *c) { spin_lock(&c->lock); c->mode = 0; spin_unlock(&c->lock); }`,
+      functions: ['parse', 'reset'],
+    },
     {
       name: 'unlocked lazy initialisation of a field others change under a lock',
       code: `${dev}void get_cache(struct dev *d) {

@@ -9,6 +9,18 @@ struct vcpu { spinlock_t lock; int processor; };
 `;
 const msg = `struct msg { spinlock_t lock; int data; int ready; };\n`;
 const sb = `struct sb { int x; int y; };\n`;
+const ver = `struct tbl { int version; int slot[16]; };
+void fill(struct tbl *t, int i, int v) { t->slot[i] = v; }
+int lookup(struct tbl *t, int i) {
+	int ver = atomic_read(&t->version);
+	smp_rmb();
+	int v = walk_slots(t, i);
+	if (ver != atomic_read(&t->version)) return -1;
+	return v;
+}
+int walk_slots(struct tbl *t, int i) { return t->slot[i]; }
+`;
+
 
 const twoSides = (writer: string, reader: string) => (fs: Finding[]) => {
   const w = fs[0]!.witness;
@@ -88,8 +100,36 @@ void retarget(struct virq *q, int cpu) {
 }
 int route(struct virq *q) { int t = -1; spin_lock(&q->lock); if (q->target) t = q->target; spin_unlock(&q->lock); return t; }`,
     },
+    {
+      name: 'a version bumped after the stores with a write barrier, pairing with the reader\'s read barrier',
+      code: `${ver}void update(struct tbl *t, int i, int v) { fill(t, i, v); smp_wmb(); atomic_inc(&t->version); }`,
+    },
+    {
+      name: 'a barrier inside a macro the writer calls orders the stores',
+      code: `${ver}#define publish_fence() do { note_it(); smp_mb(); } while (0)
+void update(struct tbl *t, int i, int v) { fill(t, i, v); publish_fence(); atomic_inc(&t->version); }`,
+    },
+    {
+      name: 'clearing the version withdraws, it publishes nothing',
+      code: `struct tbl { int version; int slot[16]; };
+int lookup(struct tbl *t) { int ver = READ_ONCE(t->version); smp_rmb(); return t->slot[ver]; }
+void reset(struct tbl *t) { t->slot[0] = 0; WRITE_ONCE(t->version, 0); }`,
+    },
+    {
+      name: 'the writer publishes the object with its own flag after a barrier: the read-barriered field is data',
+      code: `struct ent { int dom; int ref; int flags; };
+void set_ent(struct ent *e, int d, int r, int f) { e->dom = d; e->ref = r; smp_wmb(); write_atomic(&e->flags, f); }
+int use_ent(struct ent *e, int d) { int r = e->ref; smp_rmb(); if (e->dom != d) return -1; return r; }`,
+    },
   ],
   invalid: [
+    {
+      name: 'a version bumped after storing through a helper, while a reader orders its walk with a read barrier',
+      code: `${ver}void update(struct tbl *t, int i, int v) { fill(t, i, v); atomic_inc(&t->version); }`,
+      functions: ['update', 'lookup'],
+      message: /update updates tbl.version .* after calls that store shared state \(the last: fill\(\)\).* lookup reads tbl.version and orders its later reads with a read barrier/,
+      check: (fs) => expect(fs[0]!.extra?.pattern).toBe('version'),
+    },
     {
       name: 'the writer holds a lock of the same type on another object than the one it stores to',
       code: `struct irq_desc { int status; };
@@ -161,16 +201,26 @@ ruleTester('missing-barrier-lowconf', {
       code: `${msg}void producer(struct msg *m) { m->data = 42; WRITE_ONCE(m->ready, 1); }
 int consumer(struct msg *m) { if (READ_ONCE(m->ready)) return m->data; return 0; }`,
     },
-  ],
-  invalid: [
     {
-      name: 'plain accesses on both sides in one function: low confidence',
+      name: 'plain sequential code: no marked access, atomic or barrier on the locations anywhere',
       code: `${msg}void both(struct msg *m) {
 	m->data = 42;
 	m->ready = 1;
 	if (m->ready)
 		use(m->data);
 }`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'plain accesses on both sides in one function, the flag marked elsewhere: low confidence',
+      code: `${msg}void both(struct msg *m) {
+	m->data = 42;
+	m->ready = 1;
+	if (m->ready)
+		use(m->data);
+}
+void drop(struct msg *m) { WRITE_ONCE(m->ready, 0); }`,
       functions: ['both'],
       check: (fs) => expect(Number(fs[0]!.extra?.score)).toBeLessThan(3),
     },
