@@ -11,12 +11,13 @@ import { nonAtomicRmw, nonAtomicRmwLowconf } from './non-atomic-rmw.js';
 import { freeWithPendingCallback, freeWithPendingCallbackLowconf } from './free-with-pending-callback.js';
 import { freeAfterUnlock, freeAfterUnlockLowconf } from './free-after-unlock.js';
 import { useAfterUnlock, useAfterUnlockLowconf } from './use-after-unlock.js';
+import { useAfterFree, useAfterFreeLowconf } from './use-after-free.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
 checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf,
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
-  useAfterUnlock, useAfterUnlockLowconf);
+  useAfterUnlock, useAfterUnlockLowconf, useAfterFree, useAfterFreeLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);
