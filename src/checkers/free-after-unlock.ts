@@ -70,7 +70,7 @@ function candidates(ctx: CheckerContext): Cand[] {
         let free: Free | undefined;
         let steps = 0;
         ix.walk(fn, r, (e) => !!free || ++steps > 40 || (e.k === 'acquire' && lockKey(e.lock) === lockKey(r.lock)) || e.k === 'return', (e) => {
-          if (!free && e.k === 'free' && instKey(e.path) === okey) free = e;
+          if (!free && e.k === 'free' && !e.kind && instKey(e.path) === okey) free = e;
         });
         if (!free) continue;
         const objCls = ix.cls(published);
@@ -86,7 +86,8 @@ function candidates(ctx: CheckerContext): Cand[] {
   const uses = new Map<string, Other[]>();
   for (const fn of p.functions) {
     for (const b of fn.blocks) for (const e of b.events) {
-      if (e.k === 'acquire') {
+      // an assertion that the lock is held (ASSERT(spin_is_locked(...))) takes nothing: its caller did
+      if (e.k === 'acquire' && !e.assumed) {
         const lp = e.lock.inst;
         const n = lp.fields.length;
         if (n < 2 || !lp.arrows[n - 1]) continue;

@@ -37,7 +37,7 @@ function candidates(ctx: CheckerContext): Cand[] {
     const ownItems = new Set((reg.callbackOf.get(fn.name) ?? []).map((i) => i.cls));
     for (const b of fn.blocks) {
       for (const e of b.events) {
-        if (e.k !== 'free') continue;
+        if (e.k !== 'free' || e.kind) continue; // an unmap or a reference drop leaves the struct in place
         const type = pointeeType(p, e.path);
         if (!type) continue;
         const items = reg.byContainer.get(type);

@@ -14,12 +14,13 @@ import { useAfterUnlock, useAfterUnlockLowconf } from './use-after-unlock.js';
 import { reentryDeadlock, reentryDeadlockLowconf } from './reentry-deadlock.js';
 import { tornUpdate, tornUpdateLowconf } from './torn-update.js';
 import { irqSafety, irqSafetyLowconf } from './irq-safety.js';
+import { useAfterFree, useAfterFreeLowconf } from './use-after-free.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
 checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf,
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
-  useAfterUnlock, useAfterUnlockLowconf, tornUpdate, tornUpdateLowconf);
+  useAfterUnlock, useAfterUnlockLowconf, tornUpdate, tornUpdateLowconf, useAfterFree, useAfterFreeLowconf);
 // lock-order rules beyond plain cycles
 checkers.push(reentryDeadlock, reentryDeadlockLowconf, irqSafety, irqSafetyLowconf);
 

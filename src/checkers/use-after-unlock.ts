@@ -238,7 +238,7 @@ function candidates(ctx: CheckerContext): Cand[] {
   // frees of the source state under the lock: free(entry->vaddr_base)
   const freesBy = new Map<string, WriteSite[]>();
   for (const fn of p.functions) for (const b of fn.blocks) for (const e of b.events) {
-    if (e.k !== 'free' || !e.path.fields.length) continue;
+    if (e.k !== 'free' || e.kind === 'put' || !e.path.fields.length) continue;
     const cls = ix.cls(e.path);
     const l = freesBy.get(cls) ?? [];
     l.push({ fn, e, acc: { path: e.path, read: false, write: true, kind: 'plain', ordering: 'relaxed', returns: false, op: e.api }, held: ix.heldClasses(fn, e) });

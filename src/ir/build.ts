@@ -303,8 +303,11 @@ export class FunctionBuilder {
       return;
     }
     // an iteration macro: evaluate its arguments, then loop over the block
-    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) this.expr(a);
-    this.loop(null, body, null, false, true);
+    const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+    for (const a of args) this.expr(a);
+    // each iteration rebinds the cursor variables the macro is handed (`for_each_x(p, tmp, head)`)
+    const cursors = args.filter((a) => a.type === 'identifier' && !this.isGlobalName(a.text)).map((a) => ({ name: a.text, loc: this.loc(a) }));
+    this.loop(null, body, null, false, true, cursors);
   }
 
   private preprocBranch(n: SyntaxNode): void {
@@ -386,13 +389,14 @@ export class FunctionBuilder {
     return p ? { param: p.index, value } : null;
   }
 
-  private loop(cond: SyntaxNode | null, body: SyntaxNode | null, update: SyntaxNode | null, bodyFirst: boolean, macro = false): void {
+  private loop(cond: SyntaxNode | null, body: SyntaxNode | null, update: SyntaxNode | null, bodyFirst: boolean, macro = false, cursors: { name: string; loc: Loc }[] = []): void {
     const head = this.newBlock();
     const after = this.newBlock();
     const cont = this.newBlock();
     const bodyB = this.newBlock();
     this.edge(this.cur, bodyFirst ? bodyB : head);
     this.cur = head;
+    for (const c of cursors) this.emit({ k: 'assign', loc: c.loc, name: c.name, value: '?' });
     const facts = cond ? this.condFacts(cond) : [];
     const tryAcq = cond ? this.condition(cond) : null;
     const infinite = cond ? /^\(\s*(1|true)\s*\)$/.test(cond.text) : !macro;
@@ -651,10 +655,50 @@ export class FunctionBuilder {
     const before = this.cur >= 0 ? this.blocks[this.cur]!.events.length : 0;
     this.expr(v);
     const last = this.cur >= 0 ? this.blocks[this.cur]!.events.at(-1) : undefined;
+    let bound = false;
     if (last && this.blocks[this.cur]!.events.length > before) {
-      if (last.k === 'call') last.assignedTo = name;
-      else if (last.k === 'load') last.into = name;
+      if (last.k === 'call') bound = !!(last.assignedTo = name);
+      else if (last.k === 'load') bound = !!(last.into = name);
     }
+    // any other rebinding of a pointer-ish local is an event too: lifetime rules end an alias there
+    const alias = this.aliasRoot(v);
+    const interior = !!alias && this.strip(v).type !== 'identifier';
+    if (this.cur >= 0 && (alias || !bound)) this.emit({ k: 'assign', loc: this.loc(v), name, value: '?', ...(alias && alias !== name ? { alias, ...(interior ? { interior } : {}) } : {}) });
+  }
+
+  private strip(n: SyntaxNode): SyntaxNode {
+    for (let i = 0; i < 8 && (n.type === 'parenthesized_expression' || n.type === 'cast_expression'); i++) {
+      const inner = n.type === 'cast_expression' ? n.childForFieldName('value') : n.namedChildren[0];
+      if (!inner || inner.type === 'compound_statement') break;
+      n = inner;
+    }
+    return n;
+  }
+
+  /** The local a pointer expression points into: `p`, `p + i`, `&p->f`, `&p[i]`, `(T *)p`. */
+  private aliasRoot(n: SyntaxNode): string | undefined {
+    for (let i = 0; i < 8; i++) {
+      if (n.type === 'parenthesized_expression' || n.type === 'cast_expression') {
+        const inner = n.type === 'cast_expression' ? n.childForFieldName('value') : n.namedChildren[0];
+        if (!inner || inner.type === 'compound_statement') return undefined;
+        n = inner;
+      } else if (n.type === 'binary_expression' && (n.child(1)?.type === '+' || n.child(1)?.type === '-')) {
+        n = n.childForFieldName('left')!;
+        if (!n) return undefined;
+      } else if (n.type === 'pointer_expression' && n.child(0)?.type === '&') {
+        let a = n.childForFieldName('argument');
+        let sub = false;
+        while (a && (a.type === 'field_expression' || a.type === 'subscript_expression' || a.type === 'parenthesized_expression')) {
+          if (a.type === 'field_expression' && a.child(1)?.type === '->') return a.childForFieldName('argument')?.type === 'identifier' ? a.childForFieldName('argument')!.text : undefined;
+          if (a.type === 'subscript_expression') sub = true;
+          a = a.type === 'parenthesized_expression' ? a.namedChildren[0] ?? null : a.childForFieldName('argument');
+        }
+        if (!sub || a?.type !== 'identifier') return undefined;
+        n = a;
+        break;
+      } else break;
+    }
+    return n.type === 'identifier' && !this.isGlobalName(n.text) ? n.text : undefined;
   }
 
   private expr(n: SyntaxNode, skipCall?: SyntaxNode): void {
@@ -682,7 +726,12 @@ export class FunctionBuilder {
           if (p && isShared(p)) this.emit({ k: 'store', loc: this.loc(n), path: p, once: true, value: right ? shortText(right.text, 40) : '', ...(op !== '=' ? { rmw: op } : {}) });
           return;
         }
-        if (left?.type === 'identifier' && this.literalLocals.has(left.text) && !this.isGlobalName(left.text)) this.emit({ k: 'assign', loc: this.loc(n), name: left.text, value: '?' });
+        // `p += n`: the local now points elsewhere
+        // (any compound update of a local holding a literal: the literal no longer holds)
+        if (left?.type === 'identifier' && !this.isGlobalName(left.text) && this.cur >= 0 && (op === '+=' || op === '-=' || this.literalLocals.has(left.text))) {
+          this.emit({ k: 'assign', loc: this.loc(n), name: left.text, value: '?' });
+          return;
+        }
         if (left) {
           if (left.type !== 'identifier' && left.type !== 'field_expression') this.subExprs(left);
           else if (left.type === 'field_expression') this.subExprs(left.childForFieldName('argument'));
@@ -698,6 +747,7 @@ export class FunctionBuilder {
         if (arg?.type === 'identifier' && this.literalLocals.has(arg.text)) this.emit({ k: 'assign', loc: this.loc(n), name: arg.text, value: '?' });
         const p = arg ? this.path(arg) : null;
         if (p && isShared(p)) this.emit({ k: 'store', loc: this.loc(n), path: p, once: false, value: shortText(n.text), rmw: n.text.includes('++') ? '++' : '--' });
+        else if (arg?.type === 'identifier' && this.literalLocals.has(arg.text) && this.cur >= 0) this.emit({ k: 'assign', loc: this.loc(n), name: arg.text, value: '?' });
         return;
       }
       case 'field_expression':
@@ -894,7 +944,10 @@ export class FunctionBuilder {
       for (const a of args) this.expr(a);
       const target = args[free.arg];
       const p = target ? this.path(target) : null;
-      if (p) this.emit({ k: 'free', loc: this.loc(n), path: p, api: name });
+      if (p) this.emit({ k: 'free', loc: this.loc(n), path: p, api: name, ...(free.kind !== 'free' ? { kind: free.kind } : {}), ...(free.clears ? { clears: true } : {}) });
+      // an unmap or a reference drop is still a call of a function with its own locks and effects
+      if (free.kind === 'free') return;
+      this.emit({ k: 'call', loc: this.loc(n), callee: name, args: args.map((a) => this.path(a)), argText: args.map((a) => shortText(a.text, 40)) });
       return;
     }
     if (NOT_CALLS.has(name)) {

@@ -135,6 +135,10 @@ export interface FreeEvent extends EventBase {
   k: 'free';
   path: AccessPath;
   api: string;
+  /** Not a plain free (absent): a mapping torn down, or a reference dropped. */
+  kind?: 'unmap' | 'put';
+  /** The API also sets the pointer to NULL (`XFREE(p)`). */
+  clears?: boolean;
 }
 
 export interface ReturnEvent extends EventBase {
@@ -148,6 +152,13 @@ export interface AssignEvent extends EventBase {
   k: 'assign';
   name: string;
   value: string;
+  /**
+   * With value '?': the local now points into the object another local points to
+   * (`q = p`, `q = p + i`, `q = &p->f`, `q = (T *)p`).
+   */
+  alias?: string;
+  /** The alias points inside (`p + i`, `&p->f`), not at the start: freeing it does not free `alias`'s object. */
+  interior?: boolean;
 }
 
 /**

@@ -67,7 +67,19 @@ export const OnceApiSchema = z
   .object({ names, arg: z.number().int().min(0).default(0), op: z.enum(['load', 'store']) })
   .strict();
 
-export const FreeApiSchema = z.object({ names, arg: z.number().int().min(0).default(0) }).strict();
+/**
+ * End of an object's life: `free` (the memory goes back), `unmap` (a mapping is torn down: pointers
+ * into it dangle), `put` (a reference dropped: the object may go with it).
+ */
+export const FreeApiSchema = z
+  .object({
+    names,
+    arg: z.number().int().min(0).default(0),
+    kind: z.enum(['free', 'unmap', 'put']).default('free'),
+    /** The API also sets the pointer to NULL (`XFREE(p)`): no dangling local after it. */
+    clears: z.boolean().default(false),
+  })
+  .strict();
 
 /** Calls that hand data to another CPU (publish): raising a softirq, an IPI, irq affinity. */
 export const HandoffApiSchema = z
