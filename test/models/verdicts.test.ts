@@ -263,3 +263,44 @@ void g(struct dev *d)
     expect(eml).toContain('*** DEADLOCK ***');
   });
 });
+
+describe('a trace a maintainer can replay', () => {
+  it('a message-passing finding carries a herd7 litmus test, printed in the text output', async () => {
+    const { formatFinding } = await import('../../src/report/text.js');
+    const r = analyzeSources([{ path: 'mp.c', text: `struct msg { int data; int ready; };
+void writer(struct msg *m)
+{
+\tm->data = 42;
+\tWRITE_ONCE(m->ready, 1);
+}
+int reader(struct msg *m)
+{
+\tif (READ_ONCE(m->ready))
+\t\treturn m->data;
+\treturn 0;
+}
+` }], {});
+    const f = r.findings.find((x) => x.rule === 'missing-barrier' && x.confirmation.status === 'confirmed')!;
+    expect(f).toBeDefined();
+    expect(f.confirmation.litmus).toMatch(/^C /);
+    expect(f.confirmation.litmus).toMatch(/exists \(/);
+    expect(formatFinding(f)).toContain('litmus test (herd7');
+  });
+
+  it('SARIF keeps the severity of a refuted finding, says why, and carries the initial values', async () => {
+    const { toSarif } = await import('../../src/report/sarif.js');
+    const conf = inversion(ports(`\tp->pending++;\n\tif (p->pending > 8)\n\t\ttable_rebuild();\n`));
+    const sarif = JSON.stringify(toSarif([conf], [], '0'));
+    expect(sarif).toContain('"initialValues":{"port.pending":');
+    expect(sarif).toMatch(/model confirmed: DEADLOCK from port\.pending = \d+/);
+    const r = analyzeSources([{ path: 'd.c', text: `struct dev { spinlock_t a; spinlock_t b; int busy; };
+void f(struct dev *d) { spin_lock(&d->a); if (!d->busy) { spin_lock(&d->b); spin_unlock(&d->b); } spin_unlock(&d->a); }
+void g(struct dev *d) { spin_lock(&d->b); if (d->busy) { spin_lock(&d->a); spin_unlock(&d->a); } spin_unlock(&d->b); }
+` }], {});
+    const ref = r.findings.find((x) => x.rule === 'lock-inversion')!;
+    expect(ref.confirmation.status).toBe('refuted');
+    const res = (toSarif([ref], [], '0') as { runs: { results: { level: string; message: { text: string } }[] }[] }).runs[0]!.results[0]!;
+    expect(res.level).toBe('error');
+    expect(res.message.text).toMatch(/refuted by the model because the path conditions exclude it/);
+  });
+});
