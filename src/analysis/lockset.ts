@@ -569,10 +569,13 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
       case 'return':
         if (facts) {
           const lit = e.value !== undefined ? state.get(`=${e.value}`)?.lock.inst.text : undefined;
+          const v = e.value?.replace(/\s+/g, '');
+          const failure = !!v && /^[A-Za-z_]\w*$/.test(v) && (['<0', '<=0'].some((op) => truthOf(state.get(`=#${v}${op}`)?.lock.inst.text ?? '') === true) || truthOf(state.get(`=#${v}>=0`)?.lock.inst.text ?? '') === false);
           facts.returns.push({
             fn: name, loc: e.loc,
             ...(e.value !== undefined ? { value: e.value } : {}),
             ...(lit !== undefined ? { literal: lit } : {}),
+            ...(failure ? { failure } : {}),
             state: [...state.values()].filter((x) => !isConst(x.key)),
           });
         }

@@ -221,6 +221,42 @@ struct dev *grab(struct dev *d) {
       message: /returns -EINVAL still holding/,
     },
     {
+      name: 'return rc on a path where rc <= 0 is an error path',
+      code: `${decls}int work(struct dev *d);
+int get_one(struct dev *d) {
+	int rc;
+	spin_lock(&d->lock);
+	rc = work(d);
+	if (rc <= 0)
+		goto bad;
+	spin_unlock(&d->lock);
+	return 1;
+bad:
+	return rc;
+}`,
+      functions: ['get_one'],
+      message: /returns rc \(a failure value here\) still holding &d->lock/,
+    },
+    {
+      name: 'goto out with rc set non-zero, where the function returns -errno elsewhere, is an error path',
+      code: `${decls}int work(struct dev *d);
+int setup(struct dev *d) {
+	int rc;
+	if (!d->next)
+		return -EINVAL;
+	spin_lock(&d->lock);
+	rc = work(d);
+	if (rc)
+		goto out;
+	spin_unlock(&d->lock);
+	return 0;
+out:
+	return rc;
+}`,
+      functions: ['setup'],
+      message: /returns rc \(non-zero here\) still holding/,
+    },
+    {
       name: 'a trylock that succeeded is held: a later error return forgets it',
       code: `${decls}int f(struct dev *d, int x) {
 	if (!spin_trylock(&d->lock))
