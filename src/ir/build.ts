@@ -528,7 +528,9 @@ export class FunctionBuilder {
           const a = n.childForFieldName('arguments')?.namedChildren[0];
           return a ? this.condFacts(a) : [];
         }
-        if (this.rules.locks.has(name) || NOT_CALLS.has(name) || !/^[A-Za-z_]\w*$/.test(name)) return [];
+        // only a call the IR records as a call event (not an atomic, a ONCE access, a free)
+        const r = this.rules;
+        if (r.locks.has(name) || r.atomics.has(name) || r.once.has(name) || r.frees.has(name) || r.barriers.has(name) || NOT_CALLS.has(name) || !/^[A-Za-z_]\w*$/.test(name)) return [];
         const p = n.startPosition;
         const atom = `%${p.row + 1}:${p.column + 1}`;
         this.condCalls.set(atom.slice(1), atom);
