@@ -445,8 +445,8 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         const k = `=${e.name}`;
         const known = state.get(k);
         const truth = known ? truthOf(known.lock.inst.text) : undefined;
-        if (truth !== undefined && truth !== e.value) return null; // this path cannot take this edge
-        if (truth === undefined) own().set(k, constEntry(e.name, e.value ? '!0' : '0', e.loc));
+        if (!e.weak && truth !== undefined && truth !== e.value) return null; // this path cannot take this edge
+        if (!e.weak && truth === undefined) own().set(k, constEntry(e.name, e.value ? '!0' : '0', e.loc));
         // a call that returns whether it took a lock, tested here
         for (const [lk, v] of state) {
           if (v.condOn !== e.name) continue;

@@ -16,6 +16,8 @@ interface CondFact {
   t?: boolean;
   f?: boolean;
   call?: boolean;
+  /** The false edge's value is a success guess (`rc < 0` false), not a known value. */
+  weakF?: boolean;
 }
 
 /** Iteration macros used without braces (`list_for_each_entry(p, h, m) if (...) ...`). */
@@ -556,6 +558,8 @@ export class FunctionBuilder {
           );
           return [...a, ...b].filter((x) => x.t !== undefined || x.f !== undefined);
         }
+        // `rc < 0`: non-zero on the true edge; the false edge is where rc reports success
+        if (op === '<' && r.text === '0' && l.type === 'identifier') return [...text(n), { atom: l.text, t: true, f: false, weakF: true }];
         return text(n);
       }
       case 'field_expression':
@@ -570,7 +574,7 @@ export class FunctionBuilder {
   private emitAssumes(facts: CondFact[], edge: boolean): void {
     for (const f of facts) {
       const v = edge ? f.t : f.f;
-      if (v !== undefined) this.emit({ k: 'assume', loc: this.blocks[this.cur]?.events.at(-1)?.loc ?? this.loc(this.def.body), name: f.atom, value: v });
+      if (v !== undefined) this.emit({ k: 'assume', loc: this.blocks[this.cur]?.events.at(-1)?.loc ?? this.loc(this.def.body), name: f.atom, value: v, ...(!edge && f.weakF ? { weak: true } : {}) });
     }
   }
 

@@ -257,6 +257,35 @@ out:
       message: /returns rc \(non-zero here\) still holding/,
     },
     {
+      name: 'a function returning 0 holding the lock and -errno without it: the caller tests rc < 0, then leaks on an error path',
+      code: `${decls}int copy_out(struct dev *d);
+static int grab(struct dev *d) {
+	if (!d->next)
+		return -ESRCH;
+	spin_lock(&d->lock);
+	if (d->state) {
+		spin_unlock(&d->lock);
+		return -EPERM;
+	}
+	return 0;
+}
+int op(struct dev *d) {
+	int rc = grab(d);
+	if (rc < 0)
+		return rc;
+	if (d->state > 3) {
+		spin_unlock(&d->lock);
+		return -EPERM;
+	}
+	if (copy_out(d))
+		return -EFAULT;
+	spin_unlock(&d->lock);
+	return 0;
+}`,
+      functions: ['op'],
+      message: /returns -EFAULT still holding/,
+    },
+    {
       name: 'a trylock that succeeded is held: a later error return forgets it',
       code: `${decls}int f(struct dev *d, int x) {
 	if (!spin_trylock(&d->lock))
