@@ -450,8 +450,8 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         const k = `=${e.name}`;
         const known = state.get(k);
         const truth = known ? truthOf(known.lock.inst.text) : undefined;
-        if (truth !== undefined && truth !== e.value) return null; // this path cannot take this edge
-        if (truth === undefined) own().set(k, constEntry(e.name, e.value ? '!0' : '0', e.loc));
+        if (!e.weak && truth !== undefined && truth !== e.value) return null; // this path cannot take this edge
+        if (!e.weak && truth === undefined) own().set(k, constEntry(e.name, e.value ? '!0' : '0', e.loc));
         // a call that returns whether it took a lock, tested here
         for (const [lk, v] of state) {
           if (v.condOn !== e.name) continue;
@@ -580,10 +580,13 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
       case 'return':
         if (facts) {
           const lit = e.value !== undefined ? state.get(`=${e.value}`)?.lock.inst.text : undefined;
+          const v = e.value?.replace(/\s+/g, '');
+          const failure = !!v && /^[A-Za-z_]\w*$/.test(v) && (['<0', '<=0'].some((op) => truthOf(state.get(`=#${v}${op}`)?.lock.inst.text ?? '') === true) || truthOf(state.get(`=#${v}>=0`)?.lock.inst.text ?? '') === false);
           facts.returns.push({
             fn: name, loc: e.loc,
             ...(e.value !== undefined ? { value: e.value } : {}),
             ...(lit !== undefined ? { literal: lit } : {}),
+            ...(failure ? { failure } : {}),
             state: [...state.values()].filter((x) => !isConst(x.key)),
           });
         }

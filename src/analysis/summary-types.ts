@@ -112,6 +112,8 @@ export interface ReturnFact {
   value?: string;
   /** The literal a returned local holds on this path (`ret` after `ret = -EINVAL`), if known. */
   literal?: string;
+  /** The returned local is negative here (`if (rc < 0) goto out; ... return rc;`). */
+  failure?: boolean;
   state: LockEntry[];
 }
 

@@ -33,6 +33,7 @@ export const lockLeak: Checker = {
       const rets = facts.returns;
       if (rets.length < 2) continue;
       const reported = new Set<string>();
+      const errno = rets.some((r) => /^-\s*E[A-Z0-9]+$/.test(r.literal ?? r.value ?? ''));
       for (const r1 of rets) {
         for (const e of r1.state) {
           // a trylock's lock counts once its success branch was taken (the state says held)
@@ -41,7 +42,10 @@ export const lockLeak: Checker = {
           // a returned variable may hold different values on the two paths (0 holding, -EAGAIN not):
           // only a literal return value, or none, says the two paths report the same outcome
           const v1 = r1.literal ?? r1.value;
-          const r2 = rets.find((r) => r !== r1 && r.state.some((x) => x.key === e.key && x.status === 'released') && (((r.literal ?? r.value) === v1 && isLiteral(v1)) || isErrorValue(v1)));
+          // an error path: an error literal, a local known negative, or one known non-zero
+          // where the function returns -errno elsewhere (`if (rc) goto out;` ... `return rc;`)
+          const failing = isErrorValue(v1) || !!r1.failure || (v1 === '!0' && errno);
+          const r2 = rets.find((r) => r !== r1 && r.state.some((x) => x.key === e.key && x.status === 'released') && (((r.literal ?? r.value) === v1 && isLiteral(v1)) || failing));
           if (!r2) continue;
           reported.add(e.key);
           const rel = r2.state.find((x) => x.key === e.key)!;
@@ -61,7 +65,7 @@ export const lockLeak: Checker = {
             function: fn.name,
             functions: [...new Set([...holding.callChain, ...releasing.callChain])],
             locks: [name],
-            message: `returns${r1.value ? ` ${r1.value}` : ''}${r1.literal !== undefined && r1.literal !== r1.value ? ` (= ${r1.literal})` : ''} still holding ${e.lock.inst.text} (taken at line ${e.chain[0]!.loc.line}), which the return at line ${r2.loc.line} releases`,
+            message: `returns${r1.value ? ` ${r1.value}` : ''}${r1.literal !== undefined && r1.literal !== r1.value ? (r1.literal === '!0' ? ' (non-zero here)' : ` (= ${r1.literal})`) : r1.failure ? ' (a failure value here)' : ''} still holding ${e.lock.inst.text} (taken at line ${e.chain[0]!.loc.line}), which the return at line ${r2.loc.line} releases`,
             witness: [holding, releasing],
             fingerprint: [name, fn.name, normalizeCode(ctx.source.line(r1.loc.file, r1.loc.line)), r1.value ?? ''],
           });

@@ -16,6 +16,8 @@ interface CondFact {
   t?: boolean;
   f?: boolean;
   call?: boolean;
+  /** The false edge's value is a success guess (`rc < 0` false), not a known value. */
+  weakF?: boolean;
 }
 
 /** Iteration macros used without braces (`list_for_each_entry(p, h, m) if (...) ...`). */
@@ -532,7 +534,9 @@ export class FunctionBuilder {
           const a = n.childForFieldName('arguments')?.namedChildren[0];
           return a ? this.condFacts(a) : [];
         }
-        if (this.rules.locks.has(name) || NOT_CALLS.has(name) || !/^[A-Za-z_]\w*$/.test(name)) return [];
+        // only a call the IR records as a call event (not an atomic, a ONCE access, a free)
+        const r = this.rules;
+        if (r.locks.has(name) || r.atomics.has(name) || r.once.has(name) || r.frees.has(name) || r.barriers.has(name) || NOT_CALLS.has(name) || !/^[A-Za-z_]\w*$/.test(name)) return [];
         const p = n.startPosition;
         const atom = `%${p.row + 1}:${p.column + 1}`;
         this.condCalls.set(atom.slice(1), atom);
@@ -558,6 +562,8 @@ export class FunctionBuilder {
           );
           return [...a, ...b].filter((x) => x.t !== undefined || x.f !== undefined);
         }
+        // `rc < 0`: non-zero on the true edge; the false edge is where rc reports success
+        if (op === '<' && r.text === '0' && l.type === 'identifier') return [...text(n), { atom: l.text, t: true, f: false, weakF: true }];
         return text(n);
       }
       case 'field_expression':
@@ -572,7 +578,7 @@ export class FunctionBuilder {
   private emitAssumes(facts: CondFact[], edge: boolean): void {
     for (const f of facts) {
       const v = edge ? f.t : f.f;
-      if (v !== undefined) this.emit({ k: 'assume', loc: this.blocks[this.cur]?.events.at(-1)?.loc ?? this.loc(this.def.body), name: f.atom, value: v });
+      if (v !== undefined) this.emit({ k: 'assume', loc: this.blocks[this.cur]?.events.at(-1)?.loc ?? this.loc(this.def.body), name: f.atom, value: v, ...(!edge && f.weakF ? { weak: true } : {}) });
     }
   }
 

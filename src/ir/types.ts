@@ -171,6 +171,8 @@ export interface AssumeEvent extends EventBase {
   k: 'assume';
   name: string;
   value: boolean;
+  /** Only says which way a call's success went (`rc < 0` false: rc is not an error), not a value. */
+  weak?: boolean;
 }
 
 /** A branch condition: recorded so models can keep conditions on shared state. */

@@ -221,6 +221,71 @@ struct dev *grab(struct dev *d) {
       message: /returns -EINVAL still holding/,
     },
     {
+      name: 'return rc on a path where rc <= 0 is an error path',
+      code: `${decls}int work(struct dev *d);
+int get_one(struct dev *d) {
+	int rc;
+	spin_lock(&d->lock);
+	rc = work(d);
+	if (rc <= 0)
+		goto bad;
+	spin_unlock(&d->lock);
+	return 1;
+bad:
+	return rc;
+}`,
+      functions: ['get_one'],
+      message: /returns rc \(a failure value here\) still holding &d->lock/,
+    },
+    {
+      name: 'goto out with rc set non-zero, where the function returns -errno elsewhere, is an error path',
+      code: `${decls}int work(struct dev *d);
+int setup(struct dev *d) {
+	int rc;
+	if (!d->next)
+		return -EINVAL;
+	spin_lock(&d->lock);
+	rc = work(d);
+	if (rc)
+		goto out;
+	spin_unlock(&d->lock);
+	return 0;
+out:
+	return rc;
+}`,
+      functions: ['setup'],
+      message: /returns rc \(non-zero here\) still holding/,
+    },
+    {
+      name: 'a function returning 0 holding the lock and -errno without it: the caller tests rc < 0, then leaks on an error path',
+      code: `${decls}int copy_out(struct dev *d);
+static int grab(struct dev *d) {
+	if (!d->next)
+		return -ESRCH;
+	spin_lock(&d->lock);
+	if (d->state) {
+		spin_unlock(&d->lock);
+		return -EPERM;
+	}
+	return 0;
+}
+int op(struct dev *d) {
+	int rc = grab(d);
+	if (rc < 0)
+		return rc;
+	if (d->state > 3) {
+		spin_unlock(&d->lock);
+		return -EPERM;
+	}
+	if (copy_out(d))
+		return -EFAULT;
+	spin_unlock(&d->lock);
+	return 0;
+}`,
+      functions: ['op'],
+      message: /returns -EFAULT still holding/,
+    },
+    {
       name: 'a trylock that succeeded is held: a later error return forgets it',
       code: `${decls}int f(struct dev *d, int x) {
 	if (!spin_trylock(&d->lock))
