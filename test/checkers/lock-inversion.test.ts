@@ -418,3 +418,32 @@ void g(struct domain *d) { spin_lock(&d->other); spin_lock(&d->event_lock); spin
     },
   ],
 });
+
+ruleTester('lock-inversion', {
+  valid: [],
+  invalid: [
+    {
+      name: 'a lock reached through a getter macro has its struct\u2019s class (`get_tbl(d)->lock`)',
+      code: `
+struct tbl { spinlock_t lock; };
+struct arch_dom { struct tbl *tbl; };
+struct dom { struct arch_dom arch; spinlock_t ev_lock; };
+#define get_tbl(d) ((d)->arch.tbl)
+void f(struct dom *d) {
+	spin_lock(&get_tbl(d)->lock);
+	spin_lock(&d->ev_lock);
+	spin_unlock(&d->ev_lock);
+	spin_unlock(&get_tbl(d)->lock);
+}
+void g(struct dom *d) {
+	struct tbl *t = get_tbl(d);
+	spin_lock(&d->ev_lock);
+	spin_lock(&t->lock);
+	spin_unlock(&t->lock);
+	spin_unlock(&d->ev_lock);
+}`,
+      functions: ['f', 'g'],
+      locks: ['tbl.lock', 'dom.ev_lock'],
+    },
+  ],
+});
