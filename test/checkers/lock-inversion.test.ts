@@ -447,3 +447,31 @@ void g(struct dom *d) {
     },
   ],
 });
+
+ruleTester('lock-inversion', {
+  valid: [
+    {
+      name: 'two instances ordered by the indices they were looked up by',
+      code: `
+struct queue { spinlock_t lock; int n; };
+extern struct queue queues[64];
+static struct queue *queue_of(unsigned int cpu) { return &queues[cpu]; }
+void move_all(unsigned int a, unsigned int b) {
+	struct queue *src, *dst;
+	src = queue_of(a);
+	dst = queue_of(b);
+	if ( a < b ) {
+		spin_lock(&src->lock);
+		spin_lock(&dst->lock);
+	} else {
+		spin_lock(&dst->lock);
+		spin_lock(&src->lock);
+	}
+	dst->n += src->n;
+	spin_unlock(&dst->lock);
+	spin_unlock(&src->lock);
+}`,
+    },
+  ],
+  invalid: [],
+});
