@@ -52,14 +52,31 @@ function rootName(text: string): string {
   return m ? m[1]! : text;
 }
 
-/** `if (a < b) { lock(a); lock(b); }`: the code orders the two instances by address. */
+/**
+ * `if (a < b) { lock(a); lock(b); }`: the code orders the two instances by address, or by
+ * the values they were derived from (`a = &per_cpu(x, cpu_a); b = ...; if (cpu_a < cpu_b)`).
+ */
 function addressOrdered(prog: Program, fnKey: string, a: string, b: string): boolean {
   const fn = prog.byKey.get(fnKey);
   if (!fn || a === b) return false;
+  // the names each local was computed from, one assignment deep
+  const from = (name: string): Set<string> => {
+    const out = new Set([name]);
+    for (const blk of fn.blocks) {
+      for (const e of blk.events) {
+        if (e.k === 'call' && e.assignedTo === name) for (const t of e.argText) for (const m of t.matchAll(/[A-Za-z_]\w*/g)) out.add(m[0]);
+        if (e.k === 'load' && e.into === name) out.add(e.path.root.replace(/^\w+:/, ''));
+      }
+    }
+    return out;
+  };
+  const A = from(a);
+  const B = from(b);
+  const has = (text: string, names: Set<string>, not: Set<string>) => [...names].some((n) => !not.has(n) && new RegExp(`\\b${n}\\b`).test(text));
   for (const blk of fn.blocks) {
     for (const e of blk.events) {
       if (e.k !== 'branch' || !/[<>]/.test(e.text)) continue;
-      if (e.text.includes(a) && e.text.includes(b)) return true;
+      if (has(e.text, A, B) && has(e.text, B, A)) return true;
     }
   }
   return false;

@@ -10,6 +10,8 @@ export class TypeEnv {
   readonly typedefs = new Map<string, string>();
   readonly globals = new Map<string, string>();
   readonly fnReturn = new Map<string, string>();
+  /** Getter macros that name a member of their argument (`#define p2m_get_hostp2m(d) ((d)->arch.p2m)`): the member. */
+  readonly macroMember = new Map<string, string>();
 
   add(f: FileFacts): void {
     for (const s of f.structs) {
@@ -21,6 +23,12 @@ export class TypeEnv {
     for (const g of f.globals) if (!g.isStatic && !this.globals.has(g.name)) this.globals.set(g.name, g.type);
     for (const [n, t] of f.protos) if (!this.fnReturn.has(n)) this.fnReturn.set(n, t);
     for (const fn of f.functions) if (!fn.isStatic || !this.fnReturn.has(fn.name)) this.fnReturn.set(fn.name, fn.returnType);
+    for (const m of f.macros) {
+      if (m.params.length !== 1 || this.macroMember.has(m.name)) continue;
+      const g = /^[\s(]*([A-Za-z_]\w*)[\s)]*((?:(?:->|\.)\s*[A-Za-z_]\w*\s*)+)[\s)]*$/.exec(m.body);
+      if (!g || g[1] !== m.params[0]) continue;
+      this.macroMember.set(m.name, g[2]!.split(/->|\./).at(-1)!.trim());
+    }
   }
 
   /** Follows typedefs: `spinlock_t` stays (no struct), `vcpu_t*` -> `vcpu*`. */
@@ -55,7 +63,14 @@ export class TypeEnv {
         type: this.resolve(p.rootType ?? this.globals.get(at >= 0 ? name.slice(0, at) : name)),
       };
     }
-    if (root.startsWith('ret:')) return { clsRoot: undefined, type: this.resolve(p.rootType ?? this.fnReturn.get(root.slice(4))) };
+    if (root.startsWith('ret:')) {
+      const name = root.slice(4);
+      const type = this.resolve(p.rootType ?? this.fnReturn.get(name));
+      if (type) return { clsRoot: undefined, type };
+      // a getter macro: the type of the member it names, when every struct with it agrees
+      const member = this.macroMember.get(name);
+      return { clsRoot: undefined, type: member ? this.pointerMemberType(member) : undefined };
+    }
     return { clsRoot: undefined, type: this.resolve(p.rootType) };
   }
 

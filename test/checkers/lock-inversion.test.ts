@@ -418,3 +418,60 @@ void g(struct domain *d) { spin_lock(&d->other); spin_lock(&d->event_lock); spin
     },
   ],
 });
+
+ruleTester('lock-inversion', {
+  valid: [],
+  invalid: [
+    {
+      name: 'a lock reached through a getter macro has its struct\u2019s class (`get_tbl(d)->lock`)',
+      code: `
+struct tbl { spinlock_t lock; };
+struct arch_dom { struct tbl *tbl; };
+struct dom { struct arch_dom arch; spinlock_t ev_lock; };
+#define get_tbl(d) ((d)->arch.tbl)
+void f(struct dom *d) {
+	spin_lock(&get_tbl(d)->lock);
+	spin_lock(&d->ev_lock);
+	spin_unlock(&d->ev_lock);
+	spin_unlock(&get_tbl(d)->lock);
+}
+void g(struct dom *d) {
+	struct tbl *t = get_tbl(d);
+	spin_lock(&d->ev_lock);
+	spin_lock(&t->lock);
+	spin_unlock(&t->lock);
+	spin_unlock(&d->ev_lock);
+}`,
+      functions: ['f', 'g'],
+      locks: ['tbl.lock', 'dom.ev_lock'],
+    },
+  ],
+});
+
+ruleTester('lock-inversion', {
+  valid: [
+    {
+      name: 'two instances ordered by the indices they were looked up by',
+      code: `
+struct queue { spinlock_t lock; int n; };
+extern struct queue queues[64];
+static struct queue *queue_of(unsigned int cpu) { return &queues[cpu]; }
+void move_all(unsigned int a, unsigned int b) {
+	struct queue *src, *dst;
+	src = queue_of(a);
+	dst = queue_of(b);
+	if ( a < b ) {
+		spin_lock(&src->lock);
+		spin_lock(&dst->lock);
+	} else {
+		spin_lock(&dst->lock);
+		spin_lock(&src->lock);
+	}
+	dst->n += src->n;
+	spin_unlock(&dst->lock);
+	spin_unlock(&src->lock);
+}`,
+    },
+  ],
+  invalid: [],
+});
