@@ -234,6 +234,8 @@ function analyze(ctx: CheckerContext, fn: FunctionIR, out: Cand[]): void {
   const hit = (st: State, name: string, use: IrEvent, how: UseHow) => {
     const d = st.dead.get(name);
     if (!d) return;
+    // dropping one more reference (put after put) is how references are counted, not a use
+    if (d.kind === 'put' && (how === 'double-free' || (use.k === 'call' && /^put_|_put$|^rcu_unlock/.test(use.callee)))) return;
     const key = `${d.loc.line}:${d.loc.col}:${name}`;
     const prev = found.get(key);
     if (!prev || use.loc.line < prev.use.loc.line) found.set(key, { fn, dead: d, use, how, name, score: d.kind === 'put' ? 1 : 3 });

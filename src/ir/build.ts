@@ -648,6 +648,14 @@ export class FunctionBuilder {
     // `status = ocfs2_inode_lock(...)` after `status = 0`: the literal no longer holds; a
     // pointer pointed elsewhere (`lock = &slots[i]` each round) no longer names the same lock
     if (this.literalLocals.has(name) || (v.type !== 'call_expression' && this.scope.locals.get(name)?.endsWith('*'))) this.emit({ k: 'assign', loc: this.loc(v), name, value: '?' });
+    // `a = b = f()`: b takes the value (its own events), then a copies b
+    const inner = this.strip(v);
+    const il = inner.type === 'assignment_expression' ? inner.childForFieldName('left') : null;
+    if (il?.type === 'identifier' && inner.child(1)?.text === '=' && !this.isGlobalName(il.text)) {
+      this.expr(inner);
+      if (this.cur >= 0) this.emit({ k: 'assign', loc: this.loc(v), name, value: '?', ...(il.text !== name ? { alias: il.text } : {}) });
+      return;
+    }
     if (v.type === 'call_expression') {
       const fname = v.childForFieldName('function')?.text ?? '';
       const api = this.rules.locks.get(fname);

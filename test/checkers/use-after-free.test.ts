@@ -160,6 +160,22 @@ int make(int err) {
 }`,
     },
     {
+      name: 'remapped in a chained assignment (a = b = map())',
+      code: `${t}void walk(unsigned long *mfns, int n) {
+	struct entry *page = map_domain_page(mfns[0]), *ent = page;
+	int i;
+	for (i = 1; i < n; i++) {
+		if (ent->e) {
+			unmap_domain_page(page);
+			ent = page = map_domain_page(mfns[i]);
+			continue;
+		}
+		ent++;
+	}
+	unmap_domain_page(page);
+}`,
+    },
+    {
       name: 'a slot inside an object that is freed too',
       code: `${t}void teardown(struct slot *s) { struct act *a = xmalloc(sizeof(*a)); s->cur = a; xfree(a); xfree(s); }`,
     },
