@@ -64,6 +64,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--rules <dir>', 'extra rule tables (YAML) to load; repeatable', collect, [] as string[])
     .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
     .option('--all-rules', 'also run rules that are off by default')
+    .option('--arch <name>', 'in a tree with several architectures, analyse only this build configuration (x86, arm64, or an architecture: arm)')
     .option('--each', 'analyze each PATH as a separate tree (e.g. several sample projects at once)')
     .option('--config <file>', 'lockcheck.yml: failLevel, per-rule levels, path include/exclude, rulesDirs (the GitHub App reads the same file)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
@@ -72,7 +73,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; each?: boolean; config?: string; output?: string; progress: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; arch?: string; each?: boolean; config?: string; output?: string; progress: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
         code = 2;
@@ -96,6 +97,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         ...(o.jobs ? { jobs: o.jobs } : {}),
         only: o.rule,
         allRules: !!o.allRules,
+        ...(o.arch ? { arch: o.arch } : {}),
         ...(progress ? { onProgress: progress.update } : {}),
       };
       let report: Report;
