@@ -100,10 +100,11 @@ export function mergeRuns(runs: ConfigRun[]): { findings: Finding[]; origin: Map
     const mine = [...r.findings, ...inherited];
     held.set(r, mine);
     for (const f of mine) {
-      if (!byId.has(f.id)) {
+      const first = byId.get(f.id);
+      if (!first) {
         byId.set(f.id, f);
         origin.set(f.id, r.program);
-      }
+      } else if (first !== f) keepWitness(first, f, r.program.config!);
       const w = where.get(f.id) ?? [];
       if (!w.includes(r.program.config!)) w.push(r.program.config!);
       where.set(f.id, w);
@@ -113,6 +114,25 @@ export function mergeRuns(runs: ConfigRun[]): { findings: Finding[]; origin: Map
   for (const f of findings) f.configurations = where.get(f.id)!;
   findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.rule.localeCompare(b.rule)));
   return { findings, origin };
+}
+
+const chainOf = (f: Finding): string => JSON.stringify(f.witness.map((w) => w.steps.map((s) => [s.file, s.line, s.function])));
+
+/**
+ * The same finding in another configuration reached through other code (a common caller of
+ * an architecture hook): its witness is kept beside the reported one, under
+ * `extra.configurationWitnesses`.
+ */
+function keepWitness(first: Finding, other: Finding, config: string): void {
+  const chain = chainOf(other);
+  if (chain === chainOf(first)) return;
+  const extra = (first.extra ??= {});
+  const list = ((extra.configurationWitnesses as { configurations: string[]; witness: Finding['witness'] }[] | undefined) ??= []);
+  const same = list.find((x) => JSON.stringify(x.witness.map((w) => w.steps.map((s) => [s.file, s.line, s.function]))) === chain);
+  if (same) {
+    if (!same.configurations.includes(config)) same.configurations.push(config);
+  } else list.push({ configurations: [config], witness: other.witness });
+  extra.configurationWitnesses = list;
 }
 
 export interface ConfigurationStat {

@@ -68,6 +68,7 @@ export function formatFinding(f: Finding): string {
   const verdict = c.status === 'not-run' ? 'not run' : `${c.status}${c.method ? ` (${c.method} model` : ''}${c.states !== undefined ? `, ${c.states} states` : ''}${c.ms !== undefined ? `, ${c.ms} ms` : ''}${c.method ? ')' : ''}${c.reason ? `: ${c.reason}` : ''}`;
   lines.push(` model: ${verdict}`);
   if (f.change) lines.push(` change: ${f.change}`);
+  if (f.configurations?.length) lines.push(` configurations: ${f.configurations.join(', ')}`);
   lines.push(` id: ${f.id}`);
   return lines.join('\n');
 }
@@ -80,6 +81,8 @@ export function formatText(findings: Finding[], errors: { file: string; reason: 
   const summary = [...byRule].map(([r, n]) => `${n} ${r}`).join(', ');
   parts.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}${summary ? ` (${summary})` : ''} in ${stats.files} files, ${stats.lines} lines, ${stats.functions} functions, ${stats.seconds.toFixed(2)} s${errors.length ? `; ${errors.length} input error${errors.length === 1 ? '' : 's'}` : ''}`);
   const u = stats.unclassifiedLocks;
+  const cs = stats.configurations;
+  if (cs?.length) parts.push(`configurations: ${cs.map((c) => (c.skipped ? `${c.name} (skipped: takes no lock of its own)` : `${c.name}${c.base ? ` (${c.analysed} of ${c.functions} functions analysed, the rest as in ${c.base})` : ''}`)).join('; ')}`);
   if (u) parts.push(`note: ${u.count} lock operation${u.count === 1 ? '' : 's'} (e.g. ${u.example}) name a lock whose struct type is not declared in the analyzed files and order no other lock; add the headers that declare it`);
   return parts.join('\n\n') + '\n';
 }
