@@ -39,18 +39,84 @@ export interface Program {
   files: FileFacts[];
   /** Integer macros and enumerators by name (first definition wins). */
   constants: Map<string, number>;
+  /** The build configuration this program is (`x86`, `arm64`), when the tree has several. */
+  config?: string;
+  /** Keys of functions taken unchanged from the base configuration's program. */
+  reused?: Set<string>;
 }
 
 function blockCount(f: FunctionIR): number {
   return f.blocks.length;
 }
 
-export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
+export interface BuildOptions {
+  /**
+   * Copy each function before the program rewrites its events (lock macros, lock classes):
+   * the same extracted functions then serve several configurations' programs.
+   */
+  copy?: boolean;
+  /**
+   * An already built program of another configuration sharing files with this one: a
+   * function whose definition, events and callees are the same there is taken from it
+   * (IR, summary, lockset facts) instead of being analysed again.
+   */
+  base?: Program;
+  /** The configuration's name (`x86`, `arm64`), for reports. */
+  config?: string;
+}
+
+/** An event copy the program may rewrite without touching the extracted original. */
+function copyFunction(fn: FunctionIR): FunctionIR {
+  return {
+    ...fn,
+    blocks: fn.blocks.map((b) => ({ ...b, events: b.events.map((e) => (e.k === 'acquire' || e.k === 'release' ? { ...e, lock: { ...e.lock } } : { ...e })) })),
+  };
+}
+
+/** What calls and lock classes a function's events name: equal in two programs, equal analysis input. */
+function eventSignature(fn: FunctionIR): string {
+  const parts: string[] = [];
+  for (const b of fn.blocks) {
+    for (const e of b.events) {
+      if (e.k === 'acquire' || e.k === 'release') parts.push(`${e.k[0]}${e.lock.cls}`);
+      else if (e.k === 'call') parts.push(`c${e.callee}${e.via ? '*' : ''}`);
+    }
+    parts.push('|');
+  }
+  return parts.join(',');
+}
+
+interface Lookup {
+  byName: Map<string, FunctionIR[]>;
+  headerStatics: Map<string, FunctionIR>;
+  staticsByFile: Map<string, Map<string, FunctionIR>>;
+}
+
+function lookupTables(functions: FunctionIR[]): Lookup {
+  const byName = new Map<string, FunctionIR[]>();
+  // static inline functions in headers are part of every file that includes them
+  const headerStatics = new Map<string, FunctionIR>();
+  const staticsByFile = new Map<string, Map<string, FunctionIR>>();
+  for (const fn of functions) {
+    if (fn.isStatic) {
+      if (fn.file.endsWith('.h') && !headerStatics.has(fn.name)) headerStatics.set(fn.name, fn);
+      let m = staticsByFile.get(fn.file);
+      if (!m) staticsByFile.set(fn.file, (m = new Map()));
+      m.set(fn.name, fn);
+    } else {
+      const list = byName.get(fn.name) ?? [];
+      list.push(fn);
+      byName.set(fn.name, list);
+    }
+  }
+  return { byName, headerStatics, staticsByFile };
+}
+
+export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOptions = {}): Program {
   const env = new TypeEnv();
   for (const f of files) env.add(f);
-  const functions: FunctionIR[] = [];
+  let functions: FunctionIR[] = [];
   const byKey = new Map<string, FunctionIR>();
-  const byName = new Map<string, FunctionIR[]>();
   for (const f of files) {
     for (const fn of f.functions) {
       const prev = byKey.get(fn.key);
@@ -59,16 +125,10 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
       byKey.set(fn.key, fn);
     }
   }
-  // static inline functions in headers are part of every file that includes them
-  const headerStatics = new Map<string, FunctionIR>();
-  for (const fn of byKey.values()) {
-    functions.push(fn);
-    if (fn.isStatic && fn.file.endsWith('.h') && !headerStatics.has(fn.name)) headerStatics.set(fn.name, fn);
-    if (!fn.isStatic) {
-      const list = byName.get(fn.name) ?? [];
-      list.push(fn);
-      byName.set(fn.name, list);
-    }
+  for (const [k, fn] of byKey) {
+    const own = opts.copy ? copyFunction(fn) : fn;
+    byKey.set(k, own);
+    functions.push(own);
   }
   // calls to lock macros (`#define vgic_lock(v) spin_lock_irq(&(v)->domain->arch.vgic.lock)`)
   const fnNames = new Set(functions.map((f) => f.name));
@@ -87,17 +147,11 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
       }
     }
   }
-  const staticsByFile = new Map<string, Map<string, FunctionIR>>();
-  for (const fn of functions) {
-    if (!fn.isStatic) continue;
-    let m = staticsByFile.get(fn.file);
-    if (!m) staticsByFile.set(fn.file, (m = new Map()));
-    m.set(fn.name, fn);
-  }
+  let tables = lookupTables(functions);
   const lookup = (file: string, name: string): FunctionIR | null => {
-    const local = staticsByFile.get(file)?.get(name);
+    const local = tables.staticsByFile.get(file)?.get(name);
     if (local) return local;
-    return byName.get(name)?.[0] ?? headerStatics.get(name) ?? null;
+    return tables.byName.get(name)?.[0] ?? tables.headerStatics.get(name) ?? null;
   };
   // checkers resolve the same call sites many times: one map per calling file
   const resolved = new Map<string, Map<string, FunctionIR | null>>();
@@ -108,8 +162,9 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
     if (r === undefined) m.set(name, (r = lookup(caller.file, name)));
     return r ?? undefined;
   };
-  const indirectTargets = indirectResolver(files, functions, env, lookup);
-  const waits = waitResolver(functions, env, rules, lookup);
+  let indirect = indirectResolver(files, functions, env, lookup);
+  const indirectTargets = (caller: FunctionIR, e: CallEvent, max?: number): FunctionIR[] => indirect(caller, e, max);
+  let waits = waitResolver(functions, env, rules, lookup);
   const waitTargets = (caller: FunctionIR, e: CallEvent): WaitTarget[] => (waits ? waits(caller, e) : []);
   const calls = new Map<string, Set<string>>();
   const callers = new Map<string, Set<string>>();
@@ -136,11 +191,22 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
   }
   const summaries = new Map<string, Summary>();
   const locks = new Map<string, FunctionLocks>();
-  const ctx: LocksetContext = { env, rules, resolveCallee, indirectTargets, ...(waits ? { waitTargets: waits } : {}), summaries };
+  const ctx: LocksetContext = { env, rules, resolveCallee, indirectTargets, ...(waits ? { waitTargets } : {}), summaries };
   const sig = (s: Summary) =>
     `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}|${(s.mayAcquire ?? []).map((a) => a.key).join(',')}`;
+  const base = opts.base;
+  const reused = new Set<string>();
+  const sameAsBase = base ? reuseTest(base, summaries, resolveCallee, indirectTargets, waitTargets) : undefined;
   for (const comp of stronglyConnected(functions.map((f) => f.key), (k) => calls.get(k) ?? new Set())) {
     const recursive = comp.length > 1 || (calls.get(comp[0]!)?.has(comp[0]!) ?? false);
+    if (sameAsBase && !recursive && sameAsBase(byKey.get(comp[0]!)!)) {
+      const k = comp[0]!;
+      reused.add(k);
+      summaries.set(k, base!.summaries.get(k)!);
+      const l = base!.locks.get(k);
+      if (l) locks.set(k, l);
+      continue;
+    }
     for (let round = 0; round < (recursive ? 6 : 1); round++) {
       let changed = false;
       for (const key of comp) {
@@ -154,11 +220,85 @@ export function buildProgram(files: FileFacts[], rules: RuleSet): Program {
       if (!changed) break;
     }
   }
+  if (reused.size) {
+    // the base's own objects for what was taken from it: its lockset facts point into them
+    functions = functions.map((fn) => (reused.has(fn.key) ? base!.byKey.get(fn.key)! : fn));
+    for (const fn of functions) byKey.set(fn.key, fn);
+    tables = lookupTables(functions);
+    resolved.clear();
+    indirect = indirectResolver(files, functions, env, lookup);
+    waits = waitResolver(functions, env, rules, lookup);
+  }
+  const byName = tables.byName;
   const mayCall = (caller: FunctionIR, e: CallEvent, calleeKey: string): boolean =>
     e.via ? indirectTargets(caller, e).some((t) => t.key === calleeKey) : resolveCallee(caller, e.callee)?.key === calleeKey;
   const constants = new Map<string, number>();
   for (const f of files) for (const [n, v] of f.constants ?? []) if (!constants.has(n)) constants.set(n, v);
-  return { env, rules, functions, byKey, byName, resolveCallee, indirectTargets, waitTargets, mayCall, calls, callers, summaries, locks, files, constants };
+  const program: Program = { env, rules, functions, byKey, byName, resolveCallee, indirectTargets, waitTargets, mayCall, calls, callers, summaries, locks, files, constants };
+  if (opts.config !== undefined) program.config = opts.config;
+  if (base) program.reused = reused;
+  return program;
+}
+
+const signatures = new WeakMap<FunctionIR, string>();
+const summaryTexts = new WeakMap<Summary, string>();
+
+function summaryText(s: Summary | undefined): string {
+  if (!s) return '';
+  let t = summaryTexts.get(s);
+  if (t === undefined) summaryTexts.set(s, (t = JSON.stringify(s)));
+  return t;
+}
+
+/**
+ * Whether a function's analysis here would repeat the base program's, so its summary and
+ * lockset facts can be taken from there: the same definition (file) with the same events,
+ * and at every call the functions it may run (directly or through a table) summarised
+ * exactly as the base's are (the same summary, chains and all: a callee that takes no lock
+ * in either, or one taken from the base itself). Called bottom-up, callees first.
+ */
+function reuseTest(
+  base: Program,
+  summaries: Map<string, Summary>,
+  resolveCallee: (caller: FunctionIR, name: string) => FunctionIR | undefined,
+  indirectTargets: (caller: FunctionIR, e: CallEvent) => FunctionIR[],
+  waitTargets: (caller: FunctionIR, e: CallEvent) => WaitTarget[],
+): (fn: FunctionIR) => boolean {
+  const signature = (fn: FunctionIR): string => {
+    let t = signatures.get(fn);
+    if (t === undefined) signatures.set(fn, (t = eventSignature(fn)));
+    return t;
+  };
+  const same = (mine: FunctionIR[], theirs: FunctionIR[]): boolean => {
+    if (mine.length !== theirs.length) return false;
+    const a = mine.map((f) => summaryText(summaries.get(f.key))).sort();
+    const b = theirs.map((f) => summaryText(base.summaries.get(f.key))).sort();
+    return a.every((x, i) => x === b[i]);
+  };
+  return (fn) => {
+    const b = base.byKey.get(fn.key);
+    if (!b || b.file !== fn.file || !base.summaries.has(b.key) || signature(b) !== signature(fn)) return false;
+    for (let i = 0; i < fn.blocks.length; i++) {
+      const mine = fn.blocks[i]!.events;
+      const theirs = b.blocks[i]!.events;
+      for (let j = 0; j < mine.length; j++) {
+        const e = mine[j]!;
+        if (e.k !== 'call') continue;
+        // a call that waits for a callback: the callback's locks are not in the summaries compared here
+        if (waitTargets(fn, e).length) return false;
+        const eb = theirs[j] as CallEvent;
+        if (e.via) {
+          if (!same(indirectTargets(fn, e), base.indirectTargets(b, eb))) return false;
+          continue;
+        }
+        const c = resolveCallee(fn, e.callee);
+        const cb = base.resolveCallee(b, eb.callee);
+        if (c && cb && summaries.get(c.key) === base.summaries.get(cb.key)) continue;
+        if (!same(c ? [c] : [], cb ? [cb] : [])) return false;
+      }
+    }
+    return true;
+  };
 }
 
 /** More targets than this for one struct member: a generic interface (file_operations.read), not followed. */
@@ -168,7 +308,7 @@ export const MAX_INDIRECT_TARGETS = 4;
  * Binds struct members to functions from designated initializers (`.read = vgic_read`) and
  * from stores of a function's name (`ops->read = vgic_read;`), by the member's struct type.
  */
-function indirectResolver(files: FileFacts[], functions: FunctionIR[], env: TypeEnv, lookup: (file: string, name: string) => FunctionIR | null): (caller: FunctionIR, e: CallEvent) => FunctionIR[] {
+function indirectResolver(files: FileFacts[], functions: FunctionIR[], env: TypeEnv, lookup: (file: string, name: string) => FunctionIR | null): (caller: FunctionIR, e: CallEvent, max?: number) => FunctionIR[] {
   const table = new Map<string, Map<string, FunctionIR>>();
   const bind = (type: string | undefined, member: string, fn: FunctionIR | null): void => {
     if (!type || !fn) return;

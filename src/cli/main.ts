@@ -1,7 +1,10 @@
 // `lockcheck [options] PATH...`: analyze C files and trees; exit 0 clean, 1 findings at or
 // above the fail level, 2 usage error or nothing could be analyzed.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { readCompileCommands } from '../ingest/compile-commands.js';
+import { collectFiles } from '../ingest/files.js';
+import { parseDefines } from '../ir/preproc-cond.js';
 import { parseConfig, formatConfigErrors, type LockcheckConfig } from '../config/schema.js';
 import { applyConfig } from '../config/apply.js';
 import { Command, Option } from 'commander';
@@ -41,6 +44,38 @@ function loadConfigFile(file: string): { config: LockcheckConfig } | { error: st
 }
 
 
+/**
+ * The files and defines of the run: PATHs, or a compilation database's files plus the headers
+ * under its -I directories, with its -D defines and then the command line's.
+ */
+function buildInputs(paths: string[], compileCommands: string | undefined, define: string[]): { paths: string[]; defines: Record<string, string> } | { error: string } {
+  let db = compileCommands;
+  if (!db && paths.length === 1) {
+    const found = join(paths[0]!, 'compile_commands.json');
+    try {
+      if (statSync(paths[0]!).isDirectory() && existsSync(found)) db = found;
+    } catch {
+      // a missing PATH is reported by the analysis itself
+    }
+  }
+  const defines: Record<string, string> = {};
+  let out = paths;
+  if (db) {
+    let cdb;
+    try {
+      cdb = readCompileCommands(db);
+    } catch (e) {
+      return { error: `cannot use ${db}: ${(e as Error).message}` };
+    }
+    Object.assign(defines, cdb.defines);
+    const seen = new Set(cdb.files);
+    const headers = collectFiles(cdb.includeDirs).files.filter((f) => f.endsWith('.h') && !seen.has(f));
+    out = [...cdb.files, ...new Set(headers)];
+  }
+  for (const [k, v] of parseDefines(define)) defines[k] = v;
+  return { paths: out, defines };
+}
+
 const defaultIO: CliIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
 function collect(v: string, prev: string[]): string[] {
@@ -64,6 +99,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--rules <dir>', 'extra rule tables (YAML) to load; repeatable', collect, [] as string[])
     .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
     .option('--all-rules', 'also run rules that are off by default')
+    .option('-D, --define <name[=value]>', 'a define of the build (CONFIG_X, CONFIG_X=y): #ifdef / #if / IS_ENABLED arms it decides are taken alone; repeatable', collect, [] as string[])
+    .option('--compile-commands <file>', 'compile_commands.json: analyse the files it compiles (and the headers under its -I directories) with its -D defines; a compile_commands.json at the root of a given directory is used too')
+    .option('--arch <name>', 'in a tree with several architectures, analyse only this build configuration (x86, arm64, or an architecture: arm)')
     .option('--each', 'analyze each PATH as a separate tree (e.g. several sample projects at once)')
     .option('--config <file>', 'lockcheck.yml: failLevel, per-rule levels, path include/exclude, rulesDirs (the GitHub App reads the same file)')
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code (default: shown at their severity; lockcheck.yml `refuted: hide`)')
@@ -73,7 +111,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; each?: boolean; config?: string; output?: string; progress: boolean; hideRefuted?: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; progress: boolean; hideRefuted?: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
         code = 2;
@@ -90,6 +128,13 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         config = loaded.config;
         if (program.getOptionValueSource('failLevel') === 'default') o.failLevel = config.failLevel;
       }
+      const build = buildInputs(paths, o.compileCommands, o.define);
+      if ('error' in build) {
+        io.stderr(`lockcheck: ${build.error}\n`);
+        code = 2;
+        return;
+      }
+      paths = build.paths;
       const progress = o.progress ? progressReporter() : undefined;
       const opts = {
         rulesDirs: [...(config?.rulesDirs.map((d) => resolve(dirname(o.config!), d)) ?? []), ...o.rules],
@@ -97,6 +142,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         ...(o.jobs ? { jobs: o.jobs } : {}),
         only: o.rule,
         allRules: !!o.allRules,
+        ...(o.arch ? { arch: o.arch } : {}),
+        ...(Object.keys(build.defines).length ? { defines: build.defines } : {}),
         ...(progress ? { onProgress: progress.update } : {}),
       };
       let report: Report;

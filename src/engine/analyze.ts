@@ -17,6 +17,8 @@ import { CachedSources } from './source-lookup.js';
 import { extractMany, extractManyAsync, type ExtractResult, type ExtractTask } from './worker.js';
 import { restoreFiles } from './transfer.js';
 import { confirmFindings } from '../models/confirm.js';
+import { inferConfigurations, selectConfigurations } from './configurations.js';
+import { analyzeConfigurations, configurationStats, mergeRuns, type ConfigRun } from './per-config.js';
 
 export interface AnalyzeOptions {
   /** Extra rule directories (`--rules DIR`). */
@@ -35,13 +37,22 @@ export interface AnalyzeOptions {
   onProgress?: (done: number, total: number) => void;
   /** Confirm each finding with an extracted (or template) model (default true). */
   confirm?: boolean;
+  /** The build's defines (`-D NAME[=VALUE]`, compile_commands.json): they choose `#ifdef CONFIG_X` arms. */
+  defines?: Record<string, string>;
+  /** Analyse only this build configuration of a tree with several architectures (`--arch`). */
+  arch?: string;
   /** Hook for later pipeline stages (models): runs on the finished findings. */
   postProcess?: (findings: Finding[], program: Program) => Promise<void> | void;
 }
 
 export interface AnalysisResult extends Report {
+  /** The program (of the first configuration, when the tree has several). */
   program: Program;
   lockGraph: LockGraph;
+  /** One program per analysed configuration (just `program` for a one-architecture tree). */
+  programs: Program[];
+  /** The program a finding was found in. */
+  programOf(f: Finding): Program;
 }
 
 const PROFILE = process.env.LOCKCHECK_PROFILE === '1';
@@ -55,8 +66,13 @@ function selectCheckers(opts: AnalyzeOptions): Checker[] {
   });
 }
 
-export function runCheckers(program: Program, sources: CachedSources, opts: AnalyzeOptions): { findings: Finding[]; lockGraph: LockGraph } {
-  const lockGraph = buildLockGraph(program);
+/**
+ * Runs the selected checkers over `program`. `graphOf` (default: `program`) is the program the
+ * lock-order graph is built from: a configuration's whole program when the checkers see only
+ * the functions that differ from its base configuration's.
+ */
+export function runCheckers(program: Program, sources: CachedSources, opts: AnalyzeOptions, graphOf: Program = program): { findings: Finding[]; lockGraph: LockGraph } {
+  const lockGraph = buildLockGraph(graphOf);
   const findings: Finding[] = [];
   const ids = new Set<string>();
   for (const checker of selectCheckers(opts)) {
@@ -89,16 +105,28 @@ function phase(name: string, t0: number): void {
 
 function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number): Promise<AnalysisResult> | AnalysisResult {
   phase('extract', t0);
-  const program = buildProgram(facts, rules);
-  phase('program', t0);
-  const { findings, lockGraph } = runCheckers(program, sources, opts);
+  const configs = selectConfigurations(inferConfigurations(facts.map((f) => f.file)), opts.arch);
+  const runs: ConfigRun[] = [];
+  const skipped: string[] = [];
+  if (configs.length === 1 && configs[0]!.name === '') {
+    const program = buildProgram(facts, rules);
+    phase('program', t0);
+    runs.push({ program, ...runCheckers(program, sources, opts) });
+  } else {
+    const r = analyzeConfigurations(facts, configs, rules, sources, opts, runCheckers);
+    runs.push(...r.runs);
+    skipped.push(...r.skipped);
+  }
   phase('checkers', t0);
+  const { findings, origin } = mergeRuns(runs);
   if (opts.confirm !== false) {
     // a finding the model refutes keeps its severity: `confirmation.status` says refuted and
     // why; front ends leave it out of the fail level only when asked (`--hide-refuted`)
-    confirmFindings(findings, program, { source: sources });
+    for (const r of runs) confirmFindings(findings.filter((f) => origin.get(f.id) === r.program), r.program, { source: sources });
   }
   phase('confirmation', t0);
+  const program = runs[0]!.program;
+  const multi = runs.length > 1 || program.config !== undefined;
   const result: AnalysisResult = {
     version: 1,
     findings,
@@ -106,12 +134,15 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
     stats: {
       files: facts.length,
       lines: facts.reduce((n, f) => n + f.lines, 0),
-      functions: program.functions.length,
+      functions: multi ? new Set(runs.flatMap((r) => r.program.functions.map((f) => `${f.file}\0${f.key}`))).size : program.functions.length,
       seconds: 0,
       ...unclassifiedLocks(program),
+      ...(multi ? { configurations: configurationStats(runs, skipped) } : {}),
     },
     program,
-    lockGraph,
+    lockGraph: runs[0]!.lockGraph,
+    programs: runs.map((r) => r.program),
+    programOf: (f) => origin.get(f.id) ?? program,
   };
   const done = () => {
     result.stats.seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
@@ -147,9 +178,13 @@ export function analyzeSources(files: { path: string; text: string }[], opts: An
   const res = extractMany(files.map((f) => f.path), rules, (p) => {
     const t = texts.get(p)!;
     return decodeSource(Buffer.from(t, 'utf8'));
-  });
+  }, definesOf(opts));
   const out = finish(res.facts, res.errors, rules, new CachedSources(texts), { ...opts, postProcess: undefined }, t0);
   return out as AnalysisResult;
+}
+
+function definesOf(opts: AnalyzeOptions): Map<string, string> | undefined {
+  return opts.defines && Object.keys(opts.defines).length ? new Map(Object.entries(opts.defines)) : undefined;
 }
 
 function workerPath(): string | undefined {
@@ -166,7 +201,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
     const out: ExtractResult = { facts: [], errors: [] };
     const step = 64;
     for (let i = 0; i < files.length; i += step) {
-      const r = await extractManyAsync(files.slice(i, i + step), rules);
+      const r = await extractManyAsync(files.slice(i, i + step), rules, definesOf(opts));
       out.facts.push(...r.facts);
       out.errors.push(...r.errors);
       opts.onProgress?.(Math.min(files.length, i + step), files.length);
@@ -192,7 +227,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
     };
     const viaWorker = async (): Promise<void> => {
       for (let slice = queue.shift(); slice; slice = queue.shift()) {
-        const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [] };
+        const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [], ...(opts.defines ? { defines: opts.defines } : {}) };
         try {
           const r = (await pool.run(task)) as ExtractResult;
           restoreFiles(r.facts);
@@ -207,7 +242,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
         // a file at a time, yielding in between, so finished worker batches are taken and the
         // workers handed new ones without waiting for this thread's whole batch
         for (const f of slice) {
-          take(await extractManyAsync([f], rules), 1);
+          take(await extractManyAsync([f], rules, definesOf(opts)), 1);
           await new Promise<void>((r) => setImmediate(r));
         }
       }

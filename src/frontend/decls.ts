@@ -1,6 +1,7 @@
 // Top-level declarations of one translation unit: structs and their field types, typedefs,
 // globals, prototypes, function-like macros, and the function definitions to build IR for.
 // Walks into #if/#ifdef groups and ERROR regions so one bad region loses only itself.
+import { preprocArm, preprocParts, type Defines } from '../ir/preproc-cond.js';
 import type { LiteNode as SyntaxNode } from './lite-tree.js';
 import { specName, typeToString, unwrapDeclarator } from './ctypes.js';
 import { designatedFunctions, type FnBinding } from './fn-tables.js';
@@ -100,7 +101,7 @@ function collectEnum(spec: SyntaxNode | null, out: FileDecls): void {
   if (body) out.constants.push(...enumConstants(body.text));
 }
 
-export function collectDecls(root: SyntaxNode): FileDecls {
+export function collectDecls(root: SyntaxNode, defines?: Defines): FileDecls {
   const out: FileDecls = { structs: [], typedefs: [], globals: [], protos: [], macros: [], functions: [], fnptrs: [], constants: [], errors: 0 };
   let anon = 0;
   const visit = (node: SyntaxNode): void => {
@@ -198,9 +199,19 @@ export function collectDecls(root: SyntaxNode): FileDecls {
           break;
         case 'preproc_if':
         case 'preproc_ifdef':
-        case 'preproc_else':
         case 'preproc_elif':
-        case 'preproc_elifdef':
+        case 'preproc_elifdef': {
+          // the build's defines choose the arm (`#ifdef CONFIG_X` alternatives of one function)
+          const { directive, condition } = preprocParts(c);
+          const arm = preprocArm(directive, condition, defines);
+          const alt = c.childForFieldName('alternative');
+          if (arm === false) {
+            if (alt) visit({ namedChildren: [alt] } as unknown as SyntaxNode);
+          } else if (arm === true) visit({ namedChildren: c.namedChildren.filter((x) => x !== alt) } as unknown as SyntaxNode);
+          else visit(c);
+          break;
+        }
+        case 'preproc_else':
         case 'linkage_specification':
         case 'declaration_list':
           visit(c);

@@ -1,5 +1,6 @@
 // Everything the whole-tree phase needs from one file: declarations and function IR.
 // Produced in worker threads; plain data (structured-clone friendly).
+import type { Defines } from '../ir/preproc-cond.js';
 import { parseLite } from './lite-tree.js';
 import { collectDecls, type MacroDef, type StructDef, type GlobalDecl } from './decls.js';
 import { buildFunction } from '../ir/build.js';
@@ -30,15 +31,15 @@ export interface FileFacts {
 
 const TOP_CALL = /^([A-Za-z_]\w*)\(\s*([A-Za-z_]\w*)\s*\)\s*;?[ \t]*(?:\/\*.*)?$/gm;
 
-export function extractFile(file: string, text: string, rules: RuleSet): FileFacts {
-  const decls = collectDecls(parseLite(text));
+export function extractFile(file: string, text: string, rules: RuleSet, defines?: Defines): FileFacts {
+  const decls = collectDecls(parseLite(text), defines);
   const globals = new Map<string, { type: string; isStatic: boolean }>();
   for (const g of decls.globals) globals.set(g.name, { type: g.type, isStatic: g.isStatic });
   const functions: FunctionIR[] = [];
   let parseErrors = decls.errors;
   for (const def of decls.functions) {
     try {
-      const fn = buildFunction(def, file, rules, globals);
+      const fn = buildFunction(def, file, rules, globals, defines);
       parseErrors += fn.parseErrors;
       functions.push(fn);
     } catch {

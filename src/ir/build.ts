@@ -5,6 +5,7 @@
 // trylock forms acquire only on their success edge.
 import type { LiteNode as SyntaxNode } from '../frontend/lite-tree.js';
 import type { FunctionDefNode } from '../frontend/decls.js';
+import { evalCondition, preprocArm, preprocParts, type Defines } from './preproc-cond.js';
 import type { RuleSet } from '../rules/load.js';
 import type { LockApi } from '../rules/schema.js';
 import { isShared, pathOf, typeNameOf, withField, type Scope } from './paths.js';
@@ -64,6 +65,7 @@ export class FunctionBuilder {
     private readonly file: string,
     private readonly rules: RuleSet,
     globals: Scope['globals'],
+    private readonly defines?: Defines,
   ) {
     this.scope = { params: new Map(), locals: new Map(), globals, file };
     this.newBlock(); // entry = 0
@@ -314,6 +316,17 @@ export class FunctionBuilder {
 
   private preprocBranch(n: SyntaxNode): void {
     const alt = n.childForFieldName('alternative');
+    // the build's defines choose the arm; unknown: both, as alternatives
+    const { directive, condition } = preprocParts(n);
+    const arm = preprocArm(directive, condition, this.defines);
+    if (arm === true) {
+      this.compound(n.namedChildren.filter((c) => c !== alt && c !== n.childForFieldName('condition') && c !== n.childForFieldName('name')));
+      return;
+    }
+    if (arm === false) {
+      if (alt) this.stmt(alt);
+      return;
+    }
     const start = this.cur;
     const join = this.newBlock();
     const thenB = this.newBlock();
@@ -345,6 +358,15 @@ export class FunctionBuilder {
 
   private ifStmt(n: SyntaxNode): void {
     const cond = n.childForFieldName('condition');
+    // `if (IS_ENABLED(CONFIG_X))`: the build's defines may say which arm runs
+    if (cond && this.defines?.size && /\bIS_(?:ENABLED|BUILTIN|REACHABLE)\s*\(/.test(cond.text)) {
+      const arm = evalCondition(cond.text, this.defines);
+      if (arm !== undefined) {
+        const alt = n.childForFieldName('alternative');
+        this.stmt(arm ? n.childForFieldName('consequence') : alt ? (alt.type === 'else_clause' ? alt.namedChildren[0] ?? null : alt) : null);
+        return;
+      }
+    }
     const facts = cond ? this.condFacts(cond) : [];
     const tryAcq = cond ? this.condition(cond) : null;
     const start = this.cur;
@@ -981,6 +1003,6 @@ export class FunctionBuilder {
   }
 }
 
-export function buildFunction(def: FunctionDefNode, file: string, rules: RuleSet, globals: Scope['globals']): FunctionIR {
-  return new FunctionBuilder(def, file, rules, globals).build();
+export function buildFunction(def: FunctionDefNode, file: string, rules: RuleSet, globals: Scope['globals'], defines?: Defines): FunctionIR {
+  return new FunctionBuilder(def, file, rules, globals, defines).build();
 }

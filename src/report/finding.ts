@@ -80,6 +80,11 @@ export interface Finding {
   message: string;
   witness: WitnessPath[];
   confirmation: Confirmation;
+  /**
+   * The build configurations (`x86`, `arm64`) the finding holds in, when the tree has several
+   * architectures and each was analysed as its own program.
+   */
+  configurations?: string[];
   /** Set by differential (patch) analysis. */
   change?: 'introduced' | 'fixed' | 'pre-existing';
   /** Free-form extras a checker wants to keep (ranking score, shared locations, ...). */
@@ -104,6 +109,12 @@ export interface RunStats {
   unclassifiedLocks?: { count: number; example: string };
   /** Findings the model refuted that `--hide-refuted` / `refuted: hide` left out. */
   hiddenRefuted?: number;
+  /**
+   * A tree with several architectures: each build configuration analysed (functions in its
+   * program, how many were analysed there rather than taken unchanged from `base`), and
+   * those skipped because their architecture takes no lock of its own.
+   */
+  configurations?: { name: string; files: number; functions: number; analysed: number; base?: string; findings: number; seconds?: number; skipped?: boolean }[];
 }
 
 export interface Report {

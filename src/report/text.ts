@@ -83,6 +83,7 @@ export function formatFinding(f: Finding): string {
   lines.push(` model: ${verdict}`);
   if (c.litmus) lines.push(' litmus test (herd7 -conf linux-kernel.cfg):', ...c.litmus.trimEnd().split('\n').map((l) => `   ${l}`));
   if (f.change) lines.push(` change: ${f.change}`);
+  if (f.configurations?.length) lines.push(` configurations: ${f.configurations.join(', ')}`);
   lines.push(` id: ${f.id}`);
   return lines.join('\n');
 }
@@ -102,6 +103,8 @@ export function formatText(findings: Finding[], errors: { file: string; reason: 
     parts.push(`model verdicts: ${v.join(', ') || 'none shown'}${stats.hiddenRefuted ? `; ${stats.hiddenRefuted} refuted finding${stats.hiddenRefuted === 1 ? '' : 's'} hidden (--hide-refuted)` : ''}`);
   }
   const u = stats.unclassifiedLocks;
+  const cs = stats.configurations;
+  if (cs?.length) parts.push(`configurations: ${cs.map((c) => (c.skipped ? `${c.name} (skipped: takes no lock of its own)` : `${c.name}${c.base ? ` (${c.analysed} of ${c.functions} functions analysed, the rest as in ${c.base})` : ''}`)).join('; ')}`);
   if (u) parts.push(`note: ${u.count} lock operation${u.count === 1 ? '' : 's'} (e.g. ${u.example}) name a lock whose struct type is not declared in the analyzed files and order no other lock; add the headers that declare it`);
   return parts.join('\n\n') + '\n';
 }

@@ -1,0 +1,162 @@
+// A tree with several architectures, one build configuration at a time: each configuration
+// (common code + one architecture) is its own program, so a call never binds to another
+// architecture's definition and struct types resolve to the configuration's own. The first
+// (largest) configuration is analysed in full; each later one against the closest program
+// before it, re-analysing and re-checking only the functions whose input differs there.
+// Findings are merged by fingerprint, each naming the configurations it holds in.
+import type { FileFacts } from '../frontend/file-facts.js';
+import type { RuleSet } from '../rules/load.js';
+import { buildProgram, type Program } from '../analysis/program.js';
+import type { LockGraph } from '../analysis/lock-graph.js';
+import type { Finding } from '../report/finding.js';
+import type { CachedSources } from './source-lookup.js';
+import type { Configuration } from './configurations.js';
+
+export interface ConfigRun {
+  program: Program;
+  lockGraph: LockGraph;
+  /** Findings the checkers reported in this configuration's program. */
+  findings: Finding[];
+  config?: Configuration;
+  /** The configuration whose program this one took unchanged functions from. */
+  base?: ConfigRun;
+  seconds?: number;
+}
+
+type RunCheckers<O> = (program: Program, sources: CachedSources, opts: O, graphOf: Program) => { findings: Finding[]; lockGraph: LockGraph };
+
+function hasAcquire(f: FileFacts): boolean {
+  return f.functions.some((fn) => fn.blocks.some((b) => b.events.some((e) => e.k === 'acquire')));
+}
+
+/** The earlier run sharing the most files with `c`. */
+function closest(runs: ConfigRun[], c: Configuration): ConfigRun | undefined {
+  const mine = new Set(c.files);
+  let best: ConfigRun | undefined;
+  let bestShared = -1;
+  for (const r of runs) {
+    const shared = r.config!.files.reduce((n, i) => n + (mine.has(i) ? 1 : 0), 0);
+    if (shared > bestShared) [best, bestShared] = [r, shared];
+  }
+  return best;
+}
+
+export interface ConfigOptions {
+  /** `--arch`: the configurations were chosen by the user, none is skipped. */
+  arch?: string;
+}
+
+export function analyzeConfigurations<O extends ConfigOptions>(
+  facts: FileFacts[],
+  configs: Configuration[],
+  rules: RuleSet,
+  sources: CachedSources,
+  opts: O,
+  run: RunCheckers<O>,
+): { runs: ConfigRun[]; skipped: string[] } {
+  const runs: ConfigRun[] = [];
+  const skipped: string[] = [];
+  configs.forEach((c, i) => {
+    // an architecture that takes no lock of its own adds nothing the others do not show
+    if (!opts.arch && runs.length && !c.own.some((j) => hasAcquire(facts[j]!))) {
+      skipped.push(c.name);
+      return;
+    }
+    const t = performance.now();
+    const base = closest(runs, c);
+    // the extracted functions stay untouched while a later configuration still needs them
+    const program = buildProgram(c.files.map((j) => facts[j]!), rules, { copy: i < configs.length - 1, base: base?.program, config: c.name });
+    const reused = program.reused;
+    const view = reused?.size ? { ...program, functions: program.functions.filter((f) => !reused.has(f.key)) } : program;
+    const { findings, lockGraph } = run(view, sources, opts, program);
+    runs.push({ program, lockGraph, findings, config: c, ...(base ? { base } : {}), seconds: (performance.now() - t) / 1000 });
+  });
+  return { runs, skipped };
+}
+
+/** The key of the function a finding is in, in `p`. */
+function keyOf(f: Finding, p: Program): string | undefined {
+  const st = p.byKey.get(`${f.file}::${f.function}`);
+  if (st) return st.key;
+  const g = p.byKey.get(f.function);
+  return g && g.file === f.file ? g.key : undefined;
+}
+
+/**
+ * One finding per fingerprint. A configuration holds a finding its checkers reported, and one
+ * its base holds in a function it took from that base unchanged.
+ */
+export function mergeRuns(runs: ConfigRun[]): { findings: Finding[]; origin: Map<string, Program> } {
+  const origin = new Map<string, Program>();
+  if (runs.length === 1 && runs[0]!.program.config === undefined) {
+    for (const f of runs[0]!.findings) origin.set(f.id, runs[0]!.program);
+    return { findings: runs[0]!.findings, origin };
+  }
+  const held = new Map<ConfigRun, Finding[]>();
+  const byId = new Map<string, Finding>();
+  const where = new Map<string, string[]>();
+  for (const r of runs) {
+    const inherited = r.base ? held.get(r.base)!.filter((f) => { const k = keyOf(f, r.base!.program); return k !== undefined && r.program.reused?.has(k); }) : [];
+    const mine = [...r.findings, ...inherited];
+    held.set(r, mine);
+    for (const f of mine) {
+      const first = byId.get(f.id);
+      if (!first) {
+        byId.set(f.id, f);
+        origin.set(f.id, r.program);
+      } else if (first !== f) keepWitness(first, f, r.program.config!);
+      const w = where.get(f.id) ?? [];
+      if (!w.includes(r.program.config!)) w.push(r.program.config!);
+      where.set(f.id, w);
+    }
+  }
+  const findings = [...byId.values()];
+  for (const f of findings) f.configurations = where.get(f.id)!;
+  findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.rule.localeCompare(b.rule)));
+  return { findings, origin };
+}
+
+const chainOf = (f: Finding): string => JSON.stringify(f.witness.map((w) => w.steps.map((s) => [s.file, s.line, s.function])));
+
+/**
+ * The same finding in another configuration reached through other code (a common caller of
+ * an architecture hook): its witness is kept beside the reported one, under
+ * `extra.configurationWitnesses`.
+ */
+function keepWitness(first: Finding, other: Finding, config: string): void {
+  const chain = chainOf(other);
+  if (chain === chainOf(first)) return;
+  const extra = (first.extra ??= {});
+  const list = ((extra.configurationWitnesses as { configurations: string[]; witness: Finding['witness'] }[] | undefined) ??= []);
+  const same = list.find((x) => JSON.stringify(x.witness.map((w) => w.steps.map((s) => [s.file, s.line, s.function]))) === chain);
+  if (same) {
+    if (!same.configurations.includes(config)) same.configurations.push(config);
+  } else list.push({ configurations: [config], witness: other.witness });
+  extra.configurationWitnesses = list;
+}
+
+export interface ConfigurationStat {
+  name: string;
+  files: number;
+  functions: number;
+  /** Functions analysed in this configuration (the rest were taken from `base`). */
+  analysed: number;
+  base?: string;
+  findings: number;
+  seconds?: number;
+  skipped?: boolean;
+}
+
+export function configurationStats(runs: ConfigRun[], skipped: string[]): ConfigurationStat[] {
+  const out: ConfigurationStat[] = runs.map((r) => ({
+    name: r.program.config!,
+    files: r.program.files.length,
+    functions: r.program.functions.length,
+    analysed: r.program.functions.length - (r.program.reused?.size ?? 0),
+    ...(r.base ? { base: r.base.program.config! } : {}),
+    findings: r.findings.length,
+    ...(r.seconds !== undefined ? { seconds: Number(r.seconds.toFixed(2)) } : {}),
+  }));
+  for (const s of skipped) out.push({ name: s, files: 0, functions: 0, analysed: 0, findings: 0, skipped: true });
+  return out;
+}
