@@ -168,12 +168,20 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   const waitTargets = (caller: FunctionIR, e: CallEvent): WaitTarget[] => (waits ? waits(caller, e) : []);
   const calls = new Map<string, Set<string>>();
   const callers = new Map<string, Set<string>>();
+  const waitEdges = new Map<string, Set<string>>();
   for (const fn of functions) {
     const out = new Set<string>();
     for (const b of fn.blocks) {
       for (const e of b.events) {
         if (e.k !== 'call') continue;
-        if (waits) for (const t of waits(fn, e)) out.add(t.fn.key);
+        if (waits) {
+          // summarized before the caller, but not a call: callers/calls stay the real call graph
+          for (const t of waits(fn, e)) {
+            let w = waitEdges.get(fn.key);
+            if (!w) waitEdges.set(fn.key, (w = new Set()));
+            w.add(t.fn.key);
+          }
+        }
         if (e.via) {
           for (const t of indirectTargets(fn, e)) out.add(t.key);
           continue;
@@ -197,8 +205,13 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   const base = opts.base;
   const reused = new Set<string>();
   const sameAsBase = base ? reuseTest(base, summaries, resolveCallee, indirectTargets, waitTargets) : undefined;
-  for (const comp of stronglyConnected(functions.map((f) => f.key), (k) => calls.get(k) ?? new Set())) {
-    const recursive = comp.length > 1 || (calls.get(comp[0]!)?.has(comp[0]!) ?? false);
+  const succ = (k: string): Set<string> => {
+    const c = calls.get(k) ?? new Set<string>();
+    const w = waitEdges.get(k);
+    return w ? new Set([...c, ...w]) : c;
+  };
+  for (const comp of stronglyConnected(functions.map((f) => f.key), succ)) {
+    const recursive = comp.length > 1 || succ(comp[0]!).has(comp[0]!);
     if (sameAsBase && !recursive && sameAsBase(byKey.get(comp[0]!)!)) {
       const k = comp[0]!;
       reused.add(k);

@@ -101,6 +101,9 @@ function run(ctx: CheckerContext, wantLow: boolean): void {
       const edges = cycle.map((from, i) => g.edges.get(from)!.get(cycle[(i + 1) % cycle.length]!)!);
       const firsts = edges.map((ws) => ws[0]!);
       if (sharedBreaksCycle(firsts)) continue;
+      // a page-fault edge is already a weak link (the handler's locks are the faulting context's):
+      // only in a two-lock cycle is it worth a report
+      if (cycle.length > 2 && firsts.some((w) => w.acq.chain.some((c) => c.fault))) continue;
       const kinds = levelsAlongCycle(firsts);
       if (kinds === 'none') continue;
       const low = lowConfidence(cycle, firsts, split) ?? kinds;
