@@ -108,6 +108,33 @@ void audit(struct dev *d, int n) {
 	spin_unlock_recursive(&d->lock);
 }`,
     },
+    {
+      name: 'a function that locks unless its caller holds the lock unlocks only what it took',
+      code: `${decls}struct dev *alloc_ent3(struct dev *d) {
+	struct dev *p;
+	int do_locking = !spin_is_locked(&d->lock);
+	if (do_locking)
+		spin_lock(&d->lock);
+	if (d->state < 1) {
+		if (do_locking)
+			spin_unlock(&d->lock);
+		return NULL;
+	}
+	p = d->next;
+	if (do_locking)
+		spin_unlock(&d->lock);
+	return p;
+}`,
+    },
+    {
+      name: 'a function that takes the lock unless held and always drops it is an unlock-always function',
+      code: `${decls}void finish(struct dev *d, bool held) {
+	if (!held)
+		spin_lock(&d->lock);
+	d->state = 0;
+	spin_unlock(&d->lock);
+}`,
+    },
   ],
   invalid: [
     {
@@ -125,6 +152,25 @@ void audit(struct dev *d, int n) {
 }`,
       functions: ['f'],
       message: /already released at line 8/,
+    },
+    {
+      name: 'an error path unlocks unconditionally though the lock was taken only when the caller did not hold it',
+      code: `${decls}struct dev *alloc_ent3(struct dev *d) {
+	struct dev *p;
+	int do_locking = !spin_is_locked(&d->lock);
+	if (do_locking)
+		spin_lock(&d->lock);
+	if (d->state < 1) {
+		spin_unlock(&d->lock);
+		return NULL;
+	}
+	p = d->next;
+	if (do_locking)
+		spin_unlock(&d->lock);
+	return p;
+}`,
+      functions: ['alloc_ent3'],
+      message: /released on a path that did not take it/,
     },
   ],
 });
