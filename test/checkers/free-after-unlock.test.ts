@@ -39,6 +39,20 @@ void user(struct pdev *p) { mutex_lock(&outer); spin_lock(&p->vpci->lock); p->vp
 }`,
     },
     {
+      name: 'the other side only asserts the lock is held (its caller took it under the common outer lock)',
+      code: `${t}struct mutex outer;
+void remove(struct pdev *p) {
+	mutex_lock(&outer);
+	spin_lock(&p->vpci->lock);
+	p->vpci->x = 0;
+	spin_unlock(&p->vpci->lock);
+	kfree(p->vpci);
+	p->vpci = NULL;
+	mutex_unlock(&outer);
+}
+void hole(struct pdev *p) { ASSERT(spin_is_locked(&p->vpci->lock)); }`,
+    },
+    {
       name: 'nobody else reaches the object through that pointer',
       code: `${t}void remove(struct pdev *p) {
 	spin_lock(&p->vpci->lock);

@@ -18,6 +18,10 @@ void obj_kick(struct obj *o) { if (o->armed) schedule_work(&o->work); }
 void obj_free(struct obj *o) { if (o->armed) cancel_work_sync(&o->work); kfree(o); }`,
     },
     {
+      name: 'an unmap of the mapping holding the item is not a free of the struct',
+      code: `${obj}void obj_unmap(struct obj *o) { iounmap(o); }`,
+    },
+    {
       name: 'cancel_work_sync on every path before the free',
       code: `${obj}void obj_free(struct obj *o) { cancel_work_sync(&o->work); kfree(o); }`,
     },
