@@ -66,7 +66,8 @@ function summary(prog: Program, fn: FunctionIR, depth: number): Summary {
   return out;
 }
 
-/** Whether the exit is reached, having done something other than test and return, without ending param i. */
+/** Whether the exit is reached, having done something other than test and return (branch
+ * assumptions are tests too), without ending param i. */
 function reachesExitAlive(fn: FunctionIR, ends: Map<IrEvent, number[]>, i: number): boolean {
   const seen = new Set<string>();
   const work: [number, boolean][] = [[0, false]];
@@ -79,7 +80,7 @@ function reachesExitAlive(fn: FunctionIR, ends: Map<IrEvent, number[]>, i: numbe
         ended = true;
         break;
       }
-      if (e.k !== 'branch' && e.k !== 'return' && e.k !== 'assign') busy = true;
+      if (e.k !== 'branch' && e.k !== 'return' && e.k !== 'assign' && e.k !== 'assume') busy = true;
     }
     if (ended) continue;
     if (b === fn.exit && busy) return true;
