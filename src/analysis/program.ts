@@ -239,7 +239,15 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
     for (const fn of functions) byKey.set(fn.key, fn);
     tables = lookupTables(functions);
     resolved.clear();
-    indirect = indirectResolver(files, functions, env, lookup);
+    // table targets bound before the swap: the same functions, now the base's objects
+    const before = indirect;
+    const swapped = new WeakMap<FunctionIR[], FunctionIR[]>();
+    indirect = (caller, e, max) => {
+      const r = before(caller, e, max);
+      let m = swapped.get(r);
+      if (!m) swapped.set(r, (m = r.map((t) => byKey.get(t.key) ?? t)));
+      return m;
+    };
     waits = waitResolver(functions, env, rules, lookup);
   }
   const byName = tables.byName;

@@ -51,7 +51,7 @@ export async function modelCommand(argv: string[], io: CliIO): Promise<number> {
         return;
       }
       const f = hits[0]!;
-      const x = extractModel(f, report.program, new CachedSources());
+      const x = extractModel(f, report.programOf(f), new CachedSources());
       if (!x.ok) {
         io.stderr(`lockcheck model: no model for ${f.id} [${f.rule}]: ${x.reason}\n`);
         code = 2;

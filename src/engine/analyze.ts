@@ -71,11 +71,17 @@ function selectCheckers(opts: AnalyzeOptions): Checker[] {
  * lock-order graph is built from: a configuration's whole program when the checkers see only
  * the functions that differ from its base configuration's.
  */
-export function runCheckers(program: Program, sources: CachedSources, opts: AnalyzeOptions, graphOf: Program = program): { findings: Finding[]; lockGraph: LockGraph } {
-  const lockGraph = buildLockGraph(graphOf);
+export function runCheckers(
+  program: Program,
+  sources: CachedSources,
+  opts: AnalyzeOptions,
+  graphOf: Program | LockGraph = program,
+  which: (c: Checker) => boolean = () => true,
+): { findings: Finding[]; lockGraph: LockGraph } {
+  const lockGraph = 'edges' in graphOf ? graphOf : buildLockGraph(graphOf);
   const findings: Finding[] = [];
   const ids = new Set<string>();
-  for (const checker of selectCheckers(opts)) {
+  for (const checker of selectCheckers(opts).filter(which)) {
     const report = (d: DraftFinding) => {
       const { fingerprint: parts, severity, ...rest } = d;
       const id = fingerprint(checker.meta.id, parts);

@@ -44,6 +44,18 @@ function configName(arch: string, bits: string | undefined): string {
   return /\d$/.test(arch) ? `${arch}_${bits}` : `${arch}${bits}`;
 }
 
+/** The longest directory prefix (ending in `/`) all files share. */
+function commonDir(files: string[]): string {
+  if (!files.length) return '';
+  let prefix = files[0]!.replace(/\\/g, '/');
+  prefix = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  for (const f of files) {
+    const p = f.replace(/\\/g, '/');
+    while (prefix && !p.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
+  }
+  return prefix;
+}
+
 /** Page-table header alternatives (`page-2level.h` beside `page-3level.h`): all but the deepest. */
 function levelAlternatives(files: string[]): Set<number> {
   const groups = new Map<string, { i: number; n: number }[]>();
@@ -69,7 +81,9 @@ function levelAlternatives(files: string[]): Set<number> {
  * one architecture, so a single-architecture tree is analysed as before.
  */
 export function inferConfigurations(files: string[]): Configuration[] {
-  const places = files.map(placeOf);
+  // directories above the tree (a checkout under `.../arch/...`) say nothing
+  const root = commonDir(files);
+  const places = files.map((f) => placeOf(f.replace(/\\/g, '/').slice(root.length)));
   const arches = new Map<string, Set<string>>();
   for (const p of places) {
     if (!p) continue;

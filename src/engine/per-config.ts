@@ -11,6 +11,7 @@ import type { LockGraph } from '../analysis/lock-graph.js';
 import type { Finding } from '../report/finding.js';
 import type { CachedSources } from './source-lookup.js';
 import type { Configuration } from './configurations.js';
+import type { Checker } from '../checkers/api.js';
 
 export interface ConfigRun {
   program: Program;
@@ -21,9 +22,14 @@ export interface ConfigRun {
   /** The configuration whose program this one took unchanged functions from. */
   base?: ConfigRun;
   seconds?: number;
+  /** Files only this configuration (and its architecture's others) has. */
+  ownFiles?: Set<string>;
 }
 
-type RunCheckers<O> = (program: Program, sources: CachedSources, opts: O, graphOf: Program) => { findings: Finding[]; lockGraph: LockGraph };
+type RunCheckers<O> = (program: Program, sources: CachedSources, opts: O, graphOf: Program | LockGraph, which: (c: Checker) => boolean) => { findings: Finding[]; lockGraph: LockGraph };
+
+/** Lock-order and lock-balance rules: they read the lock summaries a configuration changes. */
+const lockRule = (c: Checker): boolean => c.meta.category === 'lock-order' || c.meta.category === 'lock-balance';
 
 function hasAcquire(f: FileFacts): boolean {
   return f.functions.some((fn) => fn.blocks.some((b) => b.events.some((e) => e.k === 'acquire')));
@@ -67,9 +73,21 @@ export function analyzeConfigurations<O extends ConfigOptions>(
     // the extracted functions stay untouched while a later configuration still needs them
     const program = buildProgram(c.files.map((j) => facts[j]!), rules, { copy: i < configs.length - 1, base: base?.program, config: c.name });
     const reused = program.reused;
-    const view = reused?.size ? { ...program, functions: program.functions.filter((f) => !reused.has(f.key)) } : program;
-    const { findings, lockGraph } = run(view, sources, opts, program);
-    runs.push({ program, lockGraph, findings, config: c, ...(base ? { base } : {}), seconds: (performance.now() - t) / 1000 });
+    if (!reused?.size) {
+      const { findings, lockGraph } = run(program, sources, opts, program, () => true);
+      runs.push({ program, lockGraph, findings, config: c, seconds: (performance.now() - t) / 1000, ownFiles: new Set(c.own.map((j) => facts[j]!.file)) });
+      return;
+    }
+    // lock rules: every function whose lock facts are this configuration's own; memory-ordering
+    // and lifetime rules: the architecture's own code (common code's was checked in the base)
+    const own = new Set(c.own.map((j) => facts[j]!.file));
+    const lockView = { ...program, functions: program.functions.filter((f) => !reused.has(f.key)) };
+    const ownView = { ...program, functions: program.functions.filter((f) => own.has(f.file)) };
+    const locked = run(lockView, sources, opts, program, lockRule);
+    const rest = run(ownView, sources, opts, locked.lockGraph, (ch) => !lockRule(ch));
+    const findings = [...locked.findings, ...rest.findings];
+    const lockGraph = locked.lockGraph;
+    runs.push({ program, lockGraph, findings, config: c, ...(base ? { base } : {}), seconds: (performance.now() - t) / 1000, ownFiles: own });
   });
   return { runs, skipped };
 }
@@ -96,7 +114,17 @@ export function mergeRuns(runs: ConfigRun[]): { findings: Finding[]; origin: Map
   const byId = new Map<string, Finding>();
   const where = new Map<string, string[]>();
   for (const r of runs) {
-    const inherited = r.base ? held.get(r.base)!.filter((f) => { const k = keyOf(f, r.base!.program); return k !== undefined && r.program.reused?.has(k); }) : [];
+    // a base finding holds here too in a function taken unchanged from it, and (memory-ordering
+    // and lifetime rules, checked here in the architecture's own code only) in common code
+    const inherited = r.base
+      ? held.get(r.base)!.filter((f) => {
+          const k = keyOf(f, r.base!.program);
+          if (k === undefined) return false;
+          if (r.program.reused?.has(k)) return true;
+          const mine = r.program.byKey.get(k);
+          return (f.category === 'memory-ordering' || f.category === 'lifetime') && mine?.file === f.file && !r.ownFiles?.has(f.file);
+        })
+      : [];
     const mine = [...r.findings, ...inherited];
     held.set(r, mine);
     for (const f of mine) {

@@ -36,6 +36,8 @@ describe('build configurations', () => {
     expect(byName.x86_32).toEqual(['x/common/a.c', 'x/arch/x86/a.c', 'x/arch/x86/x86_32/e.S.c', 'x/include/asm-x86/x86_32/page-3level.h', 'x/include/asm-generic/g.h']);
     expect(byName.x86_64).toEqual(['x/common/a.c', 'x/arch/x86/a.c', 'x/arch/x86/x86_64/e.c', 'x/include/asm-generic/g.h']);
     expect(byName.ia64).toEqual(['x/common/a.c', 'x/include/asm-ia64/b.h', 'x/arch/ia64/b.c', 'x/include/asm-generic/g.h']);
+    // directories above the tree do not count: a checkout under .../arch/...
+    expect(inferConfigurations(['/home/arch/src/xen/include/xen/a.h', '/home/arch/src/xen/arch/x86/b.c', '/home/arch/src/xen/arch/arm/c.c']).map((c) => [c.name, c.files.length])).toEqual([['arm', 2], ['x86', 2]]);
     // one architecture: one program, as before
     expect(inferConfigurations(['a/common/x.c', 'a/arch/x86/y.c']).map((c) => c.name)).toEqual(['']);
   });
