@@ -70,6 +70,14 @@ export function analyzeConfigurations<O extends ConfigOptions>(
     }
     const t = performance.now();
     const base = closest(runs, c);
+    // nor does a variant (arm32 beside arm64) whose files beyond the closest one take no lock
+    if (!opts.arch && base) {
+      const theirs = new Set(base.config!.files);
+      if (!c.files.some((j) => !theirs.has(j) && hasAcquire(facts[j]!))) {
+        skipped.push(c.name);
+        return;
+      }
+    }
     // the extracted functions stay untouched while a later configuration still needs them
     const program = buildProgram(c.files.map((j) => facts[j]!), rules, { copy: i < configs.length - 1, base: base?.program, config: c.name });
     const reused = program.reused;
