@@ -2,6 +2,7 @@
 // lock graph -> checkers -> findings. `analyzePaths` for trees on disk,
 // `analyzeSources` for in-memory text (patches, tests).
 import { existsSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import type { FileFacts } from '../frontend/file-facts.js';
@@ -18,6 +19,7 @@ import { extractMany, extractManyAsync, type ExtractResult, type ExtractTask } f
 import { restoreFiles } from './transfer.js';
 import { confirmFindings } from '../models/confirm.js';
 import { inferConfigurations, selectConfigurations } from './configurations.js';
+import { findKbuildRoot, loadKbuild, restrictToBuild, type Kbuild } from '../ingest/kbuild.js';
 import { analyzeConfigurations, configurationStats, mergeRuns, type ConfigRun } from './per-config.js';
 
 export interface AnalyzeOptions {
@@ -109,9 +111,14 @@ function phase(name: string, t0: number): void {
   if (PROFILE) process.stderr.write(`lockcheck: ${name} done at ${((performance.now() - t0) / 1000).toFixed(2)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB\n`);
 }
 
-function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number): Promise<AnalysisResult> | AnalysisResult {
+function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number, kbuild?: (files: string[]) => Kbuild | undefined): Promise<AnalysisResult> | AnalysisResult {
   phase('extract', t0);
-  const configs = selectConfigurations(inferConfigurations(facts.map((f) => f.file)), opts.arch);
+  const names = facts.map((f) => f.file);
+  let configs = inferConfigurations(names);
+  // a common directory the tree's Makefiles build only under a symbol another architecture's
+  // Kconfig owns is not part of this architecture's program
+  if (configs.length > 1 && kbuild) configs = restrictToBuild(configs, names, kbuild(names));
+  configs = selectConfigurations(configs, opts.arch);
   const runs: ConfigRun[] = [];
   const skipped: string[] = [];
   if (configs.length === 1 && configs[0]!.name === '') {
@@ -270,5 +277,15 @@ export async function analyzePaths(paths: string[], opts: AnalyzeOptions = {}): 
   const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
   const { files, errors } = collectFiles(paths);
   const res = await extractParallel(files, opts, rules);
-  return finish(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0);
+  return finish(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, treeBuild);
+}
+
+/** The Kconfig/Makefile build of the tree the files are in (none for a bare directory of C files). */
+function treeBuild(files: string[]): Kbuild | undefined {
+  const dirs = new Set(files.map((f) => dirname(resolve(f))));
+  let common = [...dirs][0];
+  if (common === undefined) return undefined;
+  for (const d of dirs) while (common !== dirname(common) && d !== common && !d.startsWith(common + sep)) common = dirname(common);
+  const root = findKbuildRoot(common);
+  return root ? loadKbuild(root, dirs) : undefined;
 }
