@@ -20,6 +20,27 @@ ruleTester('double-unlock', {
       name: 'an unlock helper releases the caller lock once',
       code: `${decls}static void dev_unlock(struct dev *d) { spin_unlock(&d->lock); }\nvoid f(struct dev *d) { spin_lock(&d->lock); dev_unlock(d); }`,
     },
+    {
+      name: 'a lookup wrapper declared with an attribute macro takes the recursive lock again before the put',
+      code: `struct tbl { spinlock_t lock; int ok; };
+static inline void lock_if(bool c, struct tbl *t) { if (c) spin_lock_recursive(&t->lock); }
+int lookup_locked(struct tbl *t, int k, bool locked) { lock_if(locked, t); return t->ok + k; }
+static inline int __nonnull(1) _lookup(struct tbl *t, int k, bool locked) { return lookup_locked(t, k, locked); }
+static inline int __nonnull(1) lookup(struct tbl *t, int k) { return _lookup(t, k, true); }
+void put_entry(struct tbl *t) { spin_unlock_recursive(&t->lock); }
+void audit(struct tbl *t, int n)
+{
+	int i;
+	spin_lock_recursive(&t->lock);
+	for (i = 0; i < n; i++) {
+		if (i & 1)
+			continue;
+		lookup(t, i);
+		put_entry(t);
+	}
+	spin_unlock_recursive(&t->lock);
+}`,
+    },
   ],
   invalid: [
     {
