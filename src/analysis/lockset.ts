@@ -121,7 +121,7 @@ function join(a: State, b: State): State {
       continue;
     }
     // released on both paths, but only one released a caller's lock: the caller cannot know
-    if (eb && eb.status === ea.status && !!eb.dropped === !!ea.dropped && eb.condOn === ea.condOn && eb.nest === ea.nest) out.set(k, ea.chain.length <= eb.chain.length ? ea : eb);
+    if (eb && eb.status === ea.status && !!eb.dropped === !!ea.dropped && eb.condOn === ea.condOn && (eb.nest ?? 0) === (ea.nest ?? 0)) out.set(k, ea.chain.length <= eb.chain.length ? ea : eb);
     else out.set(k, { ...ea, status: 'mixed', ...(ea.dropped || eb?.dropped ? { dropped: true } : {}) });
   }
   for (const [k, eb] of b) if (!a.has(k) && !isConst(k)) out.set(k, { ...eb, status: 'mixed' });
@@ -332,6 +332,16 @@ function nested(prior: LockEntry | undefined): { nest?: number } {
   return prior?.status === 'held' ? { nest: (prior.nest ?? 0) + 1 } : {};
 }
 
+/**
+ * The inner release of a nested hold. Back at the outer hold the entry carries no depth, so a
+ * loop that takes and puts a recursive lock once per iteration joins its back edge with the
+ * entry state as the same hold (not as "maybe released").
+ */
+function unnest(e: LockEntry): LockEntry {
+  const { nest, ...rest } = e;
+  return nest && nest > 1 ? { ...rest, nest: nest - 1 } : rest;
+}
+
 /** Truth of a value a local holds: `0`, `NULL`, `false` are false; other literals true. */
 function truthOf(v: string): boolean | undefined {
   if (FALSY.has(v)) return false;
@@ -429,7 +439,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         const chain: ChainStep[] = [{ fn: name, loc: e.loc }];
         if (found?.[1].nest) {
           // the inner of two nested acquisitions (a recursive lock taken again by a callee)
-          own().set(found[0], { ...found[1], nest: found[1].nest - 1 });
+          own().set(found[0], unnest(found[1]));
           break;
         }
         if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock: e.lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
@@ -511,7 +521,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           const found = findEntry(state, key, lock);
           const chain = [site, ...r.chain];
           if (found?.[1].nest) {
-            own().set(found[0], { ...found[1], nest: found[1].nest - 1 });
+            own().set(found[0], unnest(found[1]));
             continue;
           }
           if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });

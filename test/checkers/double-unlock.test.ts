@@ -41,6 +41,26 @@ void audit(struct tbl *t, int n)
 	spin_unlock_recursive(&t->lock);
 }`,
     },
+    {
+      name: 'a loop takes and puts a recursive lock once per iteration, with more paths than are tracked apart',
+      code: `struct tbl { spinlock_t lock; int ok; };
+int lookup(struct tbl *t, int k) { spin_lock_recursive(&t->lock); return t->ok + k; }
+void put_entry(struct tbl *t) { spin_unlock_recursive(&t->lock); }
+void audit(struct tbl *t, int n, int a, int b, int c, int d)
+{
+	int i;
+	spin_lock_recursive(&t->lock);
+	for (i = 0; i < n; i++) {
+		if (a) note(1);
+		if (b) note(2);
+		if (c) note(3);
+		if (d) note(4);
+		lookup(t, i);
+		put_entry(t);
+	}
+	spin_unlock_recursive(&t->lock);
+}`,
+    },
   ],
   invalid: [
     {
@@ -69,6 +89,25 @@ out:
 	return ret;
 }`,
       functions: ['f'],
+    },
+    {
+      name: 'a loop whose nested take is not balanced still releases twice',
+      code: `struct tbl { spinlock_t lock; int ok; };
+void put_entry(struct tbl *t) { spin_unlock_recursive(&t->lock); }
+void audit(struct tbl *t, int n, int a, int b, int c, int d)
+{
+	int i;
+	spin_lock_recursive(&t->lock);
+	for (i = 0; i < n; i++) {
+		if (a) note(1);
+		if (b) note(2);
+		if (c) note(3);
+		if (d) note(4);
+		put_entry(t);
+	}
+	spin_unlock_recursive(&t->lock);
+}`,
+      functions: ['audit', 'put_entry'],
     },
     {
       name: 'the callee already released the lock',
