@@ -320,10 +320,20 @@ function guardAtCall(a: Acq, args: (AccessPath | null)[], argText: string[]): 's
   return undefined;
 }
 
-function forgetLocal(state: State, own: () => State, name: string): void {
+/**
+ * `name` points elsewhere now: locks named through it are no longer these. With `loopLine` (an
+ * argument of an iteration macro at that line, which may be the container rather than the
+ * cursor), a lock on it held since before the loop stays: the macro walks that locked object,
+ * a cursor's lock would be taken inside the loop.
+ */
+function forgetLocal(state: State, own: () => State, name: string, loopLine?: number): void {
   const root = `local:${name}`;
   let gone: string[] | undefined;
-  for (const [k, v] of state) if (v.lock.inst.root === root && !isConst(k)) (gone ??= []).push(k);
+  for (const [k, v] of state) {
+    if (v.lock.inst.root !== root || isConst(k)) continue;
+    if (loopLine !== undefined && v.status === 'held' && v.chain[0]!.loc.line < loopLine) continue;
+    (gone ??= []).push(k);
+  }
   if (gone) for (const k of gone) own().delete(k);
 }
 
@@ -583,7 +593,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
       case 'assign':
         if (state.size) {
           forgetValue(state, own, e.name);
-          if (e.value === '?') forgetLocal(state, own, e.name);
+          if (e.value === '?') forgetLocal(state, own, e.name, e.cursor ? e.loc.line : undefined);
         }
         if (e.value !== '?') own().set(`=${e.name}`, constEntry(e.name, e.value, e.loc));
         break;

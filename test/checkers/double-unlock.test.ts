@@ -61,6 +61,35 @@ void audit(struct tbl *t, int n, int a, int b, int c, int d)
 	spin_unlock_recursive(&t->lock);
 }`,
     },
+    {
+      name: 'an iteration macro walks the children of a locked local object, with an error exit',
+      code: `struct child { struct child *next; };
+struct owner { rwlock_t lock; struct child **kids; void *table; };
+int setup_child(struct child *c);
+void teardown(struct owner *o);
+int init_all(void)
+{
+	struct owner *o = current_owner();
+	int rc = 0;
+	if (!o)
+		return -EINVAL;
+	write_lock(&o->lock);
+	if (!o->table) {
+		struct child *c;
+		for_each_child ( o, c ) {
+			rc = setup_child(c);
+			if (rc < 0)
+				goto error;
+		}
+	}
+	write_unlock(&o->lock);
+	return rc;
+ error:
+	teardown(o);
+	write_unlock(&o->lock);
+	return rc;
+}`,
+    },
   ],
   invalid: [
     {
@@ -108,6 +137,22 @@ void audit(struct tbl *t, int n, int a, int b, int c, int d)
 	spin_unlock_recursive(&t->lock);
 }`,
       functions: ['audit', 'put_entry'],
+    },
+    {
+      name: 'a lock on an iteration cursor taken inside the loop is not carried to the next element',
+      code: `struct item { spinlock_t lock; int v; };
+void drain(struct list_head *head)
+{
+	struct item *it;
+	list_for_each_item ( it, head ) {
+		spin_lock(&it->lock);
+		it->v = 0;
+		spin_unlock(&it->lock);
+		spin_unlock(&it->lock);
+	}
+}`,
+      functions: ['drain'],
+      message: /already released/,
     },
     {
       name: 'the callee already released the lock',
