@@ -183,6 +183,11 @@ function findEntry(state: State, key: string, lock: LockRef): [string, LockEntry
   return found;
 }
 
+function exactEntry(state: State, key: string): [string, LockEntry] | undefined {
+  const e = state.get(key);
+  return e ? [key, e] : undefined;
+}
+
 /** Whether a call can change or order locks at all (its summary, or a possible target's, is not empty). */
 function lockingCallee(fn: FunctionIR, e: CallEvent, ctx: LocksetContext): boolean {
   if (ctx.waitTargets?.(fn, e).some((t) => (ctx.summaries.get(t.fn.key)?.acquires.length ?? 0) > 0)) return true;
@@ -540,7 +545,9 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         }
         for (const r of s.mayRelease ?? []) {
           const { lock, key } = mapped(r.lock);
-          const found = findEntry(state, key, lock);
+          // a lock the callee may drop on some path, on an object it finds itself (not reached
+          // through our arguments: `@callee:` instance), is not shown to be one we hold
+          const found = key.includes('|@') ? exactEntry(state, key) : findEntry(state, key, lock);
           if (found && found[1].status === 'held') own().set(found[0], { ...found[1], status: 'mixed' });
           if (facts && (!found || found[1].dropped)) (facts.mayReleases ??= []).push({ key, lock });
         }

@@ -90,6 +90,32 @@ int init_all(void)
 	return rc;
 }`,
     },
+    {
+      name: 'a callee that may drop a lock of the same class on an object it looks up itself leaves our hold alone',
+      code: `struct tbl { spinlock_t lock; int ok; };
+struct tbl *host_of(int id);
+void drop_host(int id)
+{
+	struct tbl *h = host_of(id);
+	if (h->ok)
+		spin_unlock(&h->lock);
+}
+int lookup(struct tbl *t, int k)
+{
+	if (k > 3)
+		drop_host(k);
+	spin_lock_recursive(&t->lock);
+	return k;
+}
+void put_entry(struct tbl *t) { spin_unlock_recursive(&t->lock); }
+void audit(struct tbl *t, int n)
+{
+	spin_lock_recursive(&t->lock);
+	lookup(t, n);
+	put_entry(t);
+	spin_unlock_recursive(&t->lock);
+}`,
+    },
   ],
   invalid: [
     {
