@@ -121,7 +121,7 @@ function join(a: State, b: State): State {
       continue;
     }
     // released on both paths, but only one released a caller's lock: the caller cannot know
-    if (eb && eb.status === ea.status && !!eb.dropped === !!ea.dropped && eb.condOn === ea.condOn && eb.nest === ea.nest) out.set(k, ea.chain.length <= eb.chain.length ? ea : eb);
+    if (eb && eb.status === ea.status && !!eb.dropped === !!ea.dropped && eb.condOn === ea.condOn && (eb.nest ?? 0) === (ea.nest ?? 0)) out.set(k, ea.chain.length <= eb.chain.length ? ea : eb);
     else out.set(k, { ...ea, status: 'mixed', ...(ea.dropped || eb?.dropped ? { dropped: true } : {}) });
   }
   for (const [k, eb] of b) if (!a.has(k) && !isConst(k)) out.set(k, { ...eb, status: 'mixed' });
@@ -181,6 +181,11 @@ function findEntry(state: State, key: string, lock: LockRef): [string, LockEntry
     }
   }
   return found;
+}
+
+function exactEntry(state: State, key: string): [string, LockEntry] | undefined {
+  const e = state.get(key);
+  return e ? [key, e] : undefined;
 }
 
 /** Whether a call can change or order locks at all (its summary, or a possible target's, is not empty). */
@@ -320,16 +325,36 @@ function guardAtCall(a: Acq, args: (AccessPath | null)[], argText: string[]): 's
   return undefined;
 }
 
-function forgetLocal(state: State, own: () => State, name: string): void {
+/**
+ * `name` points elsewhere now: locks named through it are no longer these. With `loopLine` (an
+ * argument of an iteration macro at that line, which may be the container rather than the
+ * cursor), a lock on it held since before the loop stays: the macro walks that locked object,
+ * a cursor's lock would be taken inside the loop.
+ */
+function forgetLocal(state: State, own: () => State, name: string, loopLine?: number): void {
   const root = `local:${name}`;
   let gone: string[] | undefined;
-  for (const [k, v] of state) if (v.lock.inst.root === root && !isConst(k)) (gone ??= []).push(k);
+  for (const [k, v] of state) {
+    if (v.lock.inst.root !== root || isConst(k)) continue;
+    if (loopLine !== undefined && v.status === 'held' && v.chain[0]!.loc.line < loopLine) continue;
+    (gone ??= []).push(k);
+  }
   if (gone) for (const k of gone) own().delete(k);
 }
 
 /** A lock taken again while held: its next release is the inner one. */
 function nested(prior: LockEntry | undefined): { nest?: number } {
   return prior?.status === 'held' ? { nest: (prior.nest ?? 0) + 1 } : {};
+}
+
+/**
+ * The inner release of a nested hold. Back at the outer hold the entry carries no depth, so a
+ * loop that takes and puts a recursive lock once per iteration joins its back edge with the
+ * entry state as the same hold (not as "maybe released").
+ */
+function unnest(e: LockEntry): LockEntry {
+  const { nest, ...rest } = e;
+  return nest && nest > 1 ? { ...rest, nest: nest - 1 } : rest;
 }
 
 /** Truth of a value a local holds: `0`, `NULL`, `false` are false; other literals true. */
@@ -429,7 +454,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         const chain: ChainStep[] = [{ fn: name, loc: e.loc }];
         if (found?.[1].nest) {
           // the inner of two nested acquisitions (a recursive lock taken again by a callee)
-          own().set(found[0], { ...found[1], nest: found[1].nest - 1 });
+          own().set(found[0], unnest(found[1]));
           break;
         }
         if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock: e.lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
@@ -511,7 +536,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           const found = findEntry(state, key, lock);
           const chain = [site, ...r.chain];
           if (found?.[1].nest) {
-            own().set(found[0], { ...found[1], nest: found[1].nest - 1 });
+            own().set(found[0], unnest(found[1]));
             continue;
           }
           if (facts) facts.releases.push({ fn: name, key: found?.[0] ?? key, lock, chain, before: found?.[1].status ?? 'untouched', ...(found ? { prev: found[1] } : {}) });
@@ -520,7 +545,9 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         }
         for (const r of s.mayRelease ?? []) {
           const { lock, key } = mapped(r.lock);
-          const found = findEntry(state, key, lock);
+          // a lock the callee may drop on some path, on an object it finds itself (not reached
+          // through our arguments: `@callee:` instance), is not shown to be one we hold
+          const found = key.includes('|@') ? exactEntry(state, key) : findEntry(state, key, lock);
           if (found && found[1].status === 'held') own().set(found[0], { ...found[1], status: 'mixed' });
           if (facts && (!found || found[1].dropped)) (facts.mayReleases ??= []).push({ key, lock });
         }
@@ -573,7 +600,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
       case 'assign':
         if (state.size) {
           forgetValue(state, own, e.name);
-          if (e.value === '?') forgetLocal(state, own, e.name);
+          if (e.value === '?') forgetLocal(state, own, e.name, e.cursor ? e.loc.line : undefined);
         }
         if (e.value !== '?') own().set(`=${e.name}`, constEntry(e.name, e.value, e.loc));
         break;

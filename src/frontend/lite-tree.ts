@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import type ParserT from 'tree-sitter';
 import { parseC } from './parser.js';
+import { blankAttributes } from './attr-blank.js';
 
 const require = createRequire(import.meta.url);
 const CLang = require('tree-sitter-c') as { nodeTypeInfo?: unknown };
@@ -187,5 +188,5 @@ export function liteTree(tree: ParserT.Tree, text: string): LiteNode {
 }
 
 export function parseLite(text: string): LiteNode {
-  return liteTree(parseC(text), text);
+  return liteTree(parseC(blankAttributes(text)), text);
 }

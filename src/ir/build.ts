@@ -420,7 +420,7 @@ export class FunctionBuilder {
     const bodyB = this.newBlock();
     this.edge(this.cur, bodyFirst ? bodyB : head);
     this.cur = head;
-    for (const c of cursors) this.emit({ k: 'assign', loc: c.loc, name: c.name, value: '?' });
+    for (const c of cursors) this.emit({ k: 'assign', loc: c.loc, name: c.name, value: '?', ...(macro ? { cursor: true } : {}) });
     const facts = cond ? this.condFacts(cond) : [];
     const tryAcq = cond ? this.condition(cond) : null;
     const infinite = cond ? /^\(\s*(1|true)\s*\)$/.test(cond.text) : !macro;

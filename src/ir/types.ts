@@ -159,6 +159,11 @@ export interface AssignEvent extends EventBase {
   alias?: string;
   /** The alias points inside (`p + i`, `&p->f`), not at the start: freeing it does not free `alias`'s object. */
   interior?: boolean;
+  /**
+   * An argument of an iteration macro (`for_each_x(d, v) { }`), rebound per iteration if it
+   * is the cursor; whether it is (and not the container walked) is unknown.
+   */
+  cursor?: boolean;
 }
 
 /**

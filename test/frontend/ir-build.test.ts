@@ -172,6 +172,27 @@ void f(void) {
   });
 });
 
+describe('function heads with attribute macros', () => {
+  it('recovers definitions whose head carries attributes, with or without arguments, in any position', () => {
+    const facts = extractFile('t.c', `
+static inline int __nonnull(1, 2) pick(struct obj *o, int *out) { return *out; }
+static int __init __attribute__((unused)) setup_once(int x) { return x; }
+int __section(".text.cold") __nonnull(1) cold_path(int *p) { return *p; }
+__attribute__((noreturn)) void halt_now(void) { for (;;); }
+int __must_check try_get(struct obj *o) { return 1; }
+void f(struct obj *o) { __foo(o) bar(o); }
+`, rules);
+    expect(facts.functions.map((f) => f.name)).toEqual(['pick', 'setup_once', 'cold_path', 'halt_now', 'try_get', 'f']);
+    const pick = facts.functions[0]!;
+    expect(pick.params.map((p) => p.name)).toEqual(['o', 'out']);
+  });
+
+  it('keeps a lock annotation after the parameters readable', () => {
+    const fn = fnOf('void __nonnull(1) f(struct s *x) __acquires(&x->lock)\n{ spin_lock(&x->lock); }', 'f');
+    expect(fn.annotations).toEqual(['acquires(&x->lock)']);
+  });
+});
+
 describe('lock classes', () => {
   it('names a lock by the struct type and field path from the last dereference, across files', () => {
     const r = analyzeSources([
