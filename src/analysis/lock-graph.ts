@@ -47,8 +47,14 @@ function tail(text: string): string {
   return parts.slice(-2).join('.');
 }
 
+/** A name (or a lock expression's text, such as `(*p2m)->lock`) as a literal in a RegExp. */
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function rootName(text: string): string {
-  const m = /^&?\(?\s*([A-Za-z_]\w*)/.exec(text);
+  // `&a->lock`, `&(*a)->lock`, `(*a)->lock`: the local the instance is reached from
+  const m = /^[&(*\s]*([A-Za-z_]\w*)/.exec(text);
   return m ? m[1]! : text;
 }
 
@@ -72,7 +78,7 @@ function addressOrdered(prog: Program, fnKey: string, a: string, b: string): boo
   };
   const A = from(a);
   const B = from(b);
-  const has = (text: string, names: Set<string>, not: Set<string>) => [...names].some((n) => !not.has(n) && new RegExp(`\\b${n}\\b`).test(text));
+  const has = (text: string, names: Set<string>, not: Set<string>) => [...names].some((n) => !not.has(n) && new RegExp(`(^|\\W)${escapeRe(n)}(\\W|$)`).test(text));
   for (const blk of fn.blocks) {
     for (const e of blk.events) {
       if (e.k !== 'branch' || !/[<>]/.test(e.text)) continue;

@@ -116,6 +116,19 @@ void double_lock(struct dev *a, struct dev *b) {
 }`,
     },
     {
+      name: 'same-class nesting ordered by address, the instances named through a double pointer',
+      code: `${decls}
+void double_lock(struct dev **a, struct dev **b) {
+	if (*a < *b) {
+		spin_lock(&(*a)->lock);
+		spin_lock(&(*b)->lock);
+	} else {
+		spin_lock(&(*b)->lock);
+		spin_lock(&(*a)->lock);
+	}
+}`,
+    },
+    {
       name: 'rcu_read_lock does not order against spinlocks',
       code: `${decls}
 void f(void) { rcu_read_lock(); spin_lock(&a_lock); spin_unlock(&a_lock); rcu_read_unlock(); }
