@@ -119,6 +119,22 @@ function publishesLater(ix: AccessIndex, fn: FunctionIR, w: IrEvent, wa: MemAcce
   return found;
 }
 
+/**
+ * Whether `local`, a fresh allocation of fn, is still private at `line`: no call is handed it and
+ * no store writes it anywhere before that line (`sv = xzalloc(...); sv->f = x; list_add(&sv->l, ...)`).
+ */
+function unpublishedAt(fn: FunctionIR, local: string, line: number): boolean {
+  const named = new RegExp(`(^|[^\\w])${local}([^\\w]|$)`);
+  for (const b of fn.blocks) {
+    for (const e of b.events) {
+      if (e.loc.line > line) continue;
+      if (e.k === 'call' && e.assignedTo !== local && e.argText.some((t) => named.test(t))) return false;
+      if (e.k === 'store' && named.test(e.value)) return false;
+    }
+  }
+  return true;
+}
+
 export function barrierPairs(p: Program, ix: AccessIndex, writeOrders: (fn: FunctionIR) => (e: IrEvent) => boolean): PairCandidate[] {
   const versions = readerVersions(p, ix);
   if (!versions.size) return [];
@@ -150,6 +166,8 @@ export function barrierPairs(p: Program, ix: AccessIndex, writeOrders: (fn: Func
           if (!wa?.write || wa.ordering === 'release' || (wa.returns && wa.ordering === 'full')) return;
           const v = ix.cls(wa.path);
           if (v === sLoc) return;
+          // a field of an object this function allocated and has not handed anyone yet: nobody reads it
+          if (wa.path.root.startsWith('local:') && allocs.has(wa.path.root.slice(6)) && unpublishedAt(fn, wa.path.root.slice(6), e.loc.line)) return;
           const rs = versions.get(v);
           if (!rs) return;
           // clearing V (a store of 0/NULL) withdraws, it publishes nothing

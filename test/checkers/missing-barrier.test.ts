@@ -121,6 +121,16 @@ void reset(struct tbl *t) { t->slot[0] = 0; WRITE_ONCE(t->version, 0); }`,
 void set_ent(struct ent *e, int d, int r, int f) { e->dom = d; e->ref = r; smp_wmb(); write_atomic(&e->flags, f); }
 int use_ent(struct ent *e, int d) { int r = e->ref; smp_rmb(); if (e->dom != d) return -1; return r; }`,
     },
+    {
+      name: 'the field is set on an object the writer allocated and publishes only afterwards',
+      code: `${ver}struct tbl *make(struct tbl *old, int i, int v) {
+	struct tbl *t = xzalloc(struct tbl);
+	fill(old, i, v);
+	t->version = 1;
+	list_add(&t->link, &all_tbls);
+	return t;
+}`,
+    },
   ],
   invalid: [
     {
@@ -129,6 +139,18 @@ int use_ent(struct ent *e, int d) { int r = e->ref; smp_rmb(); if (e->dom != d) 
       functions: ['update', 'lookup'],
       message: /update updates tbl.version .* after calls that store shared state \(the last: fill\(\)\).* lookup reads tbl.version and orders its later reads with a read barrier/,
       check: (fs) => expect(fs[0]!.extra?.pattern).toBe('version'),
+    },
+    {
+      name: 'the allocated object is published before the field is set',
+      code: `${ver}struct tbl *make(struct tbl *old, int i, int v) {
+	struct tbl *t = xzalloc(struct tbl);
+	list_add(&t->link, &all_tbls);
+	fill(old, i, v);
+	t->version = 1;
+	return t;
+}`,
+      functions: ['make', 'lookup'],
+      message: /make updates tbl.version .* after calls that store shared state \(the last: fill\(\)\)/,
     },
     {
       name: 'the writer holds a lock of the same type on another object than the one it stores to',
