@@ -37,6 +37,21 @@ interface TryInfo {
 const NOT_CALLS = new Set(['sizeof', 'likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE', 'BUG_ON', 'ASSERT', 'IS_ERR', 'PTR_ERR', 'ERR_PTR', 'ARRAY_SIZE', 'offsetof', 'typeof', '__builtin_expect']);
 const PASS_THROUGH = new Set(['likely', 'unlikely', '__builtin_expect', 'WARN_ON', 'WARN_ON_ONCE', 'unlikely_notrace']);
 
+/** A preprocessor arm's condition as a branch atom (`#ifdef X` and `#if defined(X)` are one atom). */
+function preprocFact(directive: string, condition: string): { atom: string; then: boolean } | undefined {
+  let c = condition.replace(/\bdefined\s+(\w+)/g, 'defined($1)').replace(/\s+/g, '');
+  if (!c) return undefined;
+  let then = directive !== '#ifndef';
+  if (directive === '#ifdef' || directive === '#ifndef') c = `defined(${c})`;
+  else if (directive !== '#if' && directive !== '#elif') return undefined;
+  const neg = /^!(defined\(?\w+\)?)$/.exec(c);
+  if (neg) {
+    c = neg[1]!;
+    then = !then;
+  }
+  return { atom: `#pp:${c}`, then };
+}
+
 function shortText(s: string, max = 60): string {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > max ? t.slice(0, max - 3) + '...' : t;
@@ -332,11 +347,16 @@ export class FunctionBuilder {
     const thenB = this.newBlock();
     this.edge(start, thenB);
     this.cur = thenB;
+    // the same preprocessor condition has the same value everywhere in one build: two arms of
+    // `#if X` (a lock in one, its unlock in a later one) are taken together or not at all
+    const fact = preprocFact(directive, condition);
+    if (fact) this.emit({ k: 'assume', loc: this.loc(n), name: fact.atom, value: fact.then });
     this.compound(n.namedChildren.filter((c) => c !== alt && c !== n.childForFieldName('condition') && c !== n.childForFieldName('name')));
     this.edge(this.cur, join);
     const elseB = this.newBlock();
     this.edge(start, elseB);
     this.cur = elseB;
+    if (fact) this.emit({ k: 'assume', loc: this.loc(n), name: fact.atom, value: !fact.then });
     if (alt) this.stmt(alt);
     this.edge(this.cur, join);
     this.cur = join;

@@ -18,6 +18,18 @@ static void put_ent2(struct dev *d) { spin_unlock_recursive(&d->lock); }
 ruleTester('double-unlock', {
   valid: [
     {
+      name: 'a lock taken and dropped under the same preprocessor condition in two places',
+      code: `${decls}void bump(struct dev *d) {
+#ifdef CONFIG_SMALL_WORDS
+	spin_lock(&d->lock);
+#endif
+	d->state++;
+#if defined(CONFIG_SMALL_WORDS)
+	spin_unlock(&d->lock);
+#endif
+}`,
+    },
+    {
       name: 'a wrapper returning spin_trylock() is a trylock function: its caller unlocks only after success',
       code: `${decls}static spinlock_t maps_lock;
 bool maps_get(void) { return spin_trylock(&maps_lock); }
@@ -177,6 +189,18 @@ void audit(struct dev *d, int n) {
 
 ruleTester('lock-leak', {
   valid: [
+    {
+      name: 'a lock taken and dropped under the same preprocessor condition in two places',
+      code: `${decls}void bump(struct dev *d) {
+#ifdef CONFIG_SMALL_WORDS
+	spin_lock(&d->lock);
+#endif
+	d->state++;
+#if defined(CONFIG_SMALL_WORDS)
+	spin_unlock(&d->lock);
+#endif
+}`,
+    },
     {
       name: 'break inside a braceless list_for_each_entry inside a switch leaves the loop, not the switch',
       code: `${decls}int f(struct dev *d, struct dev *e, int k) {
