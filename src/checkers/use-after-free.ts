@@ -238,7 +238,10 @@ function analyze(ctx: CheckerContext, fn: FunctionIR, out: Cand[]): void {
     if (d.kind === 'put' && (how === 'double-free' || (use.k === 'call' && /^put_|_put$|^rcu_unlock/.test(use.callee)))) return;
     const key = `${d.loc.line}:${d.loc.col}:${name}`;
     const prev = found.get(key);
-    if (!prev || use.loc.line < prev.use.loc.line) found.set(key, { fn, dead: d, use, how, name, score: d.kind === 'put' ? 1 : 3 });
+    // a slot in an object the caller handed in: the caller's error teardown may own it (clear or
+    // free it), which this function alone does not show; a global slot has no such owner
+    const callerSlot = how === 'slot' && !!d.slot && d.slot.path.root.startsWith('param:');
+    if (!prev || use.loc.line < prev.use.loc.line) found.set(key, { fn, dead: d, use, how, name, score: d.kind === 'put' || callerSlot ? 1 : 3 });
     st.dead.delete(name); // one report per end and variable
   };
   let rounds = 0;
@@ -352,6 +355,8 @@ function step(prog: CheckerContext['program'], fn: FunctionIR, st: State, e: IrE
     for (const x of endOfLife(prog, fn, e)) {
       const v = varOf(fn, x.path);
       if (!v || x.path.fields.length) continue;
+      // `p = release_and_next(p)`: p now holds what the call returned
+      if (e.k === 'call' && e.assignedTo === v) continue;
       // the object that ends: what v points at the start of (a copy ends its source), or v's own
       // (freeing `p = base + n` frees that part, not base); an unmap ends the whole mapping
       const root = x.kind === 'unmap' || !st.inner.has(v) ? st.alias.get(v) ?? v : v;
@@ -427,7 +432,7 @@ export const [useAfterFree, useAfterFreeLowconf] = scoredRules<Cand>({
   category: 'lifetime',
   severity: 'error',
   description: 'A pointer used, freed again, stored, returned or passed on after a free or unmap of it on the same path, or a freed object left published in a shared slot.',
-  lowDescription: 'Lower-confidence use-after-free: a use after dropping a reference (other references may keep the object alive); off by default.',
+  lowDescription: 'Lower-confidence use-after-free: a use after dropping a reference (other references may keep the object alive), or a freed object left in a slot of an object the caller handed in (the caller\'s teardown may own it); off by default.',
   threshold: USE_AFTER_FREE_THRESHOLD,
   candidates,
   report,

@@ -10,6 +10,11 @@ struct entry { unsigned long e; };
 ruleTester('use-after-free', {
   valid: [
     {
+      name: 'a call that frees its argument and returns the next object rebinds the pointer',
+      code: `${t}static struct act *drop_act(struct act *a) { struct act *n = a->next; xfree(a); return n; }
+int walk(struct act *a) { int k = 0; while (a) { k += a->n; a = drop_act(a); } return k; }`,
+    },
+    {
       name: 'freed and returned at once on the error path (the fixed shape)',
       code: `${t}int bind(struct slot *s) {
 	struct act *na = NULL;
@@ -251,7 +256,34 @@ int user(struct act *a) { destroy_act(a); return a->n; }`,
       message: /frees a \(line 7, xfree via destroy_act -> put_act\) and then dereferences it/,
     },
     {
-      name: 'publish, then free on the error path without clearing the slot',
+      name: 'publish in a global slot, then free on the error path without clearing it',
+      code: `${t}struct slot the_slot;
+int setup(void) {
+	struct act *na = xmalloc(sizeof(*na));
+	if (!na)
+		return -12;
+	the_slot.cur = na;
+	if (alloc_mask(&na->mask)) {
+		xfree(na);
+		return -12;
+	}
+	return 0;
+}`,
+      message: /returns with the shared slot still pointing at it: the_slot.cur \(stored at line 10\)/,
+    },
+  ],
+});
+
+ruleTester('use-after-free-lowconf', {
+  valid: [
+    {
+      name: 'a use before the reference is dropped',
+      code: `${t}int id(struct act *a) { int n = a->n; put_domain(a); return n; }`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'publish in a slot of the caller\'s object, then free on the error path without clearing it',
       code: `${t}int setup(struct slot *s) {
 	struct act *na = xmalloc(sizeof(*na));
 	if (!na)
@@ -265,17 +297,6 @@ int user(struct act *a) { destroy_act(a); return a->n; }`,
 }`,
       message: /returns with the shared slot still pointing at it: s->cur \(stored at line 9\)/,
     },
-  ],
-});
-
-ruleTester('use-after-free-lowconf', {
-  valid: [
-    {
-      name: 'a use before the reference is dropped',
-      code: `${t}int id(struct act *a) { int n = a->n; put_domain(a); return n; }`,
-    },
-  ],
-  invalid: [
     {
       name: 'a use after dropping a reference',
       code: `${t}int id(struct act *a) { put_domain(a); return a->n; }`,
