@@ -5,6 +5,7 @@
 // "parameter is non-zero", which a call site with `0` turns off (lockset.ts guardAtCall).
 import { reversePostorder } from '../ir/cfg.js';
 import type { FunctionIR, IrEvent } from '../ir/types.js';
+import { balanced } from './cond-text.js';
 
 /** Immediate dominators (Cooper, Harvey, Kennedy), -1 for unreachable blocks. */
 function dominators(fn: FunctionIR): Int32Array {
@@ -82,15 +83,6 @@ function depthOf(s: string): number {
     else if (ch === ')') d--;
   }
   return d;
-}
-
-function balanced(s: string): boolean {
-  let d = 0;
-  for (const ch of s) {
-    if (ch === '(') d++;
-    else if (ch === ')' && --d < 0) return false;
-  }
-  return d === 0;
 }
 
 const bitTest = (s: string, p: string) => new RegExp(`^\\(*\\s*${p}\\s*&(?!&)\\s*[A-Za-z_(]`).test(s);

@@ -15,6 +15,7 @@ import type { AccessPath, FunctionIR, IrEvent, Loc } from '../ir/types.js';
 import type { CheckerContext } from './api.js';
 import { sidePath } from './shared-mem.js';
 import { normalizeCode } from './witness.js';
+import { balanced } from '../analysis/cond-text.js';
 
 interface Dead {
   end: IrEvent;
@@ -103,15 +104,6 @@ export function edgeFacts(text: string, onTrue: boolean): [string, boolean][] {
     if (m) out.push([m[1]!, (m[2] === '!=') === onTrue]);
   }
   return out;
-}
-
-function balanced(s: string): boolean {
-  let d = 0;
-  for (const ch of s) {
-    if (ch === '(') d++;
-    else if (ch === ')' && --d < 0) return false;
-  }
-  return d === 0;
 }
 
 function meet(a: Map<string, boolean>, b: Map<string, boolean>): Map<string, boolean> {
