@@ -6,13 +6,14 @@ import type { Finding } from '../report/finding.js';
 import { applyConfig, sortFindings, uniqueById } from '../config/apply.js';
 import { annotationFor, checkOutput, conclusionFor, configErrorOutput } from './check-run.js';
 import { CONFIG_PATHS, defaultConfig, parseConfig } from '../config/schema.js';
+import { unknownRuleNames } from '../config/rule-names.js';
 import type { LockcheckConfig } from '../config/schema.js';
 import { commentableLinesByFile } from './diff-lines.js';
 import { applyReviewPlan, completeCheckRun, listOwnReviewComments, listPullRequestFiles, mergeBase, startCheckRun, upsertSummaryComment } from './github.js';
 import type { Octokit } from './github.js';
 import { markerId, planReview } from './review-plan.js';
 import type { PlacedFinding } from './review-plan.js';
-import { filterSuppressed } from './suppress.js';
+import { filterSuppressed } from '../config/suppress.js';
 import { octokitTarballDownloader } from './tree-cache.js';
 import type { TreeCache } from './tree-cache.js';
 import type { AnalyzerResult, PullRequestAnalyzer, PullRequestRef } from './types.js';
@@ -113,12 +114,13 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
     let config: LockcheckConfig = defaultConfig();
     if (configFile) {
       const parsed = parseConfig(configFile.text);
-      if (!parsed.ok) {
-        const { output, annotations } = configErrorOutput(configFile.path, parsed.errors);
+      const unknown = parsed.ok ? unknownRuleNames(Object.keys(parsed.config.rules), 'rules:', true).map((message) => ({ message })) : [];
+      if (!parsed.ok || unknown.length) {
+        const { output, annotations } = configErrorOutput(configFile.path, parsed.ok ? unknown : parsed.errors);
         await completeCheckRun(octokit, ref, check.id, output, annotations, 'failure');
         return { kind: 'bad-config' };
       }
-      config = parsed.config;
+      config = parsed.ok ? parsed.config : config;
     }
 
     const changedFiles = files.filter((f) => f.status !== 'removed').map((f) => f.filename);

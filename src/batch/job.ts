@@ -13,6 +13,8 @@ export interface AnalysisSettings {
   rulesDirs?: string[];
   only?: string[];
   allRules?: boolean;
+  /** lockcheck.yml `rules:` (and `--disable`): `off`, or a severity, per rule id or category. */
+  ruleLevels?: Record<string, 'error' | 'warning' | 'note' | 'off'>;
   /** Confirm findings with models (default true). */
   confirm?: boolean;
   /** Diffs larger than this are skipped (`diff-too-large`). Default 2 MiB. */
@@ -87,6 +89,7 @@ export function recordFromIngest(r: IngestResult, settings: AnalysisSettings, so
           rules: rulesFor(settings.rulesDirs ?? []),
           only: settings.only ?? [],
           allRules: !!settings.allRules,
+          ...(settings.ruleLevels ? { ruleLevels: settings.ruleLevels } : {}),
           confirm: settings.confirm !== false,
         },
       },

@@ -5,7 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 import { readCompileCommands } from '../ingest/compile-commands.js';
 import { collectFiles } from '../ingest/files.js';
 import { parseDefines } from '../ir/preproc-cond.js';
-import { parseConfig, formatConfigErrors, type LockcheckConfig } from '../config/schema.js';
+import type { LockcheckConfig } from '../config/schema.js';
+import { resolveRuleOptions } from './rule-options.js';
+import { applyBaseline, applySuppressions } from './finding-filters.js';
 import { applyConfig } from '../config/apply.js';
 import { Command, Option } from 'commander';
 import { analyzePaths } from '../engine/analyze.js';
@@ -30,19 +32,6 @@ function mergeReports(reports: Report[]): Report {
     ),
   };
 }
-
-function loadConfigFile(file: string): { config: LockcheckConfig } | { error: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return { error: `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-  }
-  const r = parseConfig(text);
-  if (!r.ok) return { error: `bad config ${file}:\n${formatConfigErrors(r.errors)}` };
-  return { config: r.config };
-}
-
 
 /**
  * The files and defines of the run: PATHs, or a compilation database's files plus the headers
@@ -99,6 +88,9 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--rules <dir>', 'extra rule tables (YAML) to load; repeatable', collect, [] as string[])
     .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
     .option('--all-rules', 'also run rules that are off by default')
+    .option('--disable <rule>', 'do not run this rule (a rule id or a category: lock-order, lock-balance, memory-ordering, lifetime); repeatable', collect, [] as string[])
+    .option('--baseline <file>', 'a previous JSON or SARIF report of lockcheck: report only findings not in it (SARIF baselineState)')
+    .option('--no-suppress', 'ignore lockcheck-disable-line / lockcheck-disable-next-line comments in the sources')
     .option('-D, --define <name[=value]>', 'a define of the build (CONFIG_X, CONFIG_X=y): #ifdef / #if / IS_ENABLED arms it decides are taken alone; repeatable', collect, [] as string[])
     .option('--compile-commands <file>', 'compile_commands.json: analyse the files it compiles (and the headers under its -I directories) with its -D defines; a compile_commands.json at the root of a given directory is used too')
     .option('--arch <name>', 'in a tree with several architectures, analyse only this build configuration (x86, arm64, or an architecture: arm)')
@@ -111,23 +103,20 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; progress: boolean; hideRefuted?: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; progress: boolean; hideRefuted?: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
         code = 2;
         return;
       }
-      let config: LockcheckConfig | undefined;
-      if (o.config) {
-        const loaded = loadConfigFile(o.config);
-        if ('error' in loaded) {
-          io.stderr(`lockcheck: ${loaded.error}\n`);
-          code = 2;
-          return;
-        }
-        config = loaded.config;
-        if (program.getOptionValueSource('failLevel') === 'default') o.failLevel = config.failLevel;
+      const ruleOpts = resolveRuleOptions({ ...(o.config ? { config: o.config } : {}), rule: o.rule, disable: o.disable });
+      if ('errors' in ruleOpts) {
+        for (const e of ruleOpts.errors) io.stderr(`lockcheck: ${e}\n`);
+        code = 2;
+        return;
       }
+      const config: LockcheckConfig | undefined = ruleOpts.config;
+      if (config && o.config && program.getOptionValueSource('failLevel') === 'default') o.failLevel = config.failLevel;
       const build = buildInputs(paths, o.compileCommands, o.define);
       if ('error' in build) {
         io.stderr(`lockcheck: ${build.error}\n`);
@@ -154,6 +143,16 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       } else report = await analyzePaths(paths, opts);
       progress?.stop();
       if (config) report = { ...report, findings: applyConfig(report.findings, config) };
+      if (o.suppress) report = applySuppressions(report, (msg) => io.stderr(`lockcheck: ${msg}\n`));
+      if (o.baseline) {
+        const based = applyBaseline(report, o.baseline);
+        if ('error' in based) {
+          io.stderr(`lockcheck: --baseline ${o.baseline}: ${based.error}\n`);
+          code = 2;
+          return;
+        }
+        report = based.report;
+      }
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
       const out = render(report, o.format);
       if (o.output) writeFileSync(o.output, out);

@@ -6,6 +6,7 @@ import { runBatch } from '../batch/run.js';
 import { formatSummary } from '../batch/summary.js';
 import { batchProgress } from '../batch/progress.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
+import { resolveRuleOptions } from './rule-options.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -22,6 +23,8 @@ interface MboxOptions {
   allChanges?: boolean;
   rules: string[];
   rule: string[];
+  disable: string[];
+  config?: string;
   allRules?: boolean;
   confirm: boolean;
   progress: boolean;
@@ -45,6 +48,8 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--rules <dir>', 'extra rule tables (YAML); repeatable', collect, [] as string[])
     .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
     .option('--all-rules', 'also run rules that are off by default')
+    .option('--disable <rule>', 'do not run this rule (a rule id or a category); repeatable', collect, [] as string[])
+    .option('--config <file>', "lockcheck.yml: rule levels and off (default: the --tree's .github/lockcheck.yml, if any)")
     .option('--no-confirm', 'do not confirm findings with models')
     .option('--no-progress', 'no progress output on stderr')
     .option('--json', 'print the summary as JSON')
@@ -64,6 +69,8 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
         since = new Date(o.since);
         if (Number.isNaN(since.getTime())) return bad(`--since ${o.since}: not a date`);
       }
+      const ruleOpts = resolveRuleOptions({ ...(o.config ? { config: o.config } : {}), ...(o.tree ? { tree: o.tree } : {}), rule: o.rule, disable: o.disable });
+      if ('errors' in ruleOpts) return bad(ruleOpts.errors.join('\nlockcheck mbox: '));
       const res = await runBatch({
         archives,
         settings: {
@@ -73,6 +80,7 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
           only: o.rule,
           allRules: !!o.allRules,
           confirm: o.confirm,
+          ...(ruleOpts.config ? { ruleLevels: ruleOpts.config.rules } : {}),
         },
         ...(o.jobs ? { jobs: o.jobs } : {}),
         ...(o.out ? { out: o.out } : {}),

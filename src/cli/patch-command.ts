@@ -15,6 +15,8 @@ import { buildReply, mailable, replyFileName } from '../reply/eml.js';
 import type { Finding, InputError, Report, Severity } from '../report/finding.js';
 import { atOrAbove, hideRefuted, render, type Format } from './output.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
+import { resolveRuleOptions } from './rule-options.js';
+import { applyConfig } from '../config/apply.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -28,6 +30,8 @@ export interface PatchCommandOptions {
   allChanges?: boolean;
   rules: string[];
   rule: string[];
+  disable: string[];
+  config?: string;
   allRules?: boolean;
   confirm: boolean;
   output?: string;
@@ -53,6 +57,8 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .option('--rules <dir>', 'extra rule tables (YAML); repeatable', collect, [] as string[])
     .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
     .option('--all-rules', 'also run rules that are off by default')
+    .option('--disable <rule>', 'do not run this rule (a rule id or a category); repeatable', collect, [] as string[])
+    .option('--config <file>', "lockcheck.yml (default: the --tree's .github/lockcheck.yml, if any)")
     .option('--no-confirm', 'do not confirm findings with models')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code')
@@ -81,7 +87,17 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
           return;
         }
       }
+      const ruleOpts = resolveRuleOptions({ ...(o.config ? { config: o.config } : {}), ...(o.tree ? { tree: o.tree } : {}), rule: o.rule, disable: o.disable });
+      if ('errors' in ruleOpts) {
+        for (const e of ruleOpts.errors) io.stderr(`lockcheck patch: ${e}\n`);
+        code = 2;
+        return;
+      }
+      const config = ruleOpts.config;
+      if (ruleOpts.configFile && !o.config) io.stderr(`lockcheck patch: using ${ruleOpts.configFile}\n`);
+      if (config && ruleOpts.configFile && cmd.getOptionValueSource('failLevel') === 'default') o.failLevel = config.failLevel;
       const settings: AnalysisSettings = {
+        ...(config ? { ruleLevels: config.rules } : {}),
         ...(o.tree ? { tree: o.tree } : {}),
         allChanges: !!o.allChanges,
         rulesDirs: o.rules,
@@ -112,7 +128,8 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
           { files: 0, lines: 0, functions: 0, seconds: 0 },
         ),
       };
-      if (o.hideRefuted) report = hideRefuted(report);
+      if (config) report = { ...report, findings: applyConfig(report.findings, config) };
+      if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
       const out = render(report, o.format);
       if (o.output) writeFileSync(o.output, out);
       else io.stdout(out);

@@ -3,11 +3,16 @@ import type { Finding } from '../report/finding.js';
 import type { LockcheckConfig } from './schema.js';
 import { isPathSelected } from './glob.js';
 
-/** Drops `off` rules and excluded paths; applies per-rule severity overrides. */
+/** A rule's setting: its own key, else its category's (`lock-order: note`). */
+export function ruleSetting(rules: Readonly<Record<string, string>>, rule: { id: string; category: string }): string | undefined {
+  return rules[rule.id] ?? rules[rule.category];
+}
+
+/** Drops `off` rules and excluded paths; applies per-rule (or per-category) severity overrides. */
 export function applyConfig(findings: readonly Finding[], config: LockcheckConfig): Finding[] {
   const out: Finding[] = [];
   for (const f of findings) {
-    const setting = config.rules[f.rule];
+    const setting = ruleSetting(config.rules, { id: f.rule, category: f.category }) as LockcheckConfig['rules'][string] | undefined;
     if (setting === 'off') continue;
     if (!isPathSelected(f.file, config.paths)) continue;
     out.push(setting ? { ...f, severity: setting } : f);

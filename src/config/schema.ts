@@ -7,9 +7,9 @@ export type Level = (typeof LEVELS)[number];
 
 export const LockcheckConfigSchema = z
   .object({
-    /** Lowest severity of an introduced finding that fails the check run. */
-    failLevel: z.enum(LEVELS).default('error'),
-    /** Per-rule override: `off` drops the rule's findings, a level replaces their severity. */
+    /** Lowest severity that fails the run / the check run (the CLI's default too: one default everywhere). */
+    failLevel: z.enum(LEVELS).default('warning'),
+    /** Per-rule (rule id) or per-category (`lock-order`) override: `off` drops the findings, a level replaces their severity. A rule's own key wins. */
     rules: z.record(z.string().min(1), z.enum(['off', ...LEVELS])).default({}),
     paths: z
       .object({

@@ -21,6 +21,7 @@ import { confirmFindings } from '../models/confirm.js';
 import { inferConfigurations, selectConfigurations } from './configurations.js';
 import { findKbuildRoot, loadKbuild, restrictToBuild, type Kbuild } from '../ingest/kbuild.js';
 import { analyzeConfigurations, configurationStats, mergeRuns, type ConfigRun } from './per-config.js';
+import { ruleSetting } from '../config/apply.js';
 
 export interface AnalyzeOptions {
   /** Extra rule directories (`--rules DIR`). */
@@ -57,14 +58,16 @@ export interface AnalysisResult extends Report {
   programOf(f: Finding): Program;
 }
 
+
 const PROFILE = process.env.LOCKCHECK_PROFILE === '1';
 
 function selectCheckers(opts: AnalyzeOptions): Checker[] {
   return allCheckers.filter((c) => {
-    const level = opts.ruleLevels?.[c.meta.id];
-    if (level === 'off') return false;
+    // A rule's own key wins over its category's; a category key never turns on an off-by-default rule.
+    const own = opts.ruleLevels?.[c.meta.id];
+    if (ruleSetting(opts.ruleLevels ?? {}, c.meta) === 'off') return false;
     if (opts.only?.length) return opts.only.includes(c.meta.id);
-    return c.meta.defaultOn || opts.allRules || level !== undefined;
+    return c.meta.defaultOn || opts.allRules || own !== undefined;
   });
 }
 

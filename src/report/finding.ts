@@ -87,6 +87,8 @@ export interface Finding {
   configurations?: string[];
   /** Set by differential (patch) analysis. */
   change?: 'introduced' | 'fixed' | 'pre-existing';
+  /** Set when the run was compared with `--baseline`: every reported finding is then `new`. */
+  baselineState?: 'new';
   /** Free-form extras a checker wants to keep (ranking score, shared locations, ...). */
   extra?: Record<string, unknown>;
 }
@@ -109,6 +111,10 @@ export interface RunStats {
   unclassifiedLocks?: { count: number; example: string };
   /** Findings the model refuted that `--hide-refuted` / `refuted: hide` left out. */
   hiddenRefuted?: number;
+  /** Findings a `lockcheck-disable-line` / `-next-line` comment silenced. */
+  suppressed?: number;
+  /** Findings left out because `--baseline` already had them. */
+  inBaseline?: number;
   /**
    * A tree with several architectures: each build configuration analysed (functions in its
    * program, how many were analysed there rather than taken unchanged from `base`), and

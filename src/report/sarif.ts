@@ -79,6 +79,7 @@ export function toSarif(findings: Finding[], rules: CheckerMeta[], version: stri
             },
           ],
           partialFingerprints: { 'lockcheck/v1': f.id },
+          ...(f.baselineState ? { baselineState: f.baselineState } : {}),
           codeFlows: [
             ...(f.witness.length
               ? [

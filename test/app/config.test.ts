@@ -3,7 +3,7 @@ import { defaultConfig, formatConfigErrors, LockcheckConfigSchema, parseConfig }
 
 describe('lockcheck config', () => {
   it('defaults everything', () => {
-    expect(defaultConfig()).toEqual({ failLevel: 'error', rules: {}, paths: { include: [], exclude: [] }, timeBudgetSeconds: 120, refuted: 'show', rulesDirs: [] });
+    expect(defaultConfig()).toEqual({ failLevel: 'warning', rules: {}, paths: { include: [], exclude: [] }, timeBudgetSeconds: 120, refuted: 'show', rulesDirs: [] });
     const empty = parseConfig('');
     expect(empty.ok && empty.config).toEqual(defaultConfig());
   });

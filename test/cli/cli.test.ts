@@ -128,3 +128,70 @@ describe('lockcheck --config', () => {
     expect(bad.err).toMatch(/bad config .*bad\.yml:\n.*line 1.*failLevel/);
   });
 });
+
+describe('rule names, --disable, suppressions and --baseline', () => {
+  const LEAK = 'struct d { spinlock_t lock; int s; };\nint f(struct d *d, int x) {\n\tspin_lock(&d->lock);\n\tif (x) return -EINVAL;\n\tspin_unlock(&d->lock);\n\treturn 0;\n}\n';
+
+  it('rejects a misspelled rule with exit 2 and a suggestion, listing every mistake', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-names-'));
+    writeFileSync(join(dir, 'leak.c'), LEAK);
+    writeFileSync(join(dir, 'typo.yml'), 'rules:\n  lock-leaks: "off"\n  memory-order: note\n');
+    const r = await run('--rule', 'lock-inversions', '--config', join(dir, 'typo.yml'), join(dir, 'leak.c'));
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('--rule lock-inversions: unknown rule (did you mean lock-inversion?)');
+    expect(r.err).toMatch(/typo\.yml: rules: lock-leaks: unknown rule \(did you mean lock-leak\?\)/);
+    expect(r.err).toMatch(/memory-order: unknown rule \(did you mean memory-ordering\?\)/);
+  });
+
+  it('--disable takes a rule id or a category, and a config without failLevel keeps the default (warning)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-dis-'));
+    writeFileSync(join(dir, 'leak.c'), LEAK);
+    expect((await run(join(dir, 'leak.c'))).code).toBe(1);
+    const byId = await run('-f', 'json', '--disable', 'lock-leak', join(dir, 'leak.c'));
+    expect(JSON.parse(byId.out).findings).toEqual([]);
+    expect(byId.code).toBe(0);
+    const byCategory = await run('-f', 'json', '--disable', 'lock-balance', join(dir, 'leak.c'));
+    expect(JSON.parse(byCategory.out).findings).toEqual([]);
+    writeFileSync(join(dir, 'empty.yml'), 'paths:\n  exclude: []\n');
+    const withConfig = await run('-f', 'json', '--config', join(dir, 'empty.yml'), join(dir, 'leak.c'));
+    expect(JSON.parse(withConfig.out).findings.map((f: { severity: string }) => f.severity)).toEqual(['warning']);
+    expect(withConfig.code).toBe(1);
+  });
+
+  it('honours lockcheck-disable-line and -next-line comments for the named rule only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-sup-'));
+    // the leak is reported at the leaking return (line 4)
+    writeFileSync(join(dir, 'a.c'), LEAK.replace('\tif (x) return -EINVAL;', '\tif (x) return -EINVAL; /* lockcheck-disable-line lock-leak */'));
+    writeFileSync(join(dir, 'b.c'), LEAK.replace('int f(', 'int g(').replace('\tif (x) return -EINVAL;', '\t// lockcheck-disable-next-line lock-inversion\n\tif (x) return -EINVAL;'));
+    const r = await run('-f', 'json', dir);
+    const findings = JSON.parse(r.out).findings as { file: string; rule: string }[];
+    expect(findings.map((f) => [f.file.replace(/.*\//, ''), f.rule])).toEqual([['b.c', 'lock-leak']]);
+    expect(r.err).toContain('1 finding(s) silenced by lockcheck-disable comments');
+    const all = await run('-f', 'json', '--no-suppress', dir);
+    expect(JSON.parse(all.out).findings).toHaveLength(2);
+  });
+
+  it('--baseline reports only findings the earlier JSON or SARIF report did not have', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-base-'));
+    writeFileSync(join(dir, 'a.c'), LEAK);
+    const before = await run('-f', 'json', dir);
+    writeFileSync(join(dir, 'before.json'), before.out);
+    const sarifBefore = await run('-f', 'sarif', dir);
+    writeFileSync(join(dir, 'before.sarif'), sarifBefore.out);
+    // a second leak in a new function
+    writeFileSync(join(dir, 'b.c'), LEAK.replace('int f(', 'int g('));
+    for (const base of ['before.json', 'before.sarif']) {
+      const r = await run('-f', 'json', '--baseline', join(dir, base), dir);
+      const findings = JSON.parse(r.out).findings as { function: string; baselineState: string }[];
+      expect(findings.map((f) => [f.function, f.baselineState])).toEqual([['g', 'new']]);
+      expect(r.code).toBe(1);
+    }
+    const sarif = JSON.parse((await run('-f', 'sarif', '--baseline', join(dir, 'before.json'), dir)).out);
+    expect(sarif.runs[0].results.map((x: { baselineState: string }) => x.baselineState)).toEqual(['new']);
+    writeFileSync(join(dir, 'junk.json'), '{"hello": 1}');
+    const bad = await run('--baseline', join(dir, 'junk.json'), dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('neither a lockcheck JSON report');
+  });
+});

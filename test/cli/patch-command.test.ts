@@ -1,6 +1,6 @@
 // `lockcheck patch`: every input form, with and without a tree, the CLI contract (formats,
 // exit codes), change and the patch's messageId/subject on each finding.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -178,5 +178,29 @@ describe.skipIf(!seedsPresent)('lockcheck patch on a seed mail-archive page', ()
         expect(r.err).toContain('not-a-patch (reply)');
       } else expect(r.code, `${s}: ${r.err}`).not.toBe(2);
     }
+  });
+});
+
+describe('lockcheck patch: rule selection like the main command', () => {
+  it("reads the tree's .github/lockcheck.yml, takes --disable and --config, and rejects a misspelled rule", async () => {
+    const fixTree = gitTreeFrom(`${S1}/fix`);
+    const base = await run('--tree', fixTree, '-f', 'json', `${S1}/bug.patch`);
+    expect((JSON.parse(base.out) as { findings: Finding[] }).findings.some((f) => f.rule === 'lock-inversion')).toBe(true);
+
+    const disabled = await run('--tree', fixTree, '-f', 'json', '--disable', 'lock-order', `${S1}/bug.patch`);
+    expect((JSON.parse(disabled.out) as { findings: Finding[] }).findings.filter((f) => f.category === 'lock-order')).toEqual([]);
+
+    const withCfg = gitTreeFrom(`${S1}/fix`);
+    mkdirSync(join(withCfg, '.github'));
+    writeFileSync(join(withCfg, '.github', 'lockcheck.yml'), 'rules:\n  lock-inversion: note\n');
+    const fromTree = await run('--tree', withCfg, '-f', 'json', `${S1}/bug.patch`);
+    const inv = (JSON.parse(fromTree.out) as { findings: Finding[] }).findings.filter((f) => f.rule === 'lock-inversion');
+    expect(inv.length).toBeGreaterThan(0);
+    expect(inv.every((f) => f.severity === 'note')).toBe(true);
+    expect(fromTree.err).toContain('.github/lockcheck.yml');
+
+    const typo = await run('--tree', fixTree, '--rule', 'lock-inversions', `${S1}/bug.patch`);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain('did you mean lock-inversion?');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { filterSuppressed, suppressedRulesByLine } from '../../src/app/suppress.js';
-import { fakeFinding } from './helpers/fake-analyzer.js';
+import { filterSuppressed, suppressedRulesByLine } from '../../src/config/suppress.js';
+import { fakeFinding } from '../app/helpers/fake-analyzer.js';
 
 const text = [
   'void f(void) {',
