@@ -59,6 +59,8 @@ function base(r: IngestResult, source: string, index: number, ms: number): Omit<
     source,
     index,
     from: h?.fromAddress ?? r.patch?.message.fromAddress ?? '',
+    ...(r.patch?.message.from ? { author: r.patch.message.from } : {}),
+    ...(r.patch && (r.patch.message.to?.length || r.patch.message.cc?.length) ? { cc: [...(r.patch.message.to ?? []), ...(r.patch.message.cc ?? [])] } : {}),
     date: h?.date ?? r.patch?.message.date ?? '',
     inReplyTo: h?.inReplyTo ?? r.patch?.message.inReplyTo ?? null,
     references: h?.references ?? r.patch?.message.references ?? [],

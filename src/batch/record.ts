@@ -17,6 +17,9 @@ export interface MessageRecord {
   index: number;
   /** Threading headers, for series grouping and replies. */
   from: string;
+  /** The author as written (`Name <addr>`) and the other recipients, for reply-all. */
+  author?: string;
+  cc?: string[];
   date: string;
   inReplyTo: string | null;
   references: string[];

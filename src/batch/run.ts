@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanHeaders } from '../mail/message.js';
-import { buildReply, mailable, replyFileName } from '../reply/eml.js';
+import { writeReplies } from '../reply/write.js';
 import type { AnalysisSettings, MessageJob } from './job.js';
 import runInProcess from './worker.js';
 import { JsonlWriter, readExisting, rewriteAll } from './jsonl.js';
@@ -27,6 +27,8 @@ export interface BatchOptions {
   since?: Date;
   replyDir?: string;
   bot?: string;
+  /** Also mail findings made from the hunks alone (no tree); default: only tree-backed ones. */
+  replyHunkOnly?: boolean;
   progress?: BatchProgress | false;
   /** Stop dispatching after this many new messages (tests: an interrupted run). */
   limit?: number;
@@ -38,6 +40,8 @@ export interface BatchResult {
   /** Messages found done in the existing results file and not redone. */
   resumed: number;
   truncatedTail: boolean;
+  /** Replies not written again because the reply directory's sent.log has the patch. */
+  alreadySent?: number;
   replies: string[];
 }
 
@@ -170,17 +174,13 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   records.sort((a, b) => (order.get(a.source) ?? 0) - (order.get(b.source) ?? 0) || a.index - b.index);
   const marks = markSeries(records);
   if (opts.out) rewriteAll(opts.out, records);
-  const replies: string[] = [];
+  let replies: string[] = [];
+  let alreadySent = 0;
   if (opts.replyDir) {
-    mkdirSync(opts.replyDir, { recursive: true });
-    for (const r of records) {
-      const fresh = r.findings.filter((f) => f.change === 'introduced' && !f.extra?.alreadyReportedIn);
-      if (r.status !== 'analyzed' || !fresh.some(mailable)) continue;
-      const file = join(opts.replyDir, replyFileName(r.messageId));
-      writeFileSync(file, buildReply({ messageId: r.messageId, subject: r.subject, from: r.from, date: r.date, references: r.references }, fresh, opts.bot ? { bot: opts.bot } : {}));
-      replies.push(file);
-    }
+    const w = writeReplies(records, opts.replyDir, { ...(opts.bot ? { bot: opts.bot } : {}), hunkOnly: !!opts.replyHunkOnly }, (r) => r.findings.filter((f) => f.change === 'introduced' && !f.extra?.alreadyReportedIn));
+    replies = w.written;
+    alreadySent = w.alreadySent.length;
   }
   const summary = summarize(records, marks.series, (performance.now() - t0) / 1000);
-  return { summary, records, resumed: counts.skippedResume, truncatedTail: existing.truncatedTail, replies };
+  return { summary, records, resumed: counts.skippedResume, truncatedTail: existing.truncatedTail, replies, alreadySent };
 }

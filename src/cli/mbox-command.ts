@@ -20,6 +20,7 @@ interface MboxOptions {
   since?: string;
   replyDir?: string;
   bot?: string;
+  replyHunkOnly?: boolean;
   allChanges?: boolean;
   rules: string[];
   rule: string[];
@@ -43,6 +44,7 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--resume', 'continue an interrupted run: keep the records in --out, skip their messages, append')
     .option('--since <date>', 'skip messages dated before this (recorded as skipped/before-since)')
     .option('--reply-dir <dir>', 'write a reply .eml for each patch with newly introduced findings')
+    .option('--reply-hunk-only', 'with --reply-dir: also reply for findings made from the hunks alone (no --tree; low confidence, never mailed as errors)')
     .option('--bot <address>', "reply sender and Reported-by: 'Name <addr>'")
     .option('--all-changes', 'record fixed and pre-existing findings too')
     .option('--rules <dir>', 'extra rule tables (YAML); repeatable', collect, [] as string[])
@@ -64,6 +66,7 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
       for (const a of archives) if (!existsSync(a)) return bad(`${a}: no such file or directory`);
       if (o.tree && !(existsSync(o.tree) && statSync(o.tree).isDirectory())) return bad(`--tree ${o.tree}: not a directory`);
       if (o.resume && !o.out) return bad('--resume needs --out');
+      if (o.replyDir && !o.tree && !o.replyHunkOnly) return bad('--reply-dir needs --tree (findings from the hunks alone are low confidence); add --reply-hunk-only to mail them anyway');
       let since: Date | undefined;
       if (o.since) {
         since = new Date(o.since);
@@ -88,10 +91,12 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
         ...(since ? { since } : {}),
         ...(o.replyDir ? { replyDir: o.replyDir } : {}),
         ...(o.bot ? { bot: o.bot } : {}),
+        replyHunkOnly: !!o.replyHunkOnly,
         progress: o.progress ? batchProgress() : false,
       });
       if (res.resumed) io.stderr(`lockcheck mbox: resumed: ${res.resumed} messages were already in ${o.out}${res.truncatedTail ? ' (a partial last line was dropped)' : ''}\n`);
       if (res.replies.length) io.stderr(`lockcheck mbox: ${res.replies.length} replies written to ${o.replyDir}\n`);
+      if (res.alreadySent) io.stderr(`lockcheck mbox: ${res.alreadySent} patches already answered (sent.log in ${o.replyDir}): no new reply\n`);
       io.stdout(o.json ? JSON.stringify(res.summary, null, 2) + '\n' : formatSummary(res.summary));
       code = res.summary.failures > 0 ? 1 : 0;
     });

@@ -4,7 +4,8 @@ import { formatText } from '../report/text.js';
 import { toSarif } from '../report/sarif.js';
 import { checkers } from '../checkers/index.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from '../report/version.js';
+export { VERSION };
 export type Format = 'text' | 'json' | 'sarif';
 
 const RANK: Record<Severity, number> = { note: 0, warning: 1, error: 2 };

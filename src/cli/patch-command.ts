@@ -11,7 +11,7 @@ import type { MessageRecord } from '../batch/record.js';
 import { ingestPath, ingestText } from '../mail/ingest-path.js';
 import type { IngestResult } from '../mail/types.js';
 import { isGitCheckout } from '../patch/git.js';
-import { buildReply, mailable, replyFileName } from '../reply/eml.js';
+import { SENT_LOG, writeReplies } from '../reply/write.js';
 import type { Finding, InputError, Report, Severity } from '../report/finding.js';
 import { atOrAbove, hideRefuted, render, type Format } from './output.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
@@ -36,6 +36,7 @@ export interface PatchCommandOptions {
   confirm: boolean;
   output?: string;
   replyDir?: string;
+  replyHunkOnly?: boolean;
   bot?: string;
 }
 
@@ -63,6 +64,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code')
     .option('--reply-dir <dir>', 'write a reply .eml for each patch with introduced findings')
+    .option('--reply-hunk-only', 'with --reply-dir: also reply for findings made from the hunks alone (no --tree; low confidence, never mailed as errors)')
     .option('--bot <address>', "reply sender and Reported-by: 'Name <addr>'")
     .option('--no-progress', 'accepted for symmetry with the main command')
     .exitOverride()
@@ -86,6 +88,11 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
           code = 2;
           return;
         }
+      }
+      if (o.replyDir && !o.tree && !o.replyHunkOnly) {
+        io.stderr('lockcheck patch: --reply-dir needs --tree (findings from the hunks alone are low confidence); add --reply-hunk-only to mail them anyway\n');
+        code = 2;
+        return;
       }
       const ruleOpts = resolveRuleOptions({ ...(o.config ? { config: o.config } : {}), ...(o.tree ? { tree: o.tree } : {}), rule: o.rule, disable: o.disable });
       if ('errors' in ruleOpts) {
@@ -134,15 +141,9 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
       if (o.output) writeFileSync(o.output, out);
       else io.stdout(out);
       if (o.replyDir) {
-        mkdirSync(o.replyDir, { recursive: true });
-        for (const r of analyzed) {
-          // a reply is written only for a finding the model did not refute
-          const fresh = r.findings.filter((f) => f.change === 'introduced');
-          if (!fresh.some(mailable)) continue;
-          const path = join(o.replyDir, replyFileName(r.messageId));
-          writeFileSync(path, buildReply({ messageId: r.messageId, subject: r.subject, from: r.from, date: r.date, references: r.references }, fresh, o.bot ? { bot: o.bot } : {}));
-          io.stderr(`lockcheck patch: reply written to ${path}\n`);
-        }
+        const w = writeReplies(analyzed, o.replyDir, { ...(o.bot ? { bot: o.bot } : {}), hunkOnly: !!o.replyHunkOnly });
+        for (const path of w.written) io.stderr(`lockcheck patch: reply written to ${path}\n`);
+        for (const id of w.alreadySent) io.stderr(`lockcheck patch: ${id}: already answered (${join(o.replyDir, SENT_LOG)}), no new reply\n`);
       }
       if (analyzed.length === 0 && !records.some((r) => r.status === 'skipped')) {
         const why = records.map((r) => `${r.status}${r.reason ? ` (${r.reason})` : ''}`).join(', ') || 'empty input';

@@ -54,6 +54,17 @@ export function scanHeaders(bytes: Buffer | string): MessageHeader {
   };
 }
 
+/** `Name <addr>` for each mailbox of an address list, group members included. */
+function addressList(list: readonly NonNullable<Email['from']>[]): string[] {
+  const out: string[] = [];
+  for (const a of list) {
+    if (a.address !== undefined) {
+      if (a.address) out.push(addressText(a).text);
+    } else if ('group' in a && Array.isArray(a.group)) out.push(...addressList(a.group as NonNullable<Email['from']>[]));
+  }
+  return out;
+}
+
 function addressText(a: Email['from']): { text: string; address: string } {
   if (!a) return { text: '', address: '' };
   if (a.address !== undefined) {
@@ -160,11 +171,20 @@ function parseSimple(raw: Buffer): MailMessage | null {
   } catch {
     // keep it encoded
   }
+  const recipients = (name: string): string[] => {
+    try {
+      return addressList(addressParser(get(name) ?? ''));
+    } catch {
+      return [];
+    }
+  };
   return {
     messageId: parseMessageIds(get('Message-ID'))[0] ?? syntheticId(raw),
     subject: subject.replace(/\s+/g, ' ').trim(),
     from: from.text,
     fromAddress: from.address,
+    to: recipients('To'),
+    cc: recipients('Cc'),
     date: isoDate(get('Date') ?? ''),
     inReplyTo: parseMessageIds(get('In-Reply-To'))[0] ?? null,
     references: parseMessageIds(get('References')),
@@ -212,6 +232,8 @@ export async function parseMessage(raw: Buffer | string): Promise<ParseOutcome> 
     subject: (email.subject ?? '').replace(/\s+/g, ' ').trim(),
     from: from.text,
     fromAddress: from.address,
+    to: addressList(email.to ?? []),
+    cc: addressList(email.cc ?? []),
     date: email.date ?? '',
     inReplyTo: parseMessageIds(email.inReplyTo)[0] ?? null,
     references,

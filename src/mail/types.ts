@@ -40,6 +40,9 @@ export interface MailMessage {
   /** `Name <addr>` as written, and the bare address (lowercased) for grouping. */
   from: string;
   fromAddress: string;
+  /** To and Cc recipients, `Name <addr>` as written (a reply goes to all of them). */
+  to?: string[];
+  cc?: string[];
   /** ISO 8601 when the Date header parses, else the raw header, else ''. */
   date: string;
   inReplyTo: string | null;

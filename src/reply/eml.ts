@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { formatFinding } from '../report/text.js';
 import type { Finding } from '../report/finding.js';
+import { VERSION } from '../report/version.js';
 
 export const DEFAULT_BOT = 'lockcheck <lockcheck@localhost>';
 
@@ -12,6 +13,10 @@ export interface ReplyTarget {
   subject: string;
   /** Address of the patch author. */
   from: string;
+  /** The author as written (`Name <addr>`), when known: the reply's To. */
+  author?: string;
+  /** The patch's other recipients (its To and Cc: the list, the maintainers): the reply's Cc. */
+  cc?: string[];
   date?: string;
   references: string[];
 }
@@ -21,6 +26,53 @@ export interface ReplyOptions {
   bot?: string;
   /** Fixed date (tests); default now. */
   date?: Date;
+  /** Mail findings made from the hunks alone (no tree); default false. They are mailed as warnings at most. */
+  hunkOnly?: boolean;
+  /** Archive URL prefix a Message-ID is appended to, for the Link:/Closes: tags (default lore's `https://lore.kernel.org/r/`). */
+  linkBase?: string;
+  /** How the reader reproduces the report (default: the lockcheck patch command). */
+  reproduce?: string;
+}
+
+const WRAP = 76;
+
+/** Wraps prose at WRAP columns; quoted, indented, trace and code lines stay as they are. */
+export function wrapProse(text: string): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if (line.length <= WRAP || /^[\s>|+-]/.test(line) || !line.includes(' ')) return [line];
+      const out: string[] = [];
+      let cur = '';
+      for (const word of line.split(' ')) {
+        if (cur && cur.length + 1 + word.length > WRAP) {
+          out.push(cur);
+          cur = word;
+        } else cur = cur ? `${cur} ${word}` : word;
+      }
+      if (cur) out.push(cur);
+      return out;
+    })
+    .join('\n');
+}
+
+const addressOf = (a: string): string => (/<([^<>]+)>/.exec(a)?.[1] ?? a).trim().toLowerCase();
+
+/** Cc: the patch's recipients less the author and the bot, once each. */
+function ccList(target: ReplyTarget, bot: string): string[] {
+  const skip = new Set([addressOf(target.author ?? target.from), addressOf(bot)]);
+  const out: string[] = [];
+  for (const a of target.cc ?? []) {
+    const k = addressOf(a);
+    if (!k || skip.has(k)) continue;
+    skip.add(k);
+    out.push(a);
+  }
+  return out;
+}
+
+function foldAddresses(name: string, list: string[]): string {
+  return fold(name, list.map((a, i) => (i < list.length - 1 ? `${headerValue(a)},` : headerValue(a))));
 }
 
 const bracket = (id: string): string => (id.startsWith('<') ? id : `<${id}>`);
@@ -58,16 +110,23 @@ export const quote = (text: string): string =>
     .map((l) => (l ? `> ${l}` : '>'))
     .join('\n');
 
-/** A finding a reply reports: not one the model refuted. */
-export const mailable = (f: Finding): boolean => f.confirmation.status !== 'refuted';
+/**
+ * A finding a reply reports: not one the model refuted, not one only a template illustrates,
+ * and one made from the hunks alone (no tree) only when the user asked for those.
+ */
+export const mailable = (f: Finding, opts: { hunkOnly?: boolean } = {}): boolean =>
+  f.confirmation.status !== 'refuted' && f.confirmation.method !== 'template' && (f.extra?.confidence !== 'low' || !!opts.hunkOnly);
+
+/** A hunk-only finding is never mailed as an error. */
+const mailSeverity = (f: Finding): Finding => (f.extra?.confidence === 'low' && f.severity === 'error' ? { ...f, severity: 'warning' } : f);
 
 /**
  * The reply .eml text for the introduced findings of one patch. Findings the model refuted
  * are not reported: they get one line each saying why the model refuted them.
  */
 export function buildReply(target: ReplyTarget, all: Finding[], opts: ReplyOptions = {}): string {
-  const findings = all.filter(mailable);
-  const refuted = all.filter((f) => !mailable(f));
+  const findings = all.filter((f) => mailable(f, opts)).map(mailSeverity);
+  const refuted = all.filter((f) => f.confirmation.status === 'refuted');
   const bot = opts.bot ?? DEFAULT_BOT;
   const date = opts.date ?? new Date();
   const refs = [...target.references, target.messageId].filter((x, i, a) => x && a.indexOf(x) === i).map(bracket);
@@ -75,7 +134,8 @@ export function buildReply(target: ReplyTarget, all: Finding[], opts: ReplyOptio
   const botDomain = /@([^>\s]+)/.exec(bot)?.[1] ?? 'localhost';
   const headers = [
     `From: ${headerValue(bot)}`,
-    ...(target.from ? [`To: ${target.from}`] : []),
+    ...(target.author || target.from ? [`To: ${headerValue(target.author || target.from)}`] : []),
+    ...(ccList(target, bot).length ? [foldAddresses('Cc', ccList(target, bot))] : []),
     `Subject: ${headerValue(replySubject(target.subject))}`,
     `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
     `Message-ID: <lockcheck-${hash}@${botDomain}>`,
@@ -90,9 +150,9 @@ export function buildReply(target: ReplyTarget, all: Finding[], opts: ReplyOptio
   const body: string[] = [
     'Hi,',
     '',
-    'This is an automated report from lockcheck, a static lock analyzer (a bot, not a',
-    'human reviewer). It found a possible problem this patch introduces; it can be',
-    'wrong, please check the trace below.',
+    'This is an automated report from lockcheck, a static lock analyzer',
+    '(a bot, not a human reviewer). It found a possible problem this patch',
+    'introduces; it can be wrong, please check the trace below.',
     '',
   ];
   const byHunk = new Map<string, Finding[]>();
@@ -113,15 +173,23 @@ export function buildReply(target: ReplyTarget, all: Finding[], opts: ReplyOptio
     for (const f of refuted) body.push(`  ${f.file}:${f.line} [${f.rule}]: refuted by the model because ${f.confirmation.reason ?? 'no interleaving shows it'}`);
     body.push('');
   }
+  const linkBase = opts.linkBase ?? 'https://lore.kernel.org/r/';
+  const link = (id: string): string => `${linkBase}${id.replace(/^<|>$/g, '')}/`;
   body.push(
-    'If you fix it, please add the tag:',
+    'If you fix the issue in a separate patch/commit (i.e. not just a new version of',
+    'the same patch/commit), kindly add the following tags:',
     `Reported-by: ${bot}`,
+    `Closes: ${link(`lockcheck-${hash}@${botDomain}`)}`,
+    '',
+    `Patch: ${link(target.messageId)}`,
+    `Tool: lockcheck ${VERSION}, ${findings.some((f) => f.extra?.confidence === 'low') ? 'from the patch hunks alone (no tree)' : 'against the tree the patch applies to'}`,
+    `Reproduce: ${opts.reproduce ?? `b4 am ${target.messageId.replace(/^<|>$/g, '')} && lockcheck patch --tree YOUR_TREE ./*.mbx`}`,
     '',
     '-- ',
     'lockcheck: automated static lock analysis. Replies to this address are not read.',
     '',
   );
-  return headers.join('\n') + '\n\n' + body.join('\n');
+  return headers.join('\n') + '\n\n' + wrapProse(body.join('\n'));
 }
 
 /** A file name for the reply: the patch's Message-ID, made safe. */

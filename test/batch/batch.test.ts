@@ -61,7 +61,7 @@ describe('lockcheck mbox batch', () => {
     const { path, ids } = archive(true);
     const out = join(tmp(), 'results.jsonl');
     const replyDir = join(tmp(), 'replies');
-    const res = await runBatch({ archives: [path], settings: { tree }, out, replyDir, progress: false, jobs: 1 });
+    const res = await runBatch({ archives: [path], settings: { tree }, out, replyDir, replyHunkOnly: true, progress: false, jobs: 1 });
     const recs = readExisting(out).records;
     expect(recs.map((r) => r.messageId).sort()).toEqual([...ids].sort());
     const m = byId(recs);
@@ -91,7 +91,14 @@ describe('lockcheck mbox batch', () => {
     expect(replies).toContain('abba-v1@example.org.eml');
     expect(replies).not.toContain('abba-v2@example.org.eml');
     expect(replies).toContain('1482273720-20161220-lockcheck-001-bug@kernel.org.eml');
-  }, 60_000);
+    // Without --reply-hunk-only only the tree-backed finding is mailed; a rerun writes nothing new.
+    const strictDir = join(tmp(), 'replies-strict');
+    const strict = await runBatch({ archives: [path], settings: { tree }, replyDir: strictDir, progress: false, jobs: 1 });
+    expect(strict.replies.map((f) => f.replace(/.*\//, ''))).toEqual(['1482273720-20161220-lockcheck-001-bug@kernel.org.eml']);
+    const rerun = await runBatch({ archives: [path], settings: { tree }, replyDir: strictDir, progress: false, jobs: 1 });
+    expect(rerun.replies).toEqual([]);
+    expect(rerun.alreadySent).toBe(1);
+  }, 120_000);
 
   it('resumes an interrupted run without redoing or losing messages (partial last line dropped)', async () => {
     const { path, ids } = archive(false);

@@ -136,9 +136,12 @@ describe('lockcheck patch without a tree', () => {
     const dir = tmp();
     const mail = `From: Dev <dev@example.org>\nSubject: [PATCH] foo: reorder\nMessage-ID: <abba-1@example.org>\nDate: Mon, 1 Jan 2024 10:00:00 +0000\n\nReorder.\n\nSigned-off-by: Dev <dev@example.org>\n---\n${ABBA_PATCH}`;
     writeFileSync(join(dir, 'abba.eml'), mail);
-    const { code } = await run('-f', 'json', '--reply-dir', join(dir, 'replies'), join(dir, 'abba.eml'));
+    const noTree = await run('-f', 'json', '--reply-dir', join(dir, 'replies'), join(dir, 'abba.eml'));
+    expect(noTree.code).toBe(2);
+    expect(noTree.err).toContain('--reply-dir needs --tree');
+    const { code } = await run('-f', 'json', '--reply-dir', join(dir, 'replies'), '--reply-hunk-only', join(dir, 'abba.eml'));
     expect(code).toBe(1);
-    const files = readdirSync(join(dir, 'replies'));
+    const files = readdirSync(join(dir, 'replies')).filter((f) => f.endsWith('.eml'));
     expect(files).toEqual(['abba-1@example.org.eml']);
     const eml = readFileSync(join(dir, 'replies', files[0]!), 'utf8');
     expect(eml).toMatch(/^Subject: Re: \[PATCH\] foo: reorder$/m);
