@@ -151,7 +151,10 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         code = 2;
         return;
       }
-      code = atOrAbove(report.findings, o.failLevel).length > 0 ? 1 : 0;
+      // Only what the patch introduces fails the run; fixed and pre-existing findings are shown with --all-changes.
+      const by = (c: string) => report.findings.filter((f) => (f.change ?? 'introduced') === c);
+      if (o.allChanges) io.stderr(`lockcheck patch: ${by('introduced').length} introduced, ${by('fixed').length} fixed, ${by('pre-existing').length} pre-existing\n`);
+      code = atOrAbove(by('introduced'), o.failLevel).length > 0 ? 1 : 0;
     });
   return (await parseOrExitCode(() => cmd.parseAsync(argv, { from: 'user' }), io)) ?? code;
 }

@@ -44,6 +44,9 @@ describe('lockcheck patch with --tree', () => {
     expect(plain.code).toBe(0);
     expect((JSON.parse(plain.out) as { findings: Finding[] }).findings.filter((f) => f.rule === 'lock-inversion')).toEqual([]);
     const all = await run('--tree', preTree, '--all-changes', '-f', 'json', `${S1}/fix.patch`);
+    // a fix patch: the fixed findings are shown but do not fail the run
+    expect(all.code).toBe(0);
+    expect(all.err).toMatch(/0 introduced, [1-9]\d* fixed, \d+ pre-existing/);
     const fixed = (JSON.parse(all.out) as { findings: Finding[] }).findings.filter((f) => f.rule === 'lock-inversion');
     expect(fixed.length).toBeGreaterThan(0);
     expect(fixed.every((f) => f.change === 'fixed')).toBe(true);
