@@ -14,6 +14,7 @@ import { analyzePaths } from '../engine/analyze.js';
 import type { Report, Severity } from '../report/finding.js';
 import { atOrAbove, hideRefuted, render, VERSION, type Format } from './output.js';
 import { progressReporter } from './progress.js';
+import { commonRoot } from '../report/sarif.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
 
 export type { CliIO } from './parse.js';
@@ -98,12 +99,13 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--config <file>', 'lockcheck.yml: failLevel, per-rule levels, path include/exclude, rulesDirs (the GitHub App reads the same file)')
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code (default: shown at their severity; lockcheck.yml `refuted: hide`)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--srcroot <dir>', 'SARIF: file URIs relative to this directory (default: the common directory of the PATHs)')
     .option('--no-progress', 'no progress bar on stderr')
     .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n' +
       '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; progress: boolean; hideRefuted?: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; srcroot?: string; progress: boolean; hideRefuted?: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
         code = 2;
@@ -123,6 +125,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         code = 2;
         return;
       }
+      const inputPaths = paths;
       paths = build.paths;
       const progress = o.progress ? progressReporter() : undefined;
       const opts = {
@@ -154,15 +157,11 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         report = based.report;
       }
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
-      const out = render(report, o.format);
+      code = report.stats.files === 0 ? 2 : atOrAbove(report.findings, o.failLevel).length > 0 ? 1 : 0;
+      const out = render(report, o.format, { srcroot: o.srcroot ?? commonRoot(inputPaths), exitCode: code });
       if (o.output) writeFileSync(o.output, out);
       else io.stdout(out);
-      if (report.stats.files === 0) {
-        io.stderr(`lockcheck: nothing could be analyzed${report.errors.length ? ` (${report.errors.map((e) => `${e.file}: ${e.reason}`).join('; ')})` : ''}\n`);
-        code = 2;
-        return;
-      }
-      code = atOrAbove(report.findings, o.failLevel).length > 0 ? 1 : 0;
+      if (report.stats.files === 0) io.stderr(`lockcheck: nothing could be analyzed${report.errors.length ? ` (${report.errors.map((e) => `${e.file}: ${e.reason}`).join('; ')})` : ''}\n`);
     });
   return (await parseOrExitCode(() => program.parseAsync(argv), io)) ?? code;
 }

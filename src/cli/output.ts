@@ -23,12 +23,19 @@ export function hideRefuted(report: Report): Report {
   return { ...report, findings: report.findings.filter((f) => !isRefuted(f)), stats: { ...report.stats, hiddenRefuted: hidden } };
 }
 
-export function render(report: Report, format: Format): string {
+export interface RenderOptions {
+  /** SARIF: URIs relative to this directory (`--srcroot`). */
+  srcroot?: string;
+  /** SARIF `invocations`: the exit code of the run. */
+  exitCode?: number;
+}
+
+export function render(report: Report, format: Format, opts: RenderOptions = {}): string {
   switch (format) {
     case 'json':
       return JSON.stringify({ version: report.version, findings: report.findings, errors: report.errors, stats: report.stats }, null, 2) + '\n';
     case 'sarif':
-      return JSON.stringify(toSarif(report.findings, checkers.map((c) => c.meta), VERSION), null, 2) + '\n';
+      return JSON.stringify(toSarif(report.findings, checkers.map((c) => c.meta), VERSION, { ...opts, errors: report.errors }), null, 2) + '\n';
     default:
       return formatText(report.findings, report.errors, report.stats);
   }
