@@ -129,9 +129,14 @@ function join(a: State, b: State): State {
 }
 
 /** A path state's identity: lock statuses and the values branches assumed. */
+const sigs = new WeakMap<State, string>();
 function fullSig(s: State): string {
-  let out = '';
+  // a state is not changed once made (transferBlock copies before writing): one signature each
+  let out = sigs.get(s);
+  if (out !== undefined) return out;
+  out = '';
   for (const [k, e] of s) out += isConst(k) ? `${k}:${e.lock.inst.text};` : `${k}=${e.status}${e.dropped ? 'd' : ''}${e.nest ? `+${e.nest}` : ''}${e.condOn ? `?${e.condOn}` : ''};`;
+  sigs.set(s, out);
   return out;
 }
 
@@ -364,16 +369,27 @@ function truthOf(v: string): boolean | undefined {
   return undefined;
 }
 
+const words = new Map<string, RegExp>();
+/** `name` as a whole word (the fixpoint forgets the same few names many times). */
+function wordRegExp(name: string): RegExp {
+  let r = words.get(name);
+  if (!r) {
+    if (words.size > 4096) words.clear();
+    words.set(name, (r = new RegExp(`(^|[^\\w])${name}($|[^\\w])`)));
+  }
+  return r;
+}
+
 /** `name` changed: what branches assumed about it, and about conditions naming it, is gone. */
 function forgetValue(state: State, own: () => State, name: string): void {
   let gone: string[] | undefined;
-  const word = new RegExp(`(^|[^\\w])${name}($|[^\\w])`);
+  let word: RegExp | undefined;
   for (const [k, v] of state) {
     if (!isConst(k)) {
       if (v.condOn === name) (gone ??= []).push(k);
       continue;
     }
-    if (k === `=${name}` || (k.charCodeAt(1) === 35 /* # */ && word.test(k.slice(2)))) (gone ??= []).push(k);
+    if (k === `=${name}` || (k.charCodeAt(1) === 35 /* # */ && k.includes(name) && (word ??= wordRegExp(name)).test(k.slice(2)))) (gone ??= []).push(k);
   }
   if (!gone) return;
   const st = own();
