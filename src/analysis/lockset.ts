@@ -219,6 +219,10 @@ export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: Functi
   const pos = new Int32Array(blocks.length);
   order.forEach((id, i) => (pos[id] = i));
   const acyclic = order.every((id) => blocks[id]!.succ.every((s) => pos[s]! > pos[id]!));
+  if (acyclic) {
+    recordAcyclic(fn, order, entry, ctx, facts);
+    return { facts, summary: summarize(fn, facts) };
+  }
   // fixpoint without recording; a block's states are re-run only when its set changed
   const done = new Array<number>(blocks.length).fill(0);
   const doneGen = new Array<number>(blocks.length).fill(0);
@@ -245,7 +249,6 @@ export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: Functi
         if (addStates(next, out)) changed = true;
       }
     }
-    if (acyclic) changed = false;
   }
   recordFacts(fn, order, entry, ctx, facts);
   return { facts, summary: summarize(fn, facts) };
@@ -278,19 +281,63 @@ function recordFacts(fn: FunctionIR, order: number[], entry: (PathSet | undefine
     for (const st of set.states) {
       const split: FunctionLocks = { acquires: [], releases: [], returns: [] };
       transferBlock(fn, id, st, ctx, split);
-      for (const r of split.releases) {
-        const k = `${r.key}|${r.chain[0]!.loc.line}:${r.chain[0]!.loc.col}|${r.before}|${r.prev?.releasedAt?.[0]?.loc.line ?? ''}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        facts.releases.push(r);
+      keepSplit(facts, split, seen);
+    }
+  }
+}
+
+/**
+ * Without a back edge, one pass in reverse postorder both propagates and records: a block's
+ * path states are final when it is visited, and the states it hands on are the ones its
+ * recording runs compute (recording never changes a state), so each is run once, not once
+ * for the fixpoint and again for recordFacts. Records exactly what recordFacts would.
+ */
+function recordAcyclic(fn: FunctionIR, order: number[], entry: (PathSet | undefined)[], ctx: LocksetContext, facts: FunctionLocks): void {
+  const { blocks } = fn;
+  for (const id of order) {
+    const set = entry[id];
+    if (!set?.states.length) continue;
+    const out: State[] = [];
+    if (set.states.length === 1) {
+      const o = transferBlock(fn, id, set.states[0]!, ctx, facts);
+      if (o) out.push(o);
+    } else if (!blocks[id]!.events.some((ev) => ev.k === 'return' || ev.k === 'release' || ev.k === 'call' || ev.k === 'acquire')) {
+      for (const st of set.states) {
+        const o = transferBlock(fn, id, st, ctx, null);
+        if (o) out.push(o);
       }
-      for (const r of split.returns) {
-        const k = `R${r.loc.line}:${r.loc.col}|${r.literal ?? ''}|${r.state.map((x) => `${x.key}=${x.status}${x.dropped ? 'd' : ''}`).join(',')}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        facts.returns.push(r);
+    } else {
+      const merged: FunctionLocks = { acquires: [], releases: [], returns: [] };
+      transferBlock(fn, id, set.states.reduce((a, b) => join(a, b)), ctx, merged);
+      facts.acquires.push(...merged.acquires);
+      for (const a of merged.taken?.values() ?? []) noteTaken(facts, a);
+      if (merged.mayReleases?.length) (facts.mayReleases ??= []).push(...merged.mayReleases);
+      const seen = new Set<string>();
+      for (const st of set.states) {
+        const split: FunctionLocks = { acquires: [], releases: [], returns: [] };
+        const o = transferBlock(fn, id, st, ctx, split);
+        if (o) out.push(o);
+        keepSplit(facts, split, seen);
       }
     }
+    if (!out.length) continue;
+    for (const s of blocks[id]!.succ) addStates((entry[s] ??= { states: [], sigs: new Set(), gen: 0 }), out);
+  }
+}
+
+/** A path state's releases and returns, each kept once per block. */
+function keepSplit(facts: FunctionLocks, split: FunctionLocks, seen: Set<string>): void {
+  for (const r of split.releases) {
+    const k = `${r.key}|${r.chain[0]!.loc.line}:${r.chain[0]!.loc.col}|${r.before}|${r.prev?.releasedAt?.[0]?.loc.line ?? ''}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    facts.releases.push(r);
+  }
+  for (const r of split.returns) {
+    const k = `R${r.loc.line}:${r.loc.col}|${r.literal ?? ''}|${r.state.map((x) => `${x.key}=${x.status}${x.dropped ? 'd' : ''}`).join(',')}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    facts.returns.push(r);
   }
 }
 
