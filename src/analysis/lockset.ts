@@ -129,9 +129,14 @@ function join(a: State, b: State): State {
 }
 
 /** A path state's identity: lock statuses and the values branches assumed. */
+const sigs = new WeakMap<State, string>();
 function fullSig(s: State): string {
-  let out = '';
+  // a state is not changed once made (transferBlock copies before writing): one signature each
+  let out = sigs.get(s);
+  if (out !== undefined) return out;
+  out = '';
   for (const [k, e] of s) out += isConst(k) ? `${k}:${e.lock.inst.text};` : `${k}=${e.status}${e.dropped ? 'd' : ''}${e.nest ? `+${e.nest}` : ''}${e.condOn ? `?${e.condOn}` : ''};`;
+  sigs.set(s, out);
   return out;
 }
 
@@ -214,6 +219,10 @@ export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: Functi
   const pos = new Int32Array(blocks.length);
   order.forEach((id, i) => (pos[id] = i));
   const acyclic = order.every((id) => blocks[id]!.succ.every((s) => pos[s]! > pos[id]!));
+  if (acyclic) {
+    recordAcyclic(fn, order, entry, ctx, facts);
+    return { facts, summary: summarize(fn, facts) };
+  }
   // fixpoint without recording; a block's states are re-run only when its set changed
   const done = new Array<number>(blocks.length).fill(0);
   const doneGen = new Array<number>(blocks.length).fill(0);
@@ -240,7 +249,6 @@ export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: Functi
         if (addStates(next, out)) changed = true;
       }
     }
-    if (acyclic) changed = false;
   }
   recordFacts(fn, order, entry, ctx, facts);
   return { facts, summary: summarize(fn, facts) };
@@ -273,19 +281,63 @@ function recordFacts(fn: FunctionIR, order: number[], entry: (PathSet | undefine
     for (const st of set.states) {
       const split: FunctionLocks = { acquires: [], releases: [], returns: [] };
       transferBlock(fn, id, st, ctx, split);
-      for (const r of split.releases) {
-        const k = `${r.key}|${r.chain[0]!.loc.line}:${r.chain[0]!.loc.col}|${r.before}|${r.prev?.releasedAt?.[0]?.loc.line ?? ''}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        facts.releases.push(r);
+      keepSplit(facts, split, seen);
+    }
+  }
+}
+
+/**
+ * Without a back edge, one pass in reverse postorder both propagates and records: a block's
+ * path states are final when it is visited, and the states it hands on are the ones its
+ * recording runs compute (recording never changes a state), so each is run once, not once
+ * for the fixpoint and again for recordFacts. Records exactly what recordFacts would.
+ */
+function recordAcyclic(fn: FunctionIR, order: number[], entry: (PathSet | undefined)[], ctx: LocksetContext, facts: FunctionLocks): void {
+  const { blocks } = fn;
+  for (const id of order) {
+    const set = entry[id];
+    if (!set?.states.length) continue;
+    const out: State[] = [];
+    if (set.states.length === 1) {
+      const o = transferBlock(fn, id, set.states[0]!, ctx, facts);
+      if (o) out.push(o);
+    } else if (!blocks[id]!.events.some((ev) => ev.k === 'return' || ev.k === 'release' || ev.k === 'call' || ev.k === 'acquire')) {
+      for (const st of set.states) {
+        const o = transferBlock(fn, id, st, ctx, null);
+        if (o) out.push(o);
       }
-      for (const r of split.returns) {
-        const k = `R${r.loc.line}:${r.loc.col}|${r.literal ?? ''}|${r.state.map((x) => `${x.key}=${x.status}${x.dropped ? 'd' : ''}`).join(',')}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        facts.returns.push(r);
+    } else {
+      const merged: FunctionLocks = { acquires: [], releases: [], returns: [] };
+      transferBlock(fn, id, set.states.reduce((a, b) => join(a, b)), ctx, merged);
+      facts.acquires.push(...merged.acquires);
+      for (const a of merged.taken?.values() ?? []) noteTaken(facts, a);
+      if (merged.mayReleases?.length) (facts.mayReleases ??= []).push(...merged.mayReleases);
+      const seen = new Set<string>();
+      for (const st of set.states) {
+        const split: FunctionLocks = { acquires: [], releases: [], returns: [] };
+        const o = transferBlock(fn, id, st, ctx, split);
+        if (o) out.push(o);
+        keepSplit(facts, split, seen);
       }
     }
+    if (!out.length) continue;
+    for (const s of blocks[id]!.succ) addStates((entry[s] ??= { states: [], sigs: new Set(), gen: 0 }), out);
+  }
+}
+
+/** A path state's releases and returns, each kept once per block. */
+function keepSplit(facts: FunctionLocks, split: FunctionLocks, seen: Set<string>): void {
+  for (const r of split.releases) {
+    const k = `${r.key}|${r.chain[0]!.loc.line}:${r.chain[0]!.loc.col}|${r.before}|${r.prev?.releasedAt?.[0]?.loc.line ?? ''}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    facts.releases.push(r);
+  }
+  for (const r of split.returns) {
+    const k = `R${r.loc.line}:${r.loc.col}|${r.literal ?? ''}|${r.state.map((x) => `${x.key}=${x.status}${x.dropped ? 'd' : ''}`).join(',')}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    facts.returns.push(r);
   }
 }
 
@@ -364,16 +416,27 @@ function truthOf(v: string): boolean | undefined {
   return undefined;
 }
 
+const words = new Map<string, RegExp>();
+/** `name` as a whole word (the fixpoint forgets the same few names many times). */
+function wordRegExp(name: string): RegExp {
+  let r = words.get(name);
+  if (!r) {
+    if (words.size > 4096) words.clear();
+    words.set(name, (r = new RegExp(`(^|[^\\w])${name}($|[^\\w])`)));
+  }
+  return r;
+}
+
 /** `name` changed: what branches assumed about it, and about conditions naming it, is gone. */
 function forgetValue(state: State, own: () => State, name: string): void {
   let gone: string[] | undefined;
-  const word = new RegExp(`(^|[^\\w])${name}($|[^\\w])`);
+  let word: RegExp | undefined;
   for (const [k, v] of state) {
     if (!isConst(k)) {
       if (v.condOn === name) (gone ??= []).push(k);
       continue;
     }
-    if (k === `=${name}` || (k.charCodeAt(1) === 35 /* # */ && word.test(k.slice(2)))) (gone ??= []).push(k);
+    if (k === `=${name}` || (k.charCodeAt(1) === 35 /* # */ && k.includes(name) && (word ??= wordRegExp(name)).test(k.slice(2)))) (gone ??= []).push(k);
   }
   if (!gone) return;
   const st = own();

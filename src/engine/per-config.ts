@@ -31,8 +31,12 @@ type RunCheckers<O> = (program: Program, sources: CachedSources, opts: O, graphO
 /** Lock-order and lock-balance rules: they read the lock summaries a configuration changes. */
 const lockRule = (c: Checker): boolean => c.meta.category === 'lock-order' || c.meta.category === 'lock-balance';
 
+const acquiring = new WeakMap<FileFacts, boolean>();
 function hasAcquire(f: FileFacts): boolean {
-  return f.functions.some((fn) => fn.blocks.some((b) => b.events.some((e) => e.k === 'acquire')));
+  // asked once per configuration that might be skipped: scanned once
+  let r = acquiring.get(f);
+  if (r === undefined) acquiring.set(f, (r = f.functions.some((fn) => fn.blocks.some((b) => b.events.some((e) => e.k === 'acquire')))));
+  return r;
 }
 
 /** The earlier run sharing the most files with `c`. */
