@@ -424,6 +424,14 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
   };
   const name = fn.name;
   for (const e of fn.blocks[id]!.events) {
+    if ((e.k === 'acquire' || e.k === 'release') && e.onlyIf) {
+      // a lock macro that acts only in one mode of a global flag (`if (!lock_all) spin_lock(l)`):
+      // nothing on a path that knows the other mode; else this path is in the mode where it acts
+      const k = `=${e.onlyIf.name}`;
+      const truth = truthOf(state.get(k)?.lock.inst.text ?? '');
+      if (truth !== undefined && truth !== e.onlyIf.value) continue;
+      if (truth === undefined) own().set(k, constEntry(e.onlyIf.name, e.onlyIf.value ? '!0' : '0', e.loc));
+    }
     switch (e.k) {
       case 'acquire': {
         if (e.assumed) {
@@ -444,6 +452,12 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           const again = state.get(acq.key);
           facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
           noteTaken(facts, acq);
+        }
+        if (e.condOn) {
+          // a trylock macro's result, tested later: held on the branch that says it succeeded
+          if (prior?.status === 'held') break;
+          own().set(acq.key, { ...acq, status: 'mixed', condOn: e.condOn, condWhen: e.condWhen ?? true, ...(prior ? { condPrior: prior } : {}) });
+          break;
         }
         own().set(acq.key, { ...acq, status: 'held', ...(prior?.dropped ? { dropped: true } : {}), ...nested(prior) });
         break;

@@ -56,6 +56,14 @@ export interface AcquireEvent extends EventBase {
   guard?: { param: number; value: boolean };
   /** Not taken here: asserted held (`lockdep_assert_held`), so a caller took it. */
   assumed?: boolean;
+  /**
+   * A trylock whose result is tested later (a trylock macro, `if (!obj_trylock(o))`): held
+   * where a branch says the call result `condOn` (the call's assignedTo) is `condWhen`.
+   */
+  condOn?: string;
+  condWhen?: boolean;
+  /** A lock macro that acts only while a global flag has this value (`if (!lock_all) spin_lock(l)`). */
+  onlyIf?: FlagTest;
   /** Declared ordering level, from the tree's own definitions (src/analysis/lock-levels.ts). */
   level?: number;
   /** The level is one of these, decided by a test the lock function makes (the object's kind). */
@@ -64,10 +72,17 @@ export interface AcquireEvent extends EventBase {
   levelBy?: string;
 }
 
+/** A global flag's value a lock macro tests before it acts. */
+export interface FlagTest {
+  name: string;
+  value: boolean;
+}
+
 export interface ReleaseEvent extends EventBase {
   k: 'release';
   lock: LockRef;
   mode: LockMode;
+  onlyIf?: FlagTest;
   api: string;
 }
 
