@@ -454,9 +454,10 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           noteTaken(facts, acq);
         }
         if (e.condOn) {
-          // a trylock macro's result, tested later: held on the branch that says it succeeded
+          // a trylock (macro) result tested later: held on the branch that says it succeeded;
+          // an acquisition that returns its object (not a trylock) is held unless a branch finds it NULL
           if (prior?.status === 'held') break;
-          own().set(acq.key, { ...acq, status: 'mixed', condOn: e.condOn, condWhen: e.condWhen ?? true, ...(prior ? { condPrior: prior } : {}) });
+          own().set(acq.key, { ...acq, status: e.try ? 'mixed' : 'held', condOn: e.condOn, condWhen: e.condWhen ?? true, ...(prior ? { condPrior: prior } : {}) });
           break;
         }
         own().set(acq.key, { ...acq, status: 'held', ...(prior?.dropped ? { dropped: true } : {}), ...nested(prior) });
@@ -740,7 +741,7 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
       const everywhere = (st: 'held' | 'released') =>
         rets.every((r) => r.state.some((x) => x.key === e.key && x.status === st && (st === 'held' || x.dropped)));
       if (e.status === 'held' && !e.assumed && everywhere('held')) {
-        const { status: _s, releasedAt: _r, nest: _n, ...acq } = e;
+        const { status: _s, releasedAt: _r, nest: _n, condOn: _o, condWhen: _w, condPrior: _p, ...acq } = e;
         returnsHolding.push(acq);
       } else if (e.status === 'released' && e.dropped && everywhere('released')) {
         // the caller's lock (this function never took it first), released on every path,

@@ -710,6 +710,14 @@ export class FunctionBuilder {
     if (v.type === 'call_expression') {
       const fname = v.childForFieldName('function')?.text ?? '';
       const api = this.rules.locks.get(fname);
+      if (api?.try && api.op === 'acquire' && (api.result || api.noOrder)) {
+        // a reference taken by lookup (`d = lock_by_id(id)`, `rc = lock_by_id(id, &d)`): held
+        // wherever a later branch says the result succeeded (`if (d && d->x)`, then `if (d)`)
+        const lock = this.lockRef(v, api, this.namePath(name));
+        for (const a of v.childForFieldName('arguments')?.namedChildren ?? []) this.subExprs(a);
+        if (lock) this.emit({ ...this.acquireEvent(v, api, lock, fname), condOn: name, condWhen: !api.tryZero });
+        return;
+      }
       if (api?.try && api.op === 'acquire') {
         const lock = this.lockRef(v, api, this.namePath(name));
         if (lock) this.tryVars.set(name, { ev: this.acquireEvent(v, api, lock, fname), zero: api.tryZero });
@@ -720,8 +728,9 @@ export class FunctionBuilder {
       const into = api?.result && api.op === 'acquire' ? this.namePath(name) : undefined;
       const lock = into && api ? this.lockRef(v, api, into) : null;
       if (lock && api) {
+        // held, unless a later branch finds the result NULL
         for (const a of v.childForFieldName('arguments')?.namedChildren ?? []) this.subExprs(a);
-        this.emit(this.acquireEvent(v, api, lock, fname));
+        this.emit({ ...this.acquireEvent(v, api, lock, fname), condOn: name, condWhen: true });
         return;
       }
     }

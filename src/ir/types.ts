@@ -57,8 +57,9 @@ export interface AcquireEvent extends EventBase {
   /** Not taken here: asserted held (`lockdep_assert_held`), so a caller took it. */
   assumed?: boolean;
   /**
-   * A trylock whose result is tested later (a trylock macro, `if (!obj_trylock(o))`): held
-   * where a branch says the call result `condOn` (the call's assignedTo) is `condWhen`.
+   * Tied to a result tested later (the call's assignedTo): a trylock (a trylock macro, `if
+   * (!obj_trylock(o))`) is held where a branch says `condOn` is `condWhen`; an acquisition
+   * that returns its object (`d = rcu_lock_domain(x)`) is held unless a branch finds it NULL.
    */
   condOn?: string;
   condWhen?: boolean;
