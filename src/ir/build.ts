@@ -643,6 +643,8 @@ export class FunctionBuilder {
         // `(d = lock_by_id(id)) == NULL`: the object taken is the one assigned
         const rc = r && this.strip(r);
         const api = rc?.type === 'call_expression' ? this.rules.locks.get(rc.childForFieldName('function')?.text ?? '') : undefined;
+        // stored in a local: assignLocal ties the hold to the local's later tests (no second take here)
+        if (api?.try && api.op === 'acquire' && (api.result || api.noOrder) && l?.type === 'identifier' && n.child(1)?.text === '=' && !this.isGlobalName(l.text)) return null;
         if (rc && l && api?.result && api.try && api.op === 'acquire') {
           const lock = this.lockRef(rc, api, l);
           return lock ? { ev: this.acquireEvent(rc, api, lock, rc.childForFieldName('function')!.text), onTrue: !neg, call: rc } : null;

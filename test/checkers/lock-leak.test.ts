@@ -225,6 +225,30 @@ int dom_map(int id, int which, int x)
 }`,
     },
     {
+      name: 'a domain reference looked up inside the condition that tests it, dropped on every later path',
+      code: `${dom}int dom_peek(int id)
+{
+	struct dom *d;
+	int rc;
+	if ((d = rcu_lock_domain_by_any_id(id)) == NULL)
+		return -ESRCH;
+	rc = dom_check(d);
+	if (rc) {
+		rcu_unlock_domain(d);
+		return rc;
+	}
+	spin_lock(&d->lk);
+	if (d->v < 0) {
+		spin_unlock(&d->lk);
+		rcu_unlock_domain(d);
+		return -EOPNOTSUPP;
+	}
+	spin_unlock(&d->lk);
+	rcu_unlock_domain(d);
+	return 0;
+}`,
+    },
+    {
       name: 'a trylock macro written as a ternary on the trylock: the failure branch returns without the lock',
       code: `struct obj { spinlock_t lock; int n; };
 #define obj_trylock(o) (spin_trylock(&(o)->lock) ? 1 : 0)
