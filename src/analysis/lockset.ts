@@ -487,6 +487,14 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
   };
   const name = fn.name;
   for (const e of fn.blocks[id]!.events) {
+    if ((e.k === 'acquire' || e.k === 'release') && e.onlyIf) {
+      // a lock macro that acts only in one mode of a global flag (`if (!lock_all) spin_lock(l)`):
+      // nothing on a path that knows the other mode; else this path is in the mode where it acts
+      const k = `=${e.onlyIf.name}`;
+      const truth = truthOf(state.get(k)?.lock.inst.text ?? '');
+      if (truth !== undefined && truth !== e.onlyIf.value) continue;
+      if (truth === undefined) own().set(k, constEntry(e.onlyIf.name, e.onlyIf.value ? '!0' : '0', e.loc));
+    }
     switch (e.k) {
       case 'acquire': {
         if (e.assumed) {
@@ -507,6 +515,13 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           const again = state.get(acq.key);
           facts.acquires.push({ fn: name, acq, held: heldList(state), ...(again?.status === 'held' ? { again } : {}) });
           noteTaken(facts, acq);
+        }
+        if (e.condOn) {
+          // a trylock (macro) result tested later: held on the branch that says it succeeded;
+          // an acquisition that returns its object (not a trylock) is held unless a branch finds it NULL
+          if (prior?.status === 'held') break;
+          own().set(acq.key, { ...acq, status: e.try ? 'mixed' : 'held', condOn: e.condOn, condWhen: e.condWhen ?? true, ...(prior ? { condPrior: prior } : {}) });
+          break;
         }
         own().set(acq.key, { ...acq, status: 'held', ...(prior?.dropped ? { dropped: true } : {}), ...nested(prior) });
         break;
@@ -789,7 +804,7 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
       const everywhere = (st: 'held' | 'released') =>
         rets.every((r) => r.state.some((x) => x.key === e.key && x.status === st && (st === 'held' || x.dropped)));
       if (e.status === 'held' && !e.assumed && everywhere('held')) {
-        const { status: _s, releasedAt: _r, nest: _n, ...acq } = e;
+        const { status: _s, releasedAt: _r, nest: _n, condOn: _o, condWhen: _w, condPrior: _p, ...acq } = e;
         returnsHolding.push(acq);
       } else if (e.status === 'released' && e.dropped && everywhere('released')) {
         // the caller's lock (this function never took it first), released on every path,

@@ -3,7 +3,7 @@
 // one of its parameters. The IR records a call to `vgic_lock`; once every file's macros are known,
 // such calls become acquire/release events on the caller's argument plus the macro's field path.
 import type { FileFacts } from '../frontend/file-facts.js';
-import type { AcquireEvent, FunctionIR, IrEvent, ReleaseEvent } from '../ir/types.js';
+import type { AcquireEvent, FlagTest, FunctionIR, IrEvent, ReleaseEvent } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import type { LockApi } from '../rules/schema.js';
 import { levelOfCall, setLevel, type LockLevels } from './lock-levels.js';
@@ -17,7 +17,29 @@ export interface MacroLock {
   fields: string[];
   arrows: boolean[];
   global?: string;
+  /** The lock operation runs only while this global flag has this value (`if (!lock_all) spin_lock(l)`). */
+  onlyIf?: FlagTest;
 }
+
+/**
+ * The global flag a macro tests before its lock operation at `at`: `do { if (!F) op(l); }
+ * while (0)` or `(F ? 1 : op(l))` (a trylock that succeeds without the lock in F's mode).
+ * A macro parameter is no global flag.
+ */
+function flagBefore(body: string, at: number, params: string[]): FlagTest | undefined {
+  const pre = body.slice(0, at);
+  const id = '\\(?\\s*(!?)\\s*\\(?\\s*([A-Za-z_]\\w*)\\s*\\)?';
+  let m = new RegExp(`if\\s*\\(\\s*${id}\\s*\\)\\s*\\{?\\s*$`).exec(pre);
+  let value: boolean | undefined;
+  if (m) value = !m[1];
+  else if ((m = new RegExp(`^[\\s(]*${id}\\s*\\?\\s*[^?:]*:\\s*\\(?\\s*$`).exec(pre))) value = !!m[1];
+  else if ((m = new RegExp(`^[\\s(]*${id}\\s*\\?\\s*\\(?\\s*$`).exec(pre))) value = !m[1];
+  if (!m || value === undefined || params.includes(m[2]!) || /^[A-Z0-9_]+$/.test(m[2]!)) return undefined;
+  return { name: m[2]!, value };
+}
+
+/** An expression macro (no statement): a trylock macro's body is its result. */
+const isExpression = (body: string) => !/[;{}]/.test(body) && !/^\s*do\b/.test(body);
 
 const CALL = /([A-Za-z_]\w*)\s*\(/g;
 
@@ -77,7 +99,9 @@ export function deriveMacroLocks(files: FileFacts[], rules: RuleSet): Map<string
         const api = rules.locks.get(callee);
         const inner = out.get(callee);
         if (!api && !inner) continue;
-        if (api?.try || api?.scoped || api?.guard || (api && api.op !== 'acquire' && api.op !== 'release')) break;
+        // a trylock macro returns the trylock's result (an expression, not a statement)
+        if ((api?.try && (api.result || !isExpression(m.body))) || api?.cond || api?.scoped || api?.guard || (api && api.op !== 'acquire' && api.op !== 'release')) break;
+        if (inner?.api.try && !isExpression(m.body)) break;
         const argsText = callArgs(m.body, call.index! + call[0].length - 1);
         if (argsText === undefined) break;
         const args = splitArgs(argsText);
@@ -100,6 +124,8 @@ export function deriveMacroLocks(files: FileFacts[], rules: RuleSet): Map<string
           }
         }
         if (derived) {
+          const flag = flagBefore(m.body, call.index!, m.params);
+          if (flag && !derived.onlyIf) derived.onlyIf = flag;
           out.set(m.name, derived);
           added++;
         }
@@ -175,10 +201,14 @@ export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string,
           inst = { ...a, fields: [...a.fields, ...ml.fields], arrows: [...a.arrows, ...ml.arrows], text: `${a.text.replace(/^&/, '')}${ml.fields.map((f, j) => (ml.arrows[j] ? '->' : '.') + f).join('')}` };
         }
         const lock = { cls: ml.param < 0 && ml.api.global !== undefined ? ml.api.global : '', inst };
+        // a trylock macro: held once a branch tests its result (a result never tested: nothing known)
+        if (ml.api.try && !e.assignedTo) continue;
+        const only = ml.onlyIf ? { onlyIf: ml.onlyIf } : {};
+        const tried = ml.api.try && e.assignedTo ? { condOn: e.assignedTo, condWhen: !ml.api.tryZero } : {};
         const ev: IrEvent =
           ml.api.op === 'acquire'
-            ? ({ k: 'acquire', loc: e.loc, lock, mode: ml.api.mode, irq: ml.api.irq, try: false, nested: ml.api.nested, api: ml.apiName } satisfies AcquireEvent)
-            : ({ k: 'release', loc: e.loc, lock, mode: ml.api.mode, api: ml.apiName } satisfies ReleaseEvent);
+            ? ({ k: 'acquire', loc: e.loc, lock, mode: ml.api.mode, irq: ml.api.irq, try: ml.api.try, nested: ml.api.nested, api: ml.apiName, ...tried, ...only } satisfies AcquireEvent)
+            : ({ k: 'release', loc: e.loc, lock, mode: ml.api.mode, api: ml.apiName, ...only } satisfies ReleaseEvent);
         // the level the tree declares for this macro (or, failing that, the API it wraps)
         const spec = levels && ev.k === 'acquire' ? levelOfCall(levels, e.callee, e.argText) ?? levels.byName.get(ml.apiName) : undefined;
         if (spec && ev.k === 'acquire') setLevel(ev, spec);

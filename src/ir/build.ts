@@ -639,6 +639,16 @@ export class FunctionBuilder {
       }
       case 'assignment_expression': {
         const r = n.childForFieldName('right');
+        const l = n.childForFieldName('left');
+        // `(d = lock_by_id(id)) == NULL`: the object taken is the one assigned
+        const rc = r && this.strip(r);
+        const api = rc?.type === 'call_expression' ? this.rules.locks.get(rc.childForFieldName('function')?.text ?? '') : undefined;
+        // stored in a local: assignLocal ties the hold to the local's later tests (no second take here)
+        if (api?.try && api.op === 'acquire' && (api.result || api.noOrder) && l?.type === 'identifier' && n.child(1)?.text === '=' && !this.isGlobalName(l.text)) return null;
+        if (rc && l && api?.result && api.try && api.op === 'acquire') {
+          const lock = this.lockRef(rc, api, l);
+          return lock ? { ev: this.acquireEvent(rc, api, lock, rc.childForFieldName('function')!.text), onTrue: !neg, call: rc } : null;
+        }
         return r ? this.tryPolarity(r, neg) : null;
       }
       case 'binary_expression': {
@@ -647,7 +657,8 @@ export class FunctionBuilder {
         const r = n.childForFieldName('right');
         if (!l || !r) return null;
         if (op === '==' || op === '!=') {
-          const zeroSide = r.text === '0' ? l : l.text === '0' ? r : null;
+          const zero = (x: SyntaxNode) => x.text === '0' || x.text === 'NULL';
+          const zeroSide = zero(r) ? l : zero(l) ? r : null;
           if (!zeroSide) return null;
           return this.tryPolarity(zeroSide, op === '==' ? !neg : neg);
         }
@@ -701,10 +712,27 @@ export class FunctionBuilder {
     if (v.type === 'call_expression') {
       const fname = v.childForFieldName('function')?.text ?? '';
       const api = this.rules.locks.get(fname);
+      if (api?.try && api.op === 'acquire' && (api.result || api.noOrder)) {
+        // a reference taken by lookup (`d = lock_by_id(id)`, `rc = lock_by_id(id, &d)`): held
+        // wherever a later branch says the result succeeded (`if (d && d->x)`, then `if (d)`)
+        const lock = this.lockRef(v, api, this.namePath(name));
+        for (const a of v.childForFieldName('arguments')?.namedChildren ?? []) this.subExprs(a);
+        if (lock) this.emit({ ...this.acquireEvent(v, api, lock, fname), condOn: name, condWhen: !api.tryZero });
+        return;
+      }
       if (api?.try && api.op === 'acquire') {
-        const lock = this.lockRef(v, api);
+        const lock = this.lockRef(v, api, this.namePath(name));
         if (lock) this.tryVars.set(name, { ev: this.acquireEvent(v, api, lock, fname), zero: api.tryZero });
         for (const a of v.childForFieldName('arguments')?.namedChildren ?? []) this.expr(a);
+        return;
+      }
+      // `d = rcu_lock_domain(x)`: the object held is the one the result names
+      const into = api?.result && api.op === 'acquire' ? this.namePath(name) : undefined;
+      const lock = into && api ? this.lockRef(v, api, into) : null;
+      if (lock && api) {
+        // held, unless a later branch finds the result NULL
+        for (const a of v.childForFieldName('arguments')?.namedChildren ?? []) this.subExprs(a);
+        this.emit({ ...this.acquireEvent(v, api, lock, fname), condOn: name, condWhen: true });
         return;
       }
     }
@@ -878,12 +906,25 @@ export class FunctionBuilder {
     }
   }
 
+  /** Access path of a local or parameter by name (a `result` lock API's object). */
+  private namePath(name: string): AccessPath | undefined {
+    const p = this.scope.params.get(name);
+    if (p) return { root: `param:${p.index}`, fields: [], arrows: [], text: name, ...(p.type ? { rootType: p.type } : {}) };
+    const l = this.scope.locals.get(name);
+    return l !== undefined ? { root: `local:${name}`, fields: [], arrows: [], text: name, ...(l ? { rootType: l } : {}) } : undefined;
+  }
+
   private isGlobalName(name: string): boolean {
     if (this.scope.params.has(name) || this.scope.locals.has(name)) return false;
     return this.scope.globals.has(name);
   }
 
-  private lockRef(call: SyntaxNode, api: LockApi): LockRef | null {
+  /** The lock an API call takes; `into`: the lvalue its result is stored in (a `result` API's object). */
+  private lockRef(call: SyntaxNode, api: LockApi, into?: SyntaxNode | AccessPath): LockRef | null {
+    if (api.result && (into || api.arg === undefined)) {
+      const p = into && 'type' in into ? this.path(into) : into;
+      return p ? { cls: '', inst: p } : null;
+    }
     if (api.global !== undefined) {
       return { cls: api.global, inst: { root: `global:${api.global}`, fields: [], arrows: [], text: api.global } };
     }

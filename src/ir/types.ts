@@ -56,6 +56,15 @@ export interface AcquireEvent extends EventBase {
   guard?: { param: number; value: boolean };
   /** Not taken here: asserted held (`lockdep_assert_held`), so a caller took it. */
   assumed?: boolean;
+  /**
+   * Tied to a result tested later (the call's assignedTo): a trylock (a trylock macro, `if
+   * (!obj_trylock(o))`) is held where a branch says `condOn` is `condWhen`; an acquisition
+   * that returns its object (`d = rcu_lock_domain(x)`) is held unless a branch finds it NULL.
+   */
+  condOn?: string;
+  condWhen?: boolean;
+  /** A lock macro that acts only while a global flag has this value (`if (!lock_all) spin_lock(l)`). */
+  onlyIf?: FlagTest;
   /** Declared ordering level, from the tree's own definitions (src/analysis/lock-levels.ts). */
   level?: number;
   /** The level is one of these, decided by a test the lock function makes (the object's kind). */
@@ -64,10 +73,17 @@ export interface AcquireEvent extends EventBase {
   levelBy?: string;
 }
 
+/** A global flag's value a lock macro tests before it acts. */
+export interface FlagTest {
+  name: string;
+  value: boolean;
+}
+
 export interface ReleaseEvent extends EventBase {
   k: 'release';
   lock: LockRef;
   mode: LockMode;
+  onlyIf?: FlagTest;
   api: string;
 }
 

@@ -39,10 +39,20 @@ export const LockApiSchema = z
     level: z.number().int().optional(),
     /** Does not order (rcu_read_lock is not a lock for inversions with spinlocks). */
     noOrder: z.boolean().default(false),
+    /**
+     * The object held is the returned pointer, when the call's result is stored (`d =
+     * rcu_lock_domain_by_id(id)`: the domain, or NULL without it). With `try`: held on the
+     * branch that tests the result non-NULL. Without `try`, a call whose result is not stored
+     * holds its `arg` (`rcu_lock_domain(d);`), if given.
+     */
+    result: z.boolean().default(false),
   })
   .strict()
-  .refine((e) => e.arg !== undefined || e.global !== undefined, {
-    message: 'a lock API needs `arg` (which argument is the lock) or `global` (a fixed lock class)',
+  .refine((e) => e.arg !== undefined || e.global !== undefined || e.result, {
+    message: 'a lock API needs `arg` (which argument is the lock), `global` (a fixed lock class) or `result` (the returned object)',
+  })
+  .refine((e) => !e.result || (e.op === 'acquire' && e.global === undefined && !(e.try && e.arg !== undefined)), {
+    message: '`result` is for acquire APIs without `global` (and, with `try`, without `arg`)',
   });
 
 export const AtomicApiSchema = z

@@ -234,3 +234,22 @@ int check(struct dev *d) {
   ],
   invalid: [],
 });
+
+ruleTester('double-unlock', {
+  valid: [
+    {
+      name: 'a domain reference tested together with another condition, then dropped under its own NULL test',
+      code: `struct dom { int ready; };
+void dom_use(struct dom *d);
+void dom_poke(int id)
+{
+	struct dom *d = rcu_lock_domain_by_id(id);
+	if (d && d->ready)
+		dom_use(d);
+	if (d)
+		rcu_unlock_domain(d);
+}`,
+    },
+  ],
+  invalid: [],
+});

@@ -488,3 +488,102 @@ void move_all(unsigned int a, unsigned int b) {
   ],
   invalid: [],
 });
+
+// The lock a conditional lookup returns holding (NULL without it) orders what the caller takes
+// on the branch that tested the result non-NULL.
+const condLookup = `struct obj { spinlock_t lk; int n; };
+struct reg { spinlock_t lk; struct obj *slot[8]; };
+static struct obj *obj_get_locked(struct reg *r, int i)
+{
+	struct obj *o = r->slot[i];
+	if (!o || !spin_trylock(&o->lk))
+		return NULL;
+	return o;
+}
+`;
+
+ruleTester('lock-inversion', {
+  valid: [
+    {
+      name: 'the other lock is taken only on the NULL branch, where the object is not locked',
+      code: `${condLookup}void reg_scan(struct reg *r, int i)
+{
+	struct obj *o = obj_get_locked(r, i);
+	if (!o) {
+		spin_lock(&r->lk);
+		r->slot[i] = 0;
+		spin_unlock(&r->lk);
+		return;
+	}
+	spin_unlock(&o->lk);
+}
+void reg_fill(struct reg *r, struct obj *o)
+{
+	spin_lock(&r->lk);
+	spin_lock(&o->lk);
+	o->n++;
+	spin_unlock(&o->lk);
+	spin_unlock(&r->lk);
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'the registry lock taken while holding the object the lookup returned locked, against the registry-then-object order',
+      code: `${condLookup}void reg_scan(struct reg *r, int i)
+{
+	struct obj *o = obj_get_locked(r, i);
+	if (!o)
+		return;
+	spin_lock(&r->lk);
+	r->slot[i] = 0;
+	spin_unlock(&r->lk);
+	spin_unlock(&o->lk);
+}
+void reg_fill(struct reg *r, struct obj *o)
+{
+	spin_lock(&r->lk);
+	spin_lock(&o->lk);
+	o->n++;
+	spin_unlock(&o->lk);
+	spin_unlock(&r->lk);
+}`,
+      functions: ['reg_scan', 'reg_fill'],
+      locks: ['obj.lk', 'reg.lk'],
+    },
+  ],
+});
+
+ruleTester('lock-inversion', {
+  valid: [
+    {
+      name: 'a domain reference (rules: RCU, noOrder) held around a spinlock in one order and inside it in the other is no inversion',
+      code: `struct dom { spinlock_t lk; int v; };
+spinlock_t table_lock;
+int dom_a(int id)
+{
+	struct dom *d = rcu_lock_domain_by_id(id);
+	if (!d)
+		return -ESRCH;
+	spin_lock(&table_lock);
+	d->v++;
+	spin_unlock(&table_lock);
+	rcu_unlock_domain(d);
+	return 0;
+}
+int dom_b(int id)
+{
+	struct dom *d;
+	spin_lock(&table_lock);
+	d = rcu_lock_domain_by_id(id);
+	if (d) {
+		d->v--;
+		rcu_unlock_domain(d);
+	}
+	spin_unlock(&table_lock);
+	return 0;
+}`,
+    },
+  ],
+  invalid: [],
+});

@@ -208,3 +208,86 @@ static void journal_abort(struct j *j) {
     },
   ],
 });
+
+// A hook that returns 1 holding its lock (0 without), behind a lookup that returns the object
+// only when the hook accepted: the caller holds the lock on the non-NULL branch.
+const accepting = `struct unit { spinlock_t lk; int on; };
+static int unit_accept(struct unit *u, int a)
+{
+	spin_lock(&u->lk);
+	if (!u->on || a < 0) {
+		spin_unlock(&u->lk);
+		return 0;
+	}
+	return 1;
+}
+static struct unit *unit_find(struct unit *u, int a)
+{
+	if (unit_accept(u, a))
+		return u;
+	return NULL;
+}
+static void unit_poke(struct unit *u)
+{
+	spin_lock(&u->lk);
+	u->on++;
+	spin_unlock(&u->lk);
+}
+`;
+
+ruleTester('recursive-lock', {
+  valid: [
+    {
+      name: 'the lookup failed (NULL branch returns): the lock is not held when it is taken again',
+      code: `${accepting}int unit_io(struct unit *u, int a)
+{
+	struct unit *h = unit_find(u, a);
+	if (!h) {
+		unit_poke(u);
+		return 0;
+	}
+	spin_unlock(&u->lk);
+	unit_poke(u);
+	return 1;
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'held from the accepting lookup to the complete step, and taken again in between',
+      code: `${accepting}int unit_io(struct unit *u, int a)
+{
+	struct unit *h = unit_find(u, a);
+	if (!h)
+		return 0;
+	unit_poke(u);
+	spin_unlock(&u->lk);
+	return 1;
+}`,
+      functions: ['unit_io', 'unit_poke'],
+      message: /u->lk acquired again via unit_poke/,
+    },
+  ],
+});
+
+ruleTester('recursive-lock', {
+  valid: [
+    {
+      name: 'two domain references held at once (rules: RCU, noOrder) are no recursion',
+      code: `struct dom { spinlock_t lk; int v; };
+int dom_pair(int a, int b)
+{
+	struct dom *x, *y;
+	x = rcu_lock_domain_by_id(a);
+	if (!x)
+		return -ESRCH;
+	y = rcu_lock_domain(x);
+	y->v = x->v;
+	rcu_unlock_domain(y);
+	rcu_unlock_domain(x);
+	return 0;
+}`,
+    },
+  ],
+  invalid: [],
+});

@@ -39,9 +39,24 @@ export function recursiveLock(ctx: RuleContext): ModelScript {
   return base(ctx, env, [ops], [{ name: threadName(p), steps: assemble(ops, { ...(ctx.source ? { source: ctx.source } : {}) }) }], 'DEADLOCK');
 }
 
+/**
+ * Whether the leaking path's acquisition is of a kind nothing blocks on (rules `noOrder`: an
+ * RCU read section, a scoped domain reference): kept too long, it is not a deadlock.
+ */
+function leaksNoOrder(ctx: RuleContext): boolean {
+  const acq = ctx.finding.witness[0]?.steps.filter((s) => s.event.startsWith('acquire ')).at(-1);
+  if (!acq) return false;
+  for (const fn of ctx.program.byKey.values()) {
+    if (fn.file !== acq.file || fn.loc.line > acq.line || fn.endLine < acq.line) continue;
+    for (const b of fn.blocks) for (const e of b.events) if (e.k === 'acquire' && e.loc.line === acq.line && ctx.program.rules.locks.get(e.api)?.noOrder) return true;
+  }
+  return false;
+}
+
 export function lockLeak(ctx: RuleContext): ModelScript {
   const f = ctx.finding;
   const lock = f.locks[0]!;
+  if (leaksNoOrder(ctx)) throw new ExtractError('the leaked hold is of a kind nothing waits on (an RCU read section or a domain reference): a model of two CPUs shows no deadlock, the harm is the reference kept past the return');
   const env = newEnv(ctx.program, { focusLocks: new Set([lock]) });
   const [leak, rel] = [f.witness[0]!, f.witness[1]];
   // the leaking path goes around releases of the lock where the CFG allows
