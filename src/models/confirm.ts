@@ -4,6 +4,7 @@
 // conditions, a lock both sides hold); limits give `unknown` with the reason. A template model
 // (no model could be extracted) never confirms: its run is kept as an illustration.
 import type { Program } from '../analysis/program.js';
+import type { LockGraph } from '../analysis/lock-graph.js';
 import type { SourceLookup } from '../checkers/api.js';
 import type { Confirmation, Finding, TraceStep } from '../report/finding.js';
 import { explore, type ExploreResult } from './explorer/explore.js';
@@ -22,6 +23,8 @@ export interface ConfirmOptions {
   budgetStates?: number;
   /** Source lines for ops that are not witness steps. */
   source?: SourceLookup;
+  /** The run's lock-order graph: a lock-level violation's second side is a path in it. */
+  lockGraph?: LockGraph;
 }
 
 /** Kept for callers that looked for it; messages are no longer changed by the verdict. */
@@ -118,7 +121,7 @@ function nameFunctions(trace: TraceStep[], program: Program): TraceStep[] {
 
 export function confirmFinding(f: Finding, program: Program, opts: ConfirmOptions = {}): Confirmation {
   const t0 = performance.now();
-  const x = extractModel(f, program, opts.source);
+  const x = extractModel(f, program, opts.source, opts.lockGraph);
   if (!x.ok) return { status: 'unknown', reason: `no model: ${x.reason}`, ms: ms(t0) };
   if (x.method === 'template') {
     const t = runScript(x.script, x.method, opts).confirmation;
@@ -127,6 +130,8 @@ export function confirmFinding(f: Finding, program: Program, opts: ConfirmOption
     const ill = t.trace?.length ? { illustration: { ...(t.outcome ? { outcome: t.outcome } : {}), trace: t.trace } } : {};
     return { status: 'unknown', method: 'template', reason: `no model: ${x.why}`, ...ill, states: t.states ?? 0, ms: ms(t0) };
   }
+  // a side the model found (a level violation's designed-order path) joins the finding's witness
+  if (x.script.sides) for (const p of x.script.sides) if (!f.witness.some((w) => w.label === p.label)) f.witness.push(p);
   // the callers' common locks are checked by the model, not assumed away
   const cl = withCallerLocks(x.script, f, program);
   const script = cl.script;

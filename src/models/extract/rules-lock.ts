@@ -6,11 +6,13 @@ import { assemble } from './assemble.js';
 import { ExtractError } from './frames.js';
 import { slicePath, type SOp } from './slice.js';
 import { base, count, newEnv, threadName, type RuleContext } from './model-base.js';
+import { levelViolation } from './rules-level.js';
 
 export function lockInversion(ctx: RuleContext): ModelScript | undefined {
   const f = ctx.finding;
   const paths = f.witness.filter((p) => /^CPU\d+$/.test(p.label));
-  if (paths.length < 2) return undefined; // a declared lock level: one path, no cycle to run
+  // a declared lock level: one path; the second side is a path in the designed order
+  if (paths.length < 2) return f.extra?.['levelViolation'] ? levelViolation(ctx, lockInversion) : undefined;
   const env = newEnv(ctx.program, { focusLocks: new Set(f.locks) });
   const self = f.locks.length === 1;
   const ops = paths.map((p, cpu) => {
