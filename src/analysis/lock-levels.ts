@@ -98,7 +98,7 @@ export function deriveLockLevels(files: FileFacts[], functions: FunctionIR[], ru
         L.byName.set(t.prefix + arg, { levels: [level] });
         const src: LevelSource = { name: t.prefix + arg, declared: `${f.file}:${line}`, text: `${name}(${arg})`, constant: t.line ? '__LINE__' : `${t.constPrefix!}${arg} = ${level}` };
         const list = L.sources.get(level) ?? [];
-        if (!list.some((x) => x.name === src.name)) list.push(src);
+        if (!list.some((x) => x.declared === src.declared)) list.push(src);
         L.sources.set(level, list);
       }
     }

@@ -95,6 +95,34 @@ void map_set(struct map *m)
     expect(as.some((a) => a.kind === 'alias' && /CPU1 takes both locks of one object \(`m`\)/.test(a.text))).toBe(true);
   });
 
+  it('the violating path already holds a lock of the class it takes (host, then alternate): another object, so still confirmed', () => {
+    // with one object per class CPU0's first map lock would serialise the two paths and
+    // refute a violation whose second map lock belongs to another (alternate) map
+    const code = `
+void pool_fill(struct map *m, struct map *alt)
+{
+	p2m_lock(m);
+	pod_lock(m);
+	p2m_lock(alt);
+	p2m_unlock(alt);
+	pod_unlock(m);
+	p2m_unlock(m);
+}
+void map_set(struct map *m)
+{
+	p2m_lock(m);
+	pod_lock(m);
+	pod_unlock(m);
+	p2m_unlock(m);
+}
+`;
+    const fs = levelFindings(code);
+    expect(fs.length).toBe(1);
+    const f = fs[0]!;
+    expect(f.confirmation).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK' });
+    expect(f.confirmation.assumptions!.some((a) => a.kind === 'alias' && !a.checked && /CPU0 already holds a map\.lock \(`p2m_lock\(m\);`/.test(a.text))).toBe(true);
+  });
+
   it('without a path in the designed order the verdict stays unknown, with no invented side', () => {
     const code = `
 void pool_publish(struct map *m)

@@ -50,6 +50,8 @@ export interface RuleContext {
   source?: SourceLookup;
   /** The run's lock-order graph (built from the program when absent). */
   lockGraph?: LockGraph;
+  /** A level violation's model: CPU0's `cls` taken before it holds `before` is another instance. */
+  levelOuter?: { cls: string; before: string };
 }
 
 export function newEnv(program: Program, over: Partial<SliceEnv> = {}): SliceEnv {

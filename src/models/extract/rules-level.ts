@@ -53,6 +53,7 @@ function levelSources(program: Program, levels: number[] | undefined): { text: s
     for (const s of program.levels?.sources.get(l) ?? []) {
       const w = s.declared.replace(/^.*\//, '');
       first ??= w;
+      if (parts.some((x) => x.includes(`at ${w} `))) continue;
       parts.push(`level ${l}: \`${s.text}\` at ${w} (${s.constant})`);
     }
   }
@@ -88,18 +89,28 @@ export function levelViolation(ctx: RuleContext, inversion: (ctx: RuleContext) =
     const p1 = edgePath('CPU1', w, src);
     let s: ModelScript | undefined;
     try {
-      s = inversion({ ...ctx, finding: { ...f, locks: [...new Set(f.locks)], witness: [p0, p1] } });
+      s = inversion({ ...ctx, finding: { ...f, locks: [...new Set(f.locks)], witness: [p0, p1] }, ...(same ? {} : { levelOuter: { cls: A.lock.cls!, before: B.lock.cls! } }) });
     } catch (e) {
       if (!(e instanceof ExtractError)) throw e;
       last = `${w.fn}: ${e.message}`;
       continue;
     }
     if (!s) continue;
-    s.assumptions = [...levelAssumptions(ctx.program, v, w, all.length - fits.length), ...(s.assumptions ?? [])];
+    s.assumptions = [...levelAssumptions(ctx.program, v, w, all.length - fits.length), ...outerAssumption(s, A), ...(s.assumptions ?? [])];
     s.sides = [p1];
     return s;
   }
   throw new ExtractError(`the paths in the designed order (${fits.map((w) => w.fn).join(', ')}) give no model (${last})`);
+}
+
+/** CPU0 holds a lock of the class it later takes under the higher level: said, not hidden. */
+function outerAssumption(s: ModelScript, A: Acq): Assumption[] {
+  const name = `${A.lock.cls}/outer`;
+  const st = s.threads[0]?.steps.find((x) => x.call === 'lock' && (x as { args: unknown[] }).args[0] === name) as { args: unknown[] } | undefined;
+  if (!st) return [];
+  const src = st.args[1] as { code?: string; line?: number; file?: string } | undefined;
+  const where = src?.file && src.line !== undefined ? `${src.file.split('/').pop()}:${src.line}` : undefined;
+  return [{ kind: 'alias', text: `CPU0 already holds a ${A.lock.cls}${src?.code ? ` (\`${src.code}\`${where ? `, ${where}` : ''})` : ''} when it takes the higher-level lock: taken to be another object than the ${A.lock.cls} it takes at ${at(A)} (with one object CPU1 could not take it in between; the levels say the object's kind may differ)`, checked: false, ...(where ? { source: where } : {}) }];
 }
 
 function levelAssumptions(program: Program, v: EdgeWitness, w: EdgeWitness, otherKinds: number): Assumption[] {

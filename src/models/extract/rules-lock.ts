@@ -15,7 +15,13 @@ export function lockInversion(ctx: RuleContext): ModelScript | undefined {
   if (paths.length < 2) return f.extra?.['levelViolation'] ? levelViolation(ctx, lockInversion) : undefined;
   const env = newEnv(ctx.program, { focusLocks: new Set(f.locks) });
   const self = f.locks.length === 1;
+  const outer = ctx.levelOuter;
   const ops = paths.map((p, cpu) => {
+    if (outer && cpu === 0) {
+      // the violation's CPU may already hold a lock of the class it takes under the higher
+      // level (a host table's lock, then an alternate table's): not taken to be the same object
+      env.lockName = (cls, _inst, held) => (cls === outer.cls && !held.includes(outer.before) ? `${cls}/outer` : cls);
+    } else if (outer) delete env.lockName;
     if (self) {
       env.lockName = (cls, _inst, held) => {
         if (cls !== f.locks[0]) return cls;
