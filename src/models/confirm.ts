@@ -69,6 +69,18 @@ export function runScript(s: ModelScript, method: 'extracted' | 'template' | und
     }
     last = r;
     states += r.states;
+    // an environment CPU takes its locks in no order the code gives it: a deadlock it is part
+    // of is not one the code shows. The model CPUs alone must deadlock (no writer in between).
+    if (r.status === 'confirmed' && r.outcome === 'DEADLOCK' && envInCycle(s, r)) {
+      const own = { ...s, threads: s.threads.filter((t) => !t.name.startsWith('ENV')) };
+      const r2 = explore(scriptModel(own, v), { maxStates: Math.max(1, Math.min(opts.maxStates ?? MAX_STATES, budget - states)), timeMs: Number.POSITIVE_INFINITY, maxPreemptions: 2 });
+      states += r2.states;
+      if (r2.status === 'confirmed') r = r2;
+      else {
+        unknown ??= `the only deadlock found needs an environment CPU (${r.message ?? ''}), whose lock order is not taken from the code`;
+        continue;
+      }
+    }
     if (r.status === 'confirmed') {
       if (r.outcome === s.expect) {
         return { result: r, valuation: v, confirmation: done({ status: 'confirmed', outcome: r.outcome, trace: r.trace, ...(r.message ? { reason: r.message } : {}), ...(Object.keys(v).length ? { initialValues: { ...v } } : {}) }) };
@@ -86,6 +98,12 @@ export function runScript(s: ModelScript, method: 'extracted' | 'template' | und
   }
   const why = last?.reason ?? 'exhaustive';
   return { result: last, valuation: {}, confirmation: done({ status: 'refuted', reason: vals.length > 1 ? `${why}; ${vals.length} distinct initial valuations (of ${s.valuations.length}) of ${Object.keys(vals[0]!).join(', ')}` : why }) };
+}
+
+/** The deadlock's blocked CPUs include an environment CPU (`CPU2 blocked: ...` of an `ENV:` thread). */
+function envInCycle(s: ModelScript, r: ExploreResult): boolean {
+  for (const m of (r.message ?? '').matchAll(/CPU(\d+) blocked/g)) if (s.threads[Number(m[1])]?.name.startsWith('ENV')) return true;
+  return false;
 }
 
 type FnRanges = Map<string, { name: string; lo: number; hi: number }[]>;
