@@ -32,6 +32,8 @@ export interface LockGraph {
   selfNesting: EdgeWitness[];
   /** Declared level order violated (Xen mm-locks.h). */
   levelViolations: EdgeWitness[];
+  /** One class nested at two declared levels in the designed (increasing) order: host, then alternate table. */
+  levelNested?: EdgeWitness[];
 }
 
 const MAX_WITNESSES = 4;
@@ -108,7 +110,7 @@ function levelCheck(h: Acq, acq: Acq): { weak?: string } | undefined {
 }
 
 export function buildLockGraph(prog: Program): LockGraph {
-  const g: LockGraph = { edges: new Map(), selfNesting: [], levelViolations: [] };
+  const g: LockGraph = { edges: new Map(), selfNesting: [], levelViolations: [], levelNested: [] };
   for (const [fnKey, facts] of prog.locks) {
     for (const f of facts.acquires) {
       const acq = f.acq;
@@ -130,6 +132,7 @@ export function buildLockGraph(prog: Program): LockGraph {
           const A = levelsOf(acq);
           if (H && A && H.length === 1 && A.length === 1 && H[0] !== A[0]) {
             if (A[0]! < H[0]!) g.levelViolations.push(w);
+            else if (g.levelNested!.length < 10_000) g.levelNested!.push(w);
             continue;
           }
           if (h.chain[0]!.loc.line === acq.chain[0]!.loc.line && h.chain[0]!.loc.col === acq.chain[0]!.loc.col && h.chain.length === acq.chain.length) continue; // one site in a loop

@@ -31,6 +31,22 @@ export interface LockLevels {
   byName: Map<string, LevelSpec>;
   /** Paste macros: the generated function is `prefix` + the argument at `param`. */
   paste: Map<string, { prefix: string; param: number }>;
+  /**
+   * Where each level comes from, for a reader to check: `mm-locks.h:190`, the invocation
+   * `declare_mm_lock(p2m)` and the constant `MM_LOCK_ORDER_p2m 16` (or the invocation's line).
+   */
+  sources: Map<number, LevelSource[]>;
+}
+
+export interface LevelSource {
+  /** The generated lock function (`mm_lock_p2m`). */
+  name: string;
+  /** `file:line` of the invocation that declares it. */
+  declared: string;
+  /** The level: `MM_LOCK_ORDER_p2m = 16`, or `__LINE__` (the invocation's line). */
+  constant: string;
+  /** The invocation as written: `declare_mm_lock(p2m)`. */
+  text: string;
 }
 
 const CALL = /([A-Za-z_]\w*)\s*\(/g;
@@ -54,7 +70,7 @@ function specOf(inner: LevelSpec[], by: string): LevelSpec {
 }
 
 export function deriveLockLevels(files: FileFacts[], functions: FunctionIR[], rules: RuleSet): LockLevels {
-  const L: LockLevels = { byName: new Map(), paste: new Map() };
+  const L: LockLevels = { byName: new Map(), paste: new Map(), sources: new Map() };
   const macros = files.flatMap((f) => f.macros);
   const constants = new Map<string, number>();
   for (const f of files) for (const [n, v] of f.constants ?? []) if (!constants.has(n)) constants.set(n, v);
@@ -78,7 +94,12 @@ export function deriveLockLevels(files: FileFacts[], functions: FunctionIR[], ru
     for (const [name, arg, line] of f.topCalls ?? []) {
       for (const t of gens.get(name) ?? []) {
         const level = t.line ? line : constants.get(t.constPrefix! + arg);
-        if (level !== undefined) L.byName.set(t.prefix + arg, { levels: [level] });
+        if (level === undefined) continue;
+        L.byName.set(t.prefix + arg, { levels: [level] });
+        const src: LevelSource = { name: t.prefix + arg, declared: `${f.file}:${line}`, text: `${name}(${arg})`, constant: t.line ? '__LINE__' : `${t.constPrefix!}${arg} = ${level}` };
+        const list = L.sources.get(level) ?? [];
+        if (!list.some((x) => x.declared === src.declared)) list.push(src);
+        L.sources.set(level, list);
       }
     }
   }

@@ -9,7 +9,7 @@ import type { FunctionLocks, Summary } from './summary-types.js';
 import { stronglyConnected } from './scc.js';
 import { waitResolver, type WaitTarget } from './wait-targets.js';
 import { applyMacroAliases, applyMacroLocks, deriveMacroAliases, deriveMacroLocks } from './macro-locks.js';
-import { applyLockLevels, deriveLockLevels } from './lock-levels.js';
+import { applyLockLevels, deriveLockLevels, type LockLevels } from './lock-levels.js';
 import { applyFlagGuards } from './flag-guards.js';
 
 export interface Program {
@@ -39,6 +39,8 @@ export interface Program {
   files: FileFacts[];
   /** Integer macros and enumerators by name (first definition wins). */
   constants: Map<string, number>;
+  /** The tree's declared lock levels (lock-levels.ts), with where each one is declared. */
+  levels?: LockLevels;
   /** The build configuration this program is (`x86`, `arm64`), when the tree has several. */
   config?: string;
   /** Keys of functions taken unchanged from the base configuration's program. */
@@ -256,6 +258,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   const constants = new Map<string, number>();
   for (const f of files) for (const [n, v] of f.constants ?? []) if (!constants.has(n)) constants.set(n, v);
   const program: Program = { env, rules, functions, byKey, byName, resolveCallee, indirectTargets, waitTargets, mayCall, calls, callers, summaries, locks, files, constants };
+  if (levels.byName.size) program.levels = levels;
   if (opts.config !== undefined) program.config = opts.config;
   if (base) program.reused = reused;
   return program;

@@ -170,6 +170,8 @@ function run(ctx: CheckerContext, wantLow: boolean): void {
         message: `${w.acq.lock.cls} (level ${levelsOf(w.acq)!.join(' or ')}) taken while holding ${w.held.lock.cls} (level ${levelsOf(w.held)!.join(' or ')})${via(w)}: violates the declared lock order${w.weak ? ` [low confidence: ${w.weak}]` : ''}`,
         witness: [path],
         fingerprint: ['level', w.held.lock.cls, w.acq.lock.cls, w.fn],
+        // the model's cue: one path, the second side is a path in the designed order
+        extra: { levelViolation: { held: levelsOf(w.held), taken: levelsOf(w.acq) } },
       });
     }
   }

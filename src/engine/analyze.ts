@@ -138,7 +138,7 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
   if (opts.confirm !== false) {
     // a finding the model refutes keeps its severity: `confirmation.status` says refuted and
     // why; front ends leave it out of the fail level only when asked (`--hide-refuted`)
-    for (const r of runs) confirmFindings(findings.filter((f) => origin.get(f.id) === r.program), r.program, { source: sources });
+    for (const r of runs) confirmFindings(findings.filter((f) => origin.get(f.id) === r.program), r.program, { source: sources, lockGraph: r.lockGraph });
   }
   phase('confirmation', t0);
   const program = runs[0]!.program;

@@ -51,9 +51,12 @@ export function assumptionsOf(f: Finding, s: ModelScript, c: Confirmation): Assu
     const src = st ? `${st.file.split('/').pop()}:${st.line}` : undefined;
     out.push({ kind: 'lock-class', text: `\`${l}\`: lock class from the struct type and field path of the lock expression${st?.code ? ` (\`${st.code}\`)` : ''}; instances of the class are not told apart`, checked: false, ...(src ? { source: src } : {}) });
   }
+  // what the extractor checked or assumed about levels, sides and objects comes first, uncapped
+  const own = (s.assumptions ?? []).filter((a) => a.kind !== 'path' && a.kind !== 'abstraction');
+  out.push(...own);
   const path: Assumption[] = [];
   cpus.forEach((t) => kept(t.steps, s.threads.indexOf(t), path));
-  path.push(...(s.assumptions ?? []));
+  path.push(...(s.assumptions ?? []).filter((a) => !own.includes(a)));
   const seen = new Set<string>();
   const uniq = path.filter((a) => !seen.has(a.text + a.source) && seen.add(a.text + a.source));
   out.push(...uniq.slice(0, MAX_PATH));

@@ -4,6 +4,7 @@
 // conditions, a lock both sides hold); limits give `unknown` with the reason. A template model
 // (no model could be extracted) never confirms: its run is kept as an illustration.
 import type { Program } from '../analysis/program.js';
+import type { LockGraph } from '../analysis/lock-graph.js';
 import type { SourceLookup } from '../checkers/api.js';
 import type { Confirmation, Finding, TraceStep } from '../report/finding.js';
 import { explore, type ExploreResult } from './explorer/explore.js';
@@ -22,6 +23,8 @@ export interface ConfirmOptions {
   budgetStates?: number;
   /** Source lines for ops that are not witness steps. */
   source?: SourceLookup;
+  /** The run's lock-order graph: a lock-level violation's second side is a path in it. */
+  lockGraph?: LockGraph;
 }
 
 /** Kept for callers that looked for it; messages are no longer changed by the verdict. */
@@ -66,6 +69,18 @@ export function runScript(s: ModelScript, method: 'extracted' | 'template' | und
     }
     last = r;
     states += r.states;
+    // an environment CPU takes its locks in no order the code gives it: a deadlock it is part
+    // of is not one the code shows. The model CPUs alone must deadlock (no writer in between).
+    if (r.status === 'confirmed' && r.outcome === 'DEADLOCK' && envInCycle(s, r)) {
+      const own = { ...s, threads: s.threads.filter((t) => !t.name.startsWith('ENV')) };
+      const r2 = explore(scriptModel(own, v), { maxStates: Math.max(1, Math.min(opts.maxStates ?? MAX_STATES, budget - states)), timeMs: Number.POSITIVE_INFINITY, maxPreemptions: 2 });
+      states += r2.states;
+      if (r2.status === 'confirmed') r = r2;
+      else {
+        unknown ??= `the only deadlock found needs an environment CPU (${r.message ?? ''}), whose lock order is not taken from the code`;
+        continue;
+      }
+    }
     if (r.status === 'confirmed') {
       if (r.outcome === s.expect) {
         return { result: r, valuation: v, confirmation: done({ status: 'confirmed', outcome: r.outcome, trace: r.trace, ...(r.message ? { reason: r.message } : {}), ...(Object.keys(v).length ? { initialValues: { ...v } } : {}) }) };
@@ -83,6 +98,12 @@ export function runScript(s: ModelScript, method: 'extracted' | 'template' | und
   }
   const why = last?.reason ?? 'exhaustive';
   return { result: last, valuation: {}, confirmation: done({ status: 'refuted', reason: vals.length > 1 ? `${why}; ${vals.length} distinct initial valuations (of ${s.valuations.length}) of ${Object.keys(vals[0]!).join(', ')}` : why }) };
+}
+
+/** The deadlock's blocked CPUs include an environment CPU (`CPU2 blocked: ...` of an `ENV:` thread). */
+function envInCycle(s: ModelScript, r: ExploreResult): boolean {
+  for (const m of (r.message ?? '').matchAll(/CPU(\d+) blocked/g)) if (s.threads[Number(m[1])]?.name.startsWith('ENV')) return true;
+  return false;
 }
 
 type FnRanges = Map<string, { name: string; lo: number; hi: number }[]>;
@@ -118,7 +139,7 @@ function nameFunctions(trace: TraceStep[], program: Program): TraceStep[] {
 
 export function confirmFinding(f: Finding, program: Program, opts: ConfirmOptions = {}): Confirmation {
   const t0 = performance.now();
-  const x = extractModel(f, program, opts.source);
+  const x = extractModel(f, program, opts.source, opts.lockGraph);
   if (!x.ok) return { status: 'unknown', reason: `no model: ${x.reason}`, ms: ms(t0) };
   if (x.method === 'template') {
     const t = runScript(x.script, x.method, opts).confirmation;
@@ -127,6 +148,8 @@ export function confirmFinding(f: Finding, program: Program, opts: ConfirmOption
     const ill = t.trace?.length ? { illustration: { ...(t.outcome ? { outcome: t.outcome } : {}), trace: t.trace } } : {};
     return { status: 'unknown', method: 'template', reason: `no model: ${x.why}`, ...ill, states: t.states ?? 0, ms: ms(t0) };
   }
+  // a side the model found (a level violation's designed-order path) joins the finding's witness
+  if (x.script.sides) for (const p of x.script.sides) if (!f.witness.some((w) => w.label === p.label)) f.witness.push(p);
   // the callers' common locks are checked by the model, not assumed away
   const cl = withCallerLocks(x.script, f, program);
   const script = cl.script;

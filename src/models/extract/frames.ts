@@ -19,7 +19,12 @@ export interface Frame {
   targets: Target[];
 }
 
-export class ExtractError extends Error {}
+export class ExtractError extends Error {
+  /** No template either: the finding has no second side to illustrate (`no path in the designed order`). */
+  constructor(message: string, readonly final = false) {
+    super(message);
+  }
+}
 
 export function lookupFunction(p: Program, name: string, file?: string): FunctionIR | undefined {
   if (file) {

@@ -1,6 +1,7 @@
 // Model extraction for a finding: the rule's extractor over the IR, or the template the
 // rules bind to the rule (`models:` in rules/*.yaml) when the IR does not support one.
 import type { Program } from '../../analysis/program.js';
+import type { LockGraph } from '../../analysis/lock-graph.js';
 import type { SourceLookup } from '../../checkers/api.js';
 import type { Finding } from '../../report/finding.js';
 import { templates } from '../templates/index.js';
@@ -19,13 +20,14 @@ export function templateFor(program: Program, rule: string): string | undefined 
   return program.rules.models.find((b) => b.rule === rule)?.template ?? program.rules.models.find((b) => b.rule === base)?.template;
 }
 
-export function extractModel(finding: Finding, program: Program, source?: SourceLookup): Extracted {
+export function extractModel(finding: Finding, program: Program, source?: SourceLookup, lockGraph?: LockGraph): Extracted {
   let why = `no extractor for ${finding.rule}`;
   try {
-    const s = extractForRule({ finding, program, ...(source ? { source } : {}) });
+    const s = extractForRule({ finding, program, ...(source ? { source } : {}), ...(lockGraph ? { lockGraph } : {}) });
     if (s) return { ok: true, script: s, method: 'extracted' };
   } catch (e) {
     if (!(e instanceof ExtractError)) throw e;
+    if (e.final) return { ok: false, reason: e.message };
     why = e.message;
   }
   const name = templateFor(program, finding.rule);

@@ -1,6 +1,7 @@
 // What every rule's extractor shares: the rule context, a fresh slicing environment, thread
 // names, and the assembly of a ModelScript (variables, locks, environment CPUs, valuations).
 import type { Program } from '../../analysis/program.js';
+import type { LockGraph } from '../../analysis/lock-graph.js';
 import type { SourceLookup } from '../../checkers/api.js';
 import type { Finding, WitnessPath } from '../../report/finding.js';
 import type { ModelScript, ScriptThread } from './script.js';
@@ -47,6 +48,10 @@ export interface RuleContext {
   finding: Finding;
   program: Program;
   source?: SourceLookup;
+  /** The run's lock-order graph (built from the program when absent). */
+  lockGraph?: LockGraph;
+  /** A level violation's model: CPU0's `cls` taken before it holds `before` is another instance. */
+  levelOuter?: { cls: string; before: string };
 }
 
 export function newEnv(program: Program, over: Partial<SliceEnv> = {}): SliceEnv {

@@ -6,14 +6,22 @@ import { assemble } from './assemble.js';
 import { ExtractError } from './frames.js';
 import { slicePath, type SOp } from './slice.js';
 import { base, count, newEnv, threadName, type RuleContext } from './model-base.js';
+import { levelViolation } from './rules-level.js';
 
 export function lockInversion(ctx: RuleContext): ModelScript | undefined {
   const f = ctx.finding;
   const paths = f.witness.filter((p) => /^CPU\d+$/.test(p.label));
-  if (paths.length < 2) return undefined; // a declared lock level: one path, no cycle to run
+  // a declared lock level: one path; the second side is a path in the designed order
+  if (paths.length < 2) return f.extra?.['levelViolation'] ? levelViolation(ctx, lockInversion) : undefined;
   const env = newEnv(ctx.program, { focusLocks: new Set(f.locks) });
   const self = f.locks.length === 1;
+  const outer = ctx.levelOuter;
   const ops = paths.map((p, cpu) => {
+    if (outer && cpu === 0) {
+      // the violation's CPU may already hold a lock of the class it takes under the higher
+      // level (a host table's lock, then an alternate table's): not taken to be the same object
+      env.lockName = (cls, _inst, held) => (cls === outer.cls && !held.includes(outer.before) ? `${cls}/outer` : cls);
+    } else if (outer) delete env.lockName;
     if (self) {
       env.lockName = (cls, _inst, held) => {
         if (cls !== f.locks[0]) return cls;
@@ -70,6 +78,12 @@ export function lockLeak(ctx: RuleContext): ModelScript {
     const at = a.find((o) => o.k === 'lock' && o.lock === lock) ?? a[0]!;
     b = [{ ...at, k: 'lock', lock, fn: at.fn } as SOp, ...b];
     if (count(b, 'unlock', lock) === 0) b.push({ ...at, k: 'unlock', lock } as SOp);
+  }
+  // a read-side hold left behind blocks the writers (down_write, synchronize_rcu), not other
+  // readers: the other acquirer takes it exclusively, or the model would refute a real leak
+  if (a.some((o) => (o.k === 'lock' || o.k === 'trylock') && o.lock === lock && o.mode === 'shared')) {
+    b = b.map((o) => ((o.k === 'lock' || o.k === 'unlock') && o.lock === lock && o.mode === 'shared' ? (({ mode: _m, ...rest }) => rest)(o) as SOp : o));
+    (env.assumed ??= []).push({ kind: 'concurrency', text: `CPU1 takes ${lock} exclusively (a writer, or a grace-period wait for RCU): a read-side hold left behind blocks writers, not other readers; the tree is assumed to have one`, checked: false });
   }
   const src = ctx.source ? { source: ctx.source } : {};
   const threads = [

@@ -1,7 +1,7 @@
 // The extracted model as a script of builder calls: what `model()` is given to build the
 // model the explorer runs, and what `lockcheck model --emit` prints as TypeScript. One form
 // for both, so an emitted file builds exactly the model the confirmation ran.
-import type { Assumption } from '../../report/finding.js';
+import type { Assumption, WitnessPath } from '../../report/finding.js';
 import { model, type InvariantJSON, type ModelJSON, type Src, type ThreadBuilder } from '../explorer/model.js';
 
 /** A builder call `t.<call>(...args)`, or an `if` with a nested body. */
@@ -37,6 +37,8 @@ export interface ModelScript {
   expect: string;
   /** What the extraction assumed or abstracted (branches it could not evaluate, havoc state). */
   assumptions?: Assumption[];
+  /** Witness paths the model runs that the finding does not list (a level violation's designed-order side). */
+  sides?: WitnessPath[];
 }
 
 type Callable = Record<string, (...a: unknown[]) => unknown>;
