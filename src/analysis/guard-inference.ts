@@ -19,6 +19,8 @@ export interface FieldAccess {
   acc: MemAccess;
   /** Exclusive lock classes held on every path here (own locks and every caller's). */
   held: Set<string>;
+  /** Every lock class held here, also those held in shared mode at a write (not in `held`). */
+  anyHeld: Set<string>;
   /** Why the access cannot race (the object is not shared at this point), if so. */
   exempt?: Exempt;
 }
@@ -41,6 +43,8 @@ export function exclusiveLocks(s: Iterable<string>): string[] {
 }
 
 const TASK_LOCAL = /^(global:current|ret:get_current)$/;
+/** Lock initializers: an object whose lock is being initialized is not yet shared. */
+const LOCK_INIT = /^(spin_lock_init|rspin_lock_init|rwlock_init|percpu_rwlock_resource_init|mutex_init|__mutex_init|init_rwsem|__init_rwsem|sema_init|seqlock_init|seqcount_init|raw_spin_lock_init|qemu_mutex_init|qemu_rec_mutex_init|qemu_spin_init|pthread_mutex_init|pthread_rwlock_init)$/;
 
 export class GuardInference {
   readonly ix: AccessIndex;
@@ -49,6 +53,8 @@ export class GuardInference {
   private initOnly?: Set<string>;
   private dyingMemo = new Map<string, boolean>();
   private freshMemo = new Map<string, boolean>();
+  private ctorMemo = new Map<string, Set<string>>();
+  private modeMemo = new Map<string, Map<string, string>>();
   private guards = new Map<string, Guard | null>();
 
   constructor(readonly program: Program) {
@@ -74,12 +80,15 @@ export class GuardInference {
         const acc = memAccess(e);
         if (!acc || !acc.path.fields.length) continue;
         const cls = ix.cls(acc.path);
-        if (!sharedClass(cls) || !isFieldClass(cls)) continue;
+        if (!sharedClass(cls) || !isFieldClass(cls) || !namedField(cls)) continue;
         let l = out.get(cls);
         if (!l) out.set(cls, (l = []));
         if (l.length > 600) continue;
         allocs ??= ix.allocLocals(fn);
-        const x: FieldAccess = { fn, e, acc, held: new Set(exclusiveLocks(ix.heldClasses(fn, e))) };
+        const all = exclusiveLocks(ix.heldClasses(fn, e));
+        // a write holding a lock in shared mode (read_lock) is not excluded from other such writers
+        const shared = acc.write ? this.sharedHeld(fn, e) : EMPTY;
+        const x: FieldAccess = { fn, e, acc, held: new Set(all.filter((l) => !shared.has(l))), anyHeld: new Set(all) };
         const ex = this.exemptOf(fn, e, acc.path, allocs);
         if (ex) x.exempt = ex;
         l.push(x);
@@ -92,6 +101,7 @@ export class GuardInference {
   private exemptOf(fn: FunctionIR, e: IrEvent, path: AccessPath, allocs: Set<string>): Exempt | undefined {
     if (TASK_LOCAL.test(path.root)) return 'task-local';
     if (path.root.startsWith('local:') && allocs.has(path.root.slice(6))) return 'fresh';
+    if (this.constructing(fn).has(path.root)) return 'fresh';
     if (this.freshParam(fn, path.root, 3)) return 'fresh';
     if (this.initOnlyFn(fn.key)) return 'init';
     if (this.freedLater(fn, e, path.root)) return 'teardown';
@@ -118,12 +128,73 @@ export class GuardInference {
         const a = e.args[i];
         if (!a || a.fields.length) return false;
         if (a.root.startsWith('local:') && allocs.has(a.root.slice(6))) continue;
+        if (this.constructing(c).has(a.root)) continue;
         if (!this.freshParam(c, a.root, depth - 1)) return false;
       }
       return any;
     });
     this.freshMemo.set(k, v);
     return v;
+  }
+
+  /** Lock classes this function holds in shared mode at e (taken by its own read_lock-style acquire). */
+  private sharedHeld(fn: FunctionIR, e: IrEvent): Set<string> {
+    const here = this.ix.held(fn).get(e);
+    if (!here?.length) return EMPTY;
+    let modes = this.modeMemo.get(fn.key);
+    if (!modes) {
+      modes = new Map();
+      for (const b of fn.blocks) for (const x of b.events) if (x.k === 'acquire') modes.set(`${x.loc.line}:${x.loc.col}`, x.mode);
+      this.modeMemo.set(fn.key, modes);
+    }
+    let out: Set<string> | undefined;
+    for (const l of here) if (modes.get(`${l.loc.line}:${l.loc.col}`) === 'shared') (out ??= new Set()).add(l.cls);
+    return out ?? EMPTY;
+  }
+
+  /**
+   * Whether every function without callers that reaches fn (through up to a few callers) is
+   * called only through a pointer (static, or marked as an indirect-call target): the locks its
+   * callers hold are not known.
+   */
+  onlyIndirectRoots(fn: FunctionIR): boolean {
+    const p = this.program;
+    const seen = new Set<string>([fn.key]);
+    let frontier = [fn.key];
+    let roots = 0;
+    for (let depth = 0; depth < 8 && frontier.length && seen.size < 400; depth++) {
+      const next: string[] = [];
+      for (const k of frontier) {
+        const cs = [...(p.callers.get(k) ?? [])].filter((c) => c !== k);
+        if (!cs.length) {
+          const f = p.byKey.get(k);
+          if (!f) continue;
+          roots++;
+          if (!f.isStatic && !f.annotations.includes('indirect')) return false;
+          continue;
+        }
+        for (const c of cs) if (!seen.has(c)) {
+          seen.add(c);
+          next.push(c);
+        }
+      }
+      frontier = next;
+    }
+    return roots > 0 && frontier.length === 0;
+  }
+
+  /** Roots (locals, parameters) whose lock this function initializes: it is constructing that object. */
+  constructing(fn: FunctionIR): Set<string> {
+    let s = this.ctorMemo.get(fn.key);
+    if (s) return s;
+    s = new Set();
+    for (const b of fn.blocks) for (const e of b.events) {
+      if (e.k !== 'call' || !LOCK_INIT.test(e.callee)) continue;
+      const a = e.args[0];
+      if (a && a.fields.length && (a.root.startsWith('local:') || a.root.startsWith('param:'))) s.add(a.root);
+    }
+    this.ctorMemo.set(fn.key, s);
+    return s;
   }
 
   /** A parameter every caller frees (ends the life of) after the call: the object is being torn down. */
@@ -283,6 +354,12 @@ export class GuardInference {
 }
 
 const EMPTY: Set<string> = new Set();
+
+/** A class naming a struct member (`port.pending`, `tbl.ent.[].pin`), not only elements of an array of a type (`mfn_t.[]`). */
+function namedField(cls: string): boolean {
+  const i = cls.indexOf('.');
+  return cls.slice(i + 1).split('.').some((f) => f !== '[]' && f !== '');
+}
 
 const cache = new WeakMap<Program, GuardInference>();
 export function guardInference(p: Program): GuardInference {

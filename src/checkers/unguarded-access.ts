@@ -26,6 +26,7 @@ interface Cand {
 }
 
 const MIN_UNDER = 4;
+const SETUP_NAME = /(^|_)(init|setup|alloc|create|new|probe|register|prepare|construct)(_|$)/;
 const MIN_FNS = 2;
 
 function candidates(ctx: CheckerContext): Cand[] {
@@ -50,9 +51,9 @@ function candidates(ctx: CheckerContext): Cand[] {
       const unguarded = unguardedAll.filter((a) => a.fn !== d.fn);
       const why: string[] = [];
       let score = 3;
-      if (d.held.size) {
+      if (d.anyHeld.size) {
         score -= 1; // some other lock is held: the field may be guarded by either
-        why.push(`holds ${[...d.held].join(', ')}`);
+        why.push(`holds ${[...d.anyHeld].join(', ')}`);
       }
       if (unguarded.length) {
         score -= 1;
@@ -62,9 +63,13 @@ function candidates(ctx: CheckerContext): Cand[] {
         score -= 1;
         why.push(`${devFns.size} functions write it unguarded`);
       }
-      if (d.fn.isStatic && !(p.callers.get(d.fn.key)?.size)) {
-        score -= 1; // called through a table: the caller's locks are unknown
-        why.push('no known caller');
+      if (SETUP_NAME.test(d.fn.name)) {
+        score -= 1; // by its name sets the object up: probably before it is shared, though no fact says so
+        why.push('a set-up function by its name');
+      }
+      if (g.onlyIndirectRoots(d.fn)) {
+        score -= 1; // called through a table: the callers' locks are unknown
+        why.push('reached only through function pointers');
       }
       // the other side: a write under L (a read-modify-write first), else a read
       const rank = (a: FieldAccess) => (a.acc.write ? (a.acc.read ? 0 : 1) : 2);
@@ -83,7 +88,7 @@ function report(ctx: CheckerContext, c: Cand): void {
   const d = c.d;
   const op = d.e.k === 'store' ? (d.e.rmw ? `${d.e.rmw} (read-modify-write)` : 'store') : d.acc.op;
   const witness = [
-    sidePath('CPU0 (unguarded write)', ix, d.fn, [{ loc: d.e.loc, event: `${op} ${cls} (${d.acc.path.text}) with no lock held${d.held.size ? ` but ${[...d.held].join(', ')}` : ''}` }], ctx.source),
+    sidePath('CPU0 (unguarded write)', ix, d.fn, [{ loc: d.e.loc, event: `${op} ${cls} (${d.acc.path.text}) with no lock held${d.anyHeld.size ? ` but ${[...d.anyHeld].join(', ')}` : ''}` }], ctx.source),
     sidePath('CPU1 (guarded access)', ix, c.other.fn, [{ loc: c.other.e.loc, event: `${c.other.acc.write ? c.other.acc.op : 'load'} ${cls} under ${L} (held: ${[...c.other.held].join(', ')})` }], ctx.source),
   ];
   const fns = [...new Set(c.under.map((a) => a.fn.name))];

@@ -59,6 +59,10 @@ void __init boot_init(void) { port_boot_setup(&boot_port); }`,
 void port_flag(struct port *p) { set_bit(0, &p->pending); }`,
     },
     {
+      name: 'an indirect-call target with no known caller goes to -lowconf',
+      code: `${port}int cf_check port_cb(struct port *p) { p->pending = 0; return 0; }`,
+    },
+    {
       name: 'too little evidence: three guarded accesses',
       code: `struct q { spinlock_t lock; int n; };
 void q_add(struct q *q) { spin_lock(&q->lock); q->n++; spin_unlock(&q->lock); }
@@ -101,6 +105,15 @@ void port_irq(struct port *p) { port_bump(p); }`,
 ruleTester('unguarded-access-lowconf', {
   valid: [
     {
+      name: 'elements of an array of a plain type are no field: no guard is inferred',
+      code: `typedef unsigned long mfn_t;
+struct pool { spinlock_t lock; mfn_t *slots; };
+void pool_a(struct pool *p, int i) { mfn_t *s = p->slots; spin_lock(&p->lock); s[i] = 1; spin_unlock(&p->lock); }
+void pool_b(struct pool *p, int i) { mfn_t *s = p->slots; spin_lock(&p->lock); s[i] = 2; s[i + 1] = 3; spin_unlock(&p->lock); }
+void pool_c(struct pool *p, int i) { mfn_t *s = p->slots; spin_lock(&p->lock); s[i] = 0; spin_unlock(&p->lock); }
+void other(mfn_t *m, int i) { m[i] = 0; }`,
+    },
+    {
       name: 'the strict deviant is reported by the default rule, not here',
       code: `${port}void port_stats_reset(struct port *p) { p->pending = 0; }`,
     },
@@ -112,6 +125,31 @@ ruleTester('unguarded-access-lowconf', {
 int port_peek(struct port *p) { return p->pending; }`,
       functions: ['port_stats_reset'],
       message: /lower confidence: 1 other unguarded access/,
+    },
+    {
+      name: 'reached only through a function pointer (an indirect-call target): the callers\' locks are unknown',
+      code: `${port}int cf_check port_cb(struct port *p) { p->pending = 0; return 0; }`,
+      functions: ['port_cb'],
+      message: /lower confidence: reached only through function pointers/,
+    },
+    {
+      name: 'a write under the read side of the lock that guards the field',
+      code: `struct tab { rwlock_t rw; unsigned int hint; };
+void tab_set(struct tab *t, unsigned int v) { write_lock(&t->rw); t->hint = v; write_unlock(&t->rw); }
+void tab_clear(struct tab *t) { write_lock(&t->rw); t->hint = 0; write_unlock(&t->rw); }
+unsigned int tab_get(struct tab *t) { unsigned int v; read_lock(&t->rw); v = t->hint; read_unlock(&t->rw); return v; }
+int tab_has(struct tab *t) { int r; read_lock(&t->rw); r = t->hint != 0; read_unlock(&t->rw); return r; }
+unsigned int tab_pick(struct tab *t) {
+	unsigned int v;
+	read_lock(&t->rw);
+	v = t->hint + 1;
+	t->hint = v;
+	read_unlock(&t->rw);
+	return v;
+}`,
+      functions: ['tab_pick'],
+      locks: ['tab.rw'],
+      message: /lower confidence: holds tab\.rw/,
     },
     {
       name: 'the writer holds another lock',
