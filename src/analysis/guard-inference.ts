@@ -193,6 +193,16 @@ export class GuardInference {
       const a = e.args[0];
       if (a && a.fields.length && (a.root.startsWith('local:') || a.root.startsWith('param:'))) s.add(a.root);
     }
+    // a local pointing into another object (`s = &d->sub`): that object is being constructed too
+    if (s.size) {
+      const rootOf = (name: string) => {
+        const i = fn.params.findIndex((q) => q.name === name);
+        return i >= 0 ? `param:${i}` : `local:${name}`;
+      };
+      for (const b of fn.blocks) for (const e of b.events) {
+        if (e.k === 'assign' && e.alias && s.has(`local:${e.name}`)) s.add(rootOf(e.alias));
+      }
+    }
     this.ctorMemo.set(fn.key, s);
     return s;
   }

@@ -55,6 +55,11 @@ function candidates(ctx: CheckerContext): Cand[] {
         score -= 1; // some other lock is held: the field may be guarded by either
         why.push(`holds ${[...d.anyHeld].join(', ')}`);
       }
+      const may = [...g.mayHeld(d.fn.key)].filter((l) => !d.anyHeld.has(l));
+      if (may.length) {
+        score -= 1; // some caller chain holds another lock (and may serialize this path otherwise: a paused domain, a big lock)
+        why.push(`some callers hold ${may.slice(0, 2).join(', ')}`);
+      }
       if (unguarded.length) {
         score -= 1;
         why.push(`${unguarded.length} other unguarded access${unguarded.length > 1 ? 'es' : ''}`);

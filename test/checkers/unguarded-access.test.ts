@@ -152,6 +152,15 @@ unsigned int tab_pick(struct tab *t) {
       message: /lower confidence: holds tab\.rw/,
     },
     {
+      name: 'one caller holds another lock around the call (it may serialize the path by other means)',
+      code: `${port}struct owner { spinlock_t big; struct port *port; };
+void port_stats_reset(struct port *p) { p->pending = 0; }
+void owner_suspend(struct owner *o) { spin_lock(&o->big); port_stats_reset(o->port); spin_unlock(&o->big); }
+void owner_clear(struct owner *o) { port_stats_reset(o->port); }`,
+      functions: ['port_stats_reset'],
+      message: /lower confidence: some callers hold owner\.big/,
+    },
+    {
       name: 'the writer holds another lock',
       code: `${port}spinlock_t stats_lock;
 void port_stats_reset(struct port *p) { spin_lock(&stats_lock); p->pending = 0; spin_unlock(&stats_lock); }`,
