@@ -126,6 +126,7 @@ export class GuardInference {
         if (e.k !== 'call' || !p.mayCall(c, e, fn.key)) continue;
         any = true;
         const a = e.args[i];
+        if (a && onStack(a, e.argText[i])) continue; // `&req`: the caller's own stack object
         if (!a || a.fields.length) return false;
         if (a.root.startsWith('local:') && allocs.has(a.root.slice(6))) continue;
         if (this.constructing(c).has(a.root)) continue;
@@ -364,6 +365,12 @@ export class GuardInference {
 }
 
 const EMPTY: Set<string> = new Set();
+
+/** An argument `&x` taking the address of a by-value struct local (on the caller's stack; arrays are typed as pointers and not told apart). */
+function onStack(a: AccessPath, text: string | undefined): boolean {
+  if (!a.root.startsWith('local:') || !(text ?? '').trim().startsWith('&')) return false;
+  return !!a.rootType && !a.rootType.includes('*') && a.fields.length === 0;
+}
 
 /** A class naming a struct member (`port.pending`, `tbl.ent.[].pin`), not only elements of an array of a type (`mfn_t.[]`). */
 function namedField(cls: string): boolean {

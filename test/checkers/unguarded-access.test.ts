@@ -37,6 +37,11 @@ struct port *port_new(void) {
 }`,
     },
     {
+      name: 'the object is on the only caller\'s stack',
+      code: `${port}static void port_clear(struct port *p) { p->pending = 0; }
+int port_probe_one(void) { struct port tmp; port_clear(&tmp); return 0; }`,
+    },
+    {
       name: 'boot-time code runs before other CPUs exist',
       code: `${port}struct port boot_port;
 static void __init port_boot_setup(struct port *p) { p->pending = 0; }
@@ -90,6 +95,8 @@ void hub_reset(struct hub *h, struct port *p) { spin_lock(&p->lock); hub_port_cl
         // the other side is a read-modify-write under the lock
         expect(b!.steps.at(-1)!.event).toMatch(/under port\.lock/);
         expect(b!.steps.at(-1)!.code).toMatch(/pending(\+\+|--)/);
+        // no extractor: the bound lost-update template illustrates it, it confirms nothing
+        expect(f[0]!.confirmation.method).toBe('template');
       },
     },
     {
