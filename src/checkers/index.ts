@@ -15,6 +15,8 @@ import { reentryDeadlock, reentryDeadlockLowconf } from './reentry-deadlock.js';
 import { tornUpdate, tornUpdateLowconf } from './torn-update.js';
 import { irqSafety, irqSafetyLowconf } from './irq-safety.js';
 import { useAfterFree, useAfterFreeLowconf } from './use-after-free.js';
+import { unlockedReread, unlockedRereadLowconf } from './unlocked-reread.js';
+import { unguardedAccess, unguardedAccessLowconf } from './unguarded-access.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
@@ -23,6 +25,8 @@ checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActL
   useAfterUnlock, useAfterUnlockLowconf, tornUpdate, tornUpdateLowconf, useAfterFree, useAfterFreeLowconf);
 // lock-order rules beyond plain cycles
 checkers.push(reentryDeadlock, reentryDeadlockLowconf, irqSafety, irqSafetyLowconf);
+// missing locks, from the inferred guard of each field (src/analysis/guard-inference.ts)
+checkers.push(unlockedReread, unlockedRereadLowconf, unguardedAccess, unguardedAccessLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);

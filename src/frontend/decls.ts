@@ -92,6 +92,10 @@ function annotationsOf(fn: SyntaxNode): string[] {
   const re = /__(acquires|releases|must_hold|cond_acquires)\s*\(([^)]*\)?)\)/g;
   const head = fn.text.slice(0, (fn.childForFieldName('body')?.startIndex ?? fn.endIndex) - fn.startIndex);
   for (const m of head.matchAll(re)) out.push(`${m[1]}(${m[2]})`);
+  // boot-time code (`__init`, discarded after boot): runs before other CPUs or guests exist
+  if (/\b__init\b/.test(head)) out.push('init');
+  // control-flow-integrity marker of a function called through a pointer (Xen's `cf_check`)
+  if (/\bcf_check\b/.test(head)) out.push('indirect');
   return out;
 }
 

@@ -115,7 +115,7 @@ export function valueRace(ctx: RuleContext): ModelScript {
     });
     if (conds.length < 2) throw new ExtractError('both sides must update the location');
     invariant = { cond: conds.join(' && '), outcome, msg: 'an update was overwritten by a plain read-modify-write' };
-  } else if (f.rule.startsWith('double-fetch')) {
+  } else if (f.rule.startsWith('double-fetch') || f.rule.startsWith('unlocked-reread')) {
     if (loads.length < 2) throw new ExtractError('the reader does not fetch twice');
     const [x, y] = [loads[0]!, loads[loads.length - 1]!];
     a.splice(a.indexOf(y) + 1, 0, { k: 'assert', cond: `${x.reg} == ${y.reg}`, outcome: 'ASSERTION', msg: `${x.v} changed between the two fetches`, ...src(y) });

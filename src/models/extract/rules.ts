@@ -32,6 +32,7 @@ export function extractForRule(ctx: RuleContext): ModelScript | undefined {
       return pendingCallback(ctx);
     case 'check-then-act':
     case 'double-fetch':
+    case 'unlocked-reread':
     case 'non-atomic-rmw':
       return valueRace(ctx);
     default:
