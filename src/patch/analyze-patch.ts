@@ -181,7 +181,8 @@ export function analyzePatchWithTree(p: PatchInput, tree: string, opts: PatchAna
       texts.set(path, [...(texts.get(path) ?? []), text]);
     }
   }
-  const ctx = selectContext(tree, texts, opts.contextLimits ?? DEFAULT_CONTEXT_LIMITS);
+  const aOpts = opts.analyze ?? {};
+  const ctx = selectContext(tree, texts, opts.contextLimits ?? DEFAULT_CONTEXT_LIMITS, aOpts.rules ?? loadRules(aOpts.rulesDirs ?? []));
   const contextFiles: { path: string; text: string }[] = [];
   const errors: InputError[] = [];
   for (const f of ctx.files) {
@@ -197,7 +198,6 @@ export function analyzePatchWithTree(p: PatchInput, tree: string, opts: PatchAna
     const gone = new Set(images.flatMap((im) => [im.prePath, im.postPath]).filter((x): x is string => x !== null));
     return [...contextFiles.filter((c) => !gone.has(c.path)), ...own];
   };
-  const aOpts = opts.analyze ?? {};
   const rPost = analyzeSources(side('post'), aOpts);
   const needPre = !!opts.allChanges || rPost.findings.some((f) => touches(f, touched));
   const rPre = needPre ? analyzeSources(side('pre'), aOpts) : { findings: [], errors: [], stats: EMPTY_STATS };
@@ -208,9 +208,10 @@ export function analyzePatchWithTree(p: PatchInput, tree: string, opts: PatchAna
     findings,
     classified,
     errors: [...errors, ...rPre.errors, ...rPost.errors].filter((e, i, a) => a.findIndex((x) => x.file === e.file && x.reason === e.reason) === i),
-    stats: sumStats(rPre.stats, rPost.stats),
+    stats: { ...sumStats(rPre.stats, rPost.stats), context: { files: ctx.files.length, counts: { ...ctx.counts }, truncated: ctx.truncated } },
     preimages: images.map((im) => ({ path: im.file.path, source: im.source, applied: im.applied })),
-    warnings: [],
+    // a cap that cut the context is said: a finding whose other side was left out is missed
+    warnings: ctx.truncated.map((t) => `context truncated: ${t}`),
     context: ctx.counts,
   };
 }
