@@ -58,6 +58,36 @@ interface Visit {
   via?: Visit;
 }
 
+/**
+ * Breadth first from `seeds` along `next`, in order of depth, where a step into a function
+ * `outside` the touched files costs a level and a step within them is free (the touched files
+ * are analysed anyway); functions at `maxDepth` are visited, not expanded. True when the visit
+ * cap stopped it.
+ */
+function walk(seeds: IndexedFunction[], next: (fn: IndexedFunction) => IndexedFunction[], maxDepth: number, outside: (fn: IndexedFunction) => boolean, visit: (v: Visit) => void): boolean {
+  const seen = new Set<IndexedFunction>(seeds);
+  // a deque as two stacks of levels: same-level steps join the current level
+  let level: Visit[] = seeds.map((fn) => ({ fn, depth: 0 }));
+  for (let depth = 0; level.length; depth++) {
+    const later: Visit[] = [];
+    for (let i = 0; i < level.length; i++) {
+      const v = level[i]!;
+      visit(v);
+      if (depth >= maxDepth && outside(v.fn)) continue;
+      for (const fn of next(v.fn)) {
+        if (seen.has(fn)) continue;
+        if (seen.size >= VISIT_CAP) return true;
+        seen.add(fn);
+        if (outside(fn)) later.push({ fn, depth: depth + 1, via: v });
+        else level.push({ fn, depth, via: v });
+      }
+    }
+    if (depth >= maxDepth) break;
+    level = later;
+  }
+  return false;
+}
+
 function chainFiles(v: Visit | undefined): string[] {
   const out: string[] = [];
   for (let x = v; x; x = x.via) out.push(x.fn.file);
@@ -82,29 +112,10 @@ export function selectFar(idx: CallIndex, changed: IndexedFunction[], own: Index
   let visitCapped = false;
   // 1. Down: the changed functions' callees, and the locks taken on the way.
   const lockDepth = new Map<string, { depth: number; at: Visit }>();
-  const down = new Map<IndexedFunction, Visit>();
-  let frontier: Visit[] = changed.map((fn) => ({ fn, depth: 0 }));
-  for (const v of frontier) down.set(v.fn, v);
-  for (let d = 0; d <= limits.calleeDepth && frontier.length; d++) {
-    const next: Visit[] = [];
-    for (const v of frontier) {
-      for (const l of v.fn.locks) if (!lockDepth.has(l)) lockDepth.set(l, { depth: d, at: v });
-      if (d === limits.calleeDepth) continue;
-      for (const c of v.fn.calls) {
-        for (const fn of defsOf(c)) {
-          if (down.has(fn)) continue;
-          if (down.size >= VISIT_CAP) {
-            visitCapped = true;
-            break;
-          }
-          const w = { fn, depth: d + 1, via: v };
-          down.set(fn, w);
-          next.push(w);
-        }
-      }
-    }
-    frontier = next;
-  }
+  const downCalls = (fn: IndexedFunction): IndexedFunction[] => [...fn.calls].flatMap(defsOf);
+  visitCapped = walk(changed, downCalls, limits.calleeDepth, outside, (v) => {
+    for (const l of v.fn.locks) if (!lockDepth.has(l)) lockDepth.set(l, { depth: v.depth, at: v });
+  }) || visitCapped;
   const locks = new Set(lockDepth.keys());
   // Rarer names weigh more: log(functions / takers).
   const weight = (l: string): number => Math.log((idx.functions + 1) / ((idx.takers.get(l)?.length ?? 0) + 1));
@@ -115,33 +126,20 @@ export function selectFar(idx: CallIndex, changed: IndexedFunction[], own: Index
     cands.push({ file: at.fn.file, kind: 'lock-chain', why: `${at.fn.name} takes ${l}`, score: 300 + weight(l) - depth, needs: chainFiles(at.via) });
   }
   // 2. Up: callers of the changed functions.
-  const up = new Map<IndexedFunction, Visit>();
-  frontier = changed.map((fn) => ({ fn, depth: 0 }));
-  for (const v of frontier) up.set(v.fn, v);
-  for (let d = 0; d < limits.callerDepth && frontier.length; d++) {
-    const next: Visit[] = [];
-    for (const v of frontier) {
-      for (const fn of [...(idx.callers.get(v.fn.name) ?? []).filter(outside), ...own.filter((o) => o.calls.has(v.fn.name))]) {
-        if (up.has(fn)) continue;
-        if (up.size >= VISIT_CAP) {
-          visitCapped = true;
-          break;
-        }
-        const w = { fn, depth: d + 1, via: v };
-        up.set(fn, w);
-        next.push(w);
-        if (!outside(fn)) continue;
-        const shared = [...fn.locks].filter((l) => locks.has(l));
-        if (shared.length) {
-          const best = shared.sort((a, b) => weight(b) - weight(a))[0]!;
-          cands.push({ file: fn.file, kind: 'closing-caller', why: `${fn.name} takes ${best} and calls ${v.fn.name}`, score: 400 + weight(best) - w.depth, needs: chainFiles(v) });
-        } else if (w.depth === 1 && fn.locks.size) {
-          cands.push({ file: fn.file, kind: 'caller', why: `${fn.name} calls ${v.fn.name} and takes ${[...fn.locks][0]}`, score: 100 - w.depth, needs: [] });
-        }
-      }
+  const up = new Set<IndexedFunction>();
+  const upCalls = (fn: IndexedFunction): IndexedFunction[] => [...(idx.callers.get(fn.name) ?? []).filter(outside), ...own.filter((o) => o.calls.has(fn.name))];
+  visitCapped = walk(changed, upCalls, limits.callerDepth, outside, (w) => {
+    up.add(w.fn);
+    const v = w.via;
+    if (!v || !outside(w.fn)) return;
+    const shared = [...w.fn.locks].filter((l) => locks.has(l));
+    if (shared.length) {
+      const best = shared.sort((x, y) => weight(y) - weight(x))[0]!;
+      cands.push({ file: w.fn.file, kind: 'closing-caller', why: `${w.fn.name} takes ${best} and calls ${v.fn.name}`, score: 400 + weight(best) - w.depth, needs: chainFiles(v) });
+    } else if (w.depth === 1 && w.fn.locks.size) {
+      cands.push({ file: w.fn.file, kind: 'caller', why: `${w.fn.name} calls ${v.fn.name} and takes ${[...w.fn.locks][0]}`, score: 100 - w.depth, needs: chainFiles(v) });
     }
-    frontier = next;
-  }
+  }) || visitCapped;
   // 3. Lock partners: take one of the patch's locks and another of them (own body or a direct callee).
   for (const l of locks) {
     for (const fn of idx.takers.get(l) ?? []) {

@@ -125,9 +125,15 @@ export function changedFunctions(touched: Map<string, string[]>, rules: RuleSet,
       changed.push(...images.flat());
       continue;
     }
-    const bodies = images.map((fns) => new Map(fns.map((f) => [f.name, f.body.replace(/\s+/g, ' ')])));
-    for (const [i, fns] of images.entries()) {
-      for (const f of fns) if (bodies.some((b, j) => j !== i && b.get(f.name) !== f.body.replace(/\s+/g, ' '))) changed.push(f);
+    // by name and occurrence: a name defined in two #ifdef arms is two functions
+    const keyed = (fns: IndexedFunction[]): Map<string, IndexedFunction> => {
+      const seen = new Map<string, number>();
+      return new Map(fns.map((f) => [`${f.name}#${seen.set(f.name, (seen.get(f.name) ?? 0) + 1).get(f.name)}`, f]));
+    };
+    const norm = (f: IndexedFunction | undefined): string | undefined => f?.body.replace(/\s+/g, ' ');
+    const bodies = images.map(keyed);
+    for (const [i, b] of bodies.entries()) {
+      for (const [k, f] of b) if (bodies.some((o, j) => j !== i && norm(o.get(k)) !== norm(f))) changed.push(f);
     }
   }
   return { changed, own };
