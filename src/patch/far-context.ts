@@ -2,7 +2,8 @@
 // that a lock-order cycle or a race through the patched functions needs. From the tree's call
 // and lock index (call-index.ts) and the functions the patch changes:
 //   - the patch's locks: those the changed functions take, directly or through callees (a few
-//     levels down), and the files of the callee chains that take them;
+//     levels down), and the files of the callee chains that take them (first: one chain per
+//     lock name, and without it no cycle through the patch's locks is seen);
 //   - closing callers: callers of the changed functions (transitively, a few levels up) that
 //     take one of those locks themselves (the other order, or a recursive take), with the
 //     files of the call chain down to the patch;
@@ -123,7 +124,7 @@ export function selectFar(idx: CallIndex, changed: IndexedFunction[], own: Index
   // The files of the callee chains that take the patch's locks.
   for (const [l, { depth, at }] of lockDepth) {
     if (depth === 0) continue;
-    cands.push({ file: at.fn.file, kind: 'lock-chain', why: `${at.fn.name} takes ${l}`, score: 300 + weight(l) - depth, needs: chainFiles(at.via) });
+    cands.push({ file: at.fn.file, kind: 'lock-chain', why: `${at.fn.name} takes ${l}`, score: 500 + weight(l) - depth, needs: chainFiles(at.via) });
   }
   // 2. Up: callers of the changed functions.
   const up = new Set<IndexedFunction>();
