@@ -135,6 +135,13 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
           { files: 0, lines: 0, functions: 0, seconds: 0 },
         ),
       };
+      const withContext = analyzed.filter((r) => r.stats?.context);
+      if (withContext.length) {
+        const counts: Record<string, number> = {};
+        for (const r of withContext) for (const [k, n] of Object.entries(r.stats!.context!.counts)) counts[k] = (counts[k] ?? 0) + n;
+        const truncated = withContext.flatMap((r) => r.stats!.context!.truncated.map((t) => (withContext.length > 1 ? `${r.subject || r.messageId}: ${t}` : t)));
+        report.stats.context = { files: withContext.reduce((n, r) => n + r.stats!.context!.files, 0), counts, truncated };
+      }
       if (config) report = { ...report, findings: applyConfig(report.findings, config) };
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
       const out = render(report, o.format);

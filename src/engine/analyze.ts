@@ -186,16 +186,31 @@ function unclassifiedLocks(program: Program): Pick<AnalysisResult['stats'], 'unc
   return count ? { unclassifiedLocks: { count, example } } : {};
 }
 
+/**
+ * Facts of in-memory sources kept between analyses that share files (a patch's pre- and
+ * post-image runs read the same context files): by path, reused while the text is the same.
+ * Programs never modify facts (configurations share them too).
+ */
+export type FactsCache = Map<string, { text: string; facts: FileFacts }>;
+
 /** Analyze in-memory sources (patches, tests). Synchronous unless a postProcess hook is async. */
-export function analyzeSources(files: { path: string; text: string }[], opts: AnalyzeOptions = {}): AnalysisResult {
+export function analyzeSources(files: { path: string; text: string }[], opts: AnalyzeOptions = {}, cache?: FactsCache): AnalysisResult {
   const t0 = performance.now();
   const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
   const texts = new Map(files.map((f) => [f.path, f.text]));
-  const res = extractMany(files.map((f) => f.path), rules, (p) => {
+  const fresh = files.filter((f) => cache?.get(f.path)?.text !== f.text).map((f) => f.path);
+  const res = extractMany(fresh, rules, (p) => {
     const t = texts.get(p)!;
     return decodeSource(Buffer.from(t, 'utf8'));
   }, definesOf(opts));
-  const out = finish(res.facts, res.errors, rules, new CachedSources(texts), { ...opts, postProcess: undefined }, t0);
+  let facts = res.facts;
+  if (cache) {
+    for (const f of res.facts) cache.set(f.file, { text: texts.get(f.file)!, facts: f });
+    // the input order (file order decides which duplicate definition wins)
+    const failed = new Set(res.errors.map((e) => e.file));
+    facts = files.filter((f) => !failed.has(f.path)).map((f) => cache.get(f.path)?.facts).filter((f): f is FileFacts => f !== undefined);
+  }
+  const out = finish(facts, res.errors, rules, new CachedSources(texts), { ...opts, postProcess: undefined }, t0);
   return out as AnalysisResult;
 }
 

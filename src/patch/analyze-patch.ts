@@ -3,7 +3,7 @@
 // context files; without a tree, only the code the hunks show (low confidence). Findings are
 // classified introduced / fixed / pre-existing and carry the patch's messageId and subject.
 import { join } from 'node:path';
-import { analyzeSources, type AnalyzeOptions } from '../engine/analyze.js';
+import { analyzeSources, type AnalyzeOptions, type FactsCache } from '../engine/analyze.js';
 import { isCSource, readSource } from '../ingest/files.js';
 import { loadRules, type RuleSet } from '../rules/load.js';
 import type { Finding, InputError, RunStats } from '../report/finding.js';
@@ -181,7 +181,8 @@ export function analyzePatchWithTree(p: PatchInput, tree: string, opts: PatchAna
       texts.set(path, [...(texts.get(path) ?? []), text]);
     }
   }
-  const ctx = selectContext(tree, texts, opts.contextLimits ?? DEFAULT_CONTEXT_LIMITS);
+  const aOpts = opts.analyze ?? {};
+  const ctx = selectContext(tree, texts, opts.contextLimits ?? DEFAULT_CONTEXT_LIMITS, aOpts.rules ?? loadRules(aOpts.rulesDirs ?? []));
   const contextFiles: { path: string; text: string }[] = [];
   const errors: InputError[] = [];
   for (const f of ctx.files) {
@@ -197,10 +198,11 @@ export function analyzePatchWithTree(p: PatchInput, tree: string, opts: PatchAna
     const gone = new Set(images.flatMap((im) => [im.prePath, im.postPath]).filter((x): x is string => x !== null));
     return [...contextFiles.filter((c) => !gone.has(c.path)), ...own];
   };
-  const aOpts = opts.analyze ?? {};
-  const rPost = analyzeSources(side('post'), aOpts);
+  // the context files are the same on both sides: parsed once
+  const facts: FactsCache = new Map();
+  const rPost = analyzeSources(side('post'), aOpts, facts);
   const needPre = !!opts.allChanges || rPost.findings.some((f) => touches(f, touched));
-  const rPre = needPre ? analyzeSources(side('pre'), aOpts) : { findings: [], errors: [], stats: EMPTY_STATS };
+  const rPre = needPre ? analyzeSources(side('pre'), aOpts, facts) : { findings: [], errors: [], stats: EMPTY_STATS };
   if (opts.overlay) for (const im of images) if (im.postPath && im.post !== null) opts.overlay.set(im.postPath, im.post);
   const { findings, classified } = finish(p, rPre.findings, rPost.findings, touched, false, opts);
   return {
@@ -208,9 +210,10 @@ export function analyzePatchWithTree(p: PatchInput, tree: string, opts: PatchAna
     findings,
     classified,
     errors: [...errors, ...rPre.errors, ...rPost.errors].filter((e, i, a) => a.findIndex((x) => x.file === e.file && x.reason === e.reason) === i),
-    stats: sumStats(rPre.stats, rPost.stats),
+    stats: { ...sumStats(rPre.stats, rPost.stats), context: { files: ctx.files.length, counts: { ...ctx.counts }, truncated: ctx.truncated } },
     preimages: images.map((im) => ({ path: im.file.path, source: im.source, applied: im.applied })),
-    warnings: [],
+    // a cap that cut the context is said: a finding whose other side was left out is missed
+    warnings: ctx.truncated.map((t) => `context truncated: ${t}`),
     context: ctx.counts,
   };
 }

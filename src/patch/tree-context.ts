@@ -2,13 +2,19 @@
 // per patch is too slow, so the context is: the C files of the touched files' directories,
 // the headers the touched files #include (resolved by path suffix against the tree's file
 // list, two levels deep), and the files that define the functions the touched files call
-// (found with `git grep` over the tree's .c files). Everything is capped.
+// (found with `git grep` over the tree's .c files); then the far side (far-context.ts):
+// callers of the changed functions, their lock partners and the callee chains that take the
+// patch's locks, from a call and lock index of the tree's .c files built once per tree.
+// Everything is capped, and a cap that cuts is said (`truncated`), never passed over.
 import { readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { readSource, isCSource } from '../ingest/files.js';
+import type { RuleSet } from '../rules/load.js';
+import { buildCallIndex, expandMacros, functionsOf, lockNamer, macrosOf, type CallIndex, type IndexedFunction, type MacroTable } from './call-index.js';
+import { DEFAULT_FAR_LIMITS, selectFar, type FarLimits } from './far-context.js';
 import { grepFiles, lsFiles } from './git.js';
 
-export interface ContextLimits {
+export interface ContextLimits extends Partial<FarLimits> {
   /** C files taken from each touched file's directory. */
   perDirectory: number;
   /** Headers, over all levels. */
@@ -17,7 +23,7 @@ export interface ContextLimits {
   callees: number;
 }
 
-export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { perDirectory: 80, headers: 80, callees: 40 };
+export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { perDirectory: 80, headers: 80, callees: 40, ...DEFAULT_FAR_LIMITS };
 
 const C_KEYWORDS = new Set([
   'if', 'for', 'while', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', 'defined', 'do', 'else', 'case', 'goto',
@@ -26,6 +32,16 @@ const C_KEYWORDS = new Set([
 
 /** A tree's C file list, once per tree. */
 const fileLists = new Map<string, string[]>();
+/** A tree's call and lock index, once per tree (and rule set). */
+const indexes = new Map<string, { rules: RuleSet; index: CallIndex }>();
+
+function treeIndex(tree: string, rules: RuleSet): CallIndex {
+  const hit = indexes.get(tree);
+  if (hit && hit.rules === rules) return hit.index;
+  const index = buildCallIndex(tree, treeFiles(tree), rules);
+  indexes.set(tree, { rules, index });
+  return index;
+}
 
 function treeFiles(tree: string): string[] {
   let list = fileLists.get(tree);
@@ -83,26 +99,59 @@ export interface TreeContext {
   /** Repository-relative paths of the context files (touched files excluded). */
   files: string[];
   /** How many came from each source, for the report. */
-  counts: { directory: number; headers: number; callees: number };
+  counts: { directory: number; headers: number; callees: number; closingCallers: number; lockChain: number; lockPartners: number; callers: number };
+  /** One line per cap that cut the context (empty: nothing was left out). */
+  truncated: string[];
+  /** The functions the patch changes, the lock names the far-side search followed, and the index's cost. */
+  changed: string[];
+  locks: string[];
+  indexSeconds: number;
+}
+
+/**
+ * The functions whose text differs between the images of a touched file (every function of a
+ * file with one image: added, deleted, renamed), and every function of the touched files.
+ */
+export function changedFunctions(touched: Map<string, string[]>, rules: RuleSet, macros: MacroTable = new Map()): { changed: IndexedFunction[]; own: IndexedFunction[] } {
+  const namer = lockNamer(rules);
+  const changed: IndexedFunction[] = [];
+  const own: IndexedFunction[] = [];
+  for (const [path, texts] of touched) {
+    const mine = new Map(macros);
+    for (const t of texts) macrosOf(t, namer, mine);
+    const images = texts.map((t) => functionsOf(path, t, namer).map((f) => (expandMacros(f, mine), f)));
+    own.push(...images.flat());
+    if (images.length < 2) {
+      changed.push(...images.flat());
+      continue;
+    }
+    // by name and occurrence: a name defined in two #ifdef arms is two functions
+    const keyed = (fns: IndexedFunction[]): Map<string, IndexedFunction> => {
+      const seen = new Map<string, number>();
+      return new Map(fns.map((f) => [`${f.name}#${seen.set(f.name, (seen.get(f.name) ?? 0) + 1).get(f.name)}`, f]));
+    };
+    const norm = (f: IndexedFunction | undefined): string | undefined => f?.body.replace(/\s+/g, ' ');
+    const bodies = images.map(keyed);
+    for (const [i, b] of bodies.entries()) {
+      for (const [k, f] of b) if (bodies.some((o, j) => j !== i && norm(o.get(k)) !== norm(f))) changed.push(f);
+    }
+  }
+  return { changed, own };
 }
 
 /** Pick the context files for a patch that touches `touched` (texts: their pre and post images). */
-export function selectContext(tree: string, touched: Map<string, string[]>, limits: ContextLimits = DEFAULT_CONTEXT_LIMITS): TreeContext {
+export function selectContext(tree: string, touched: Map<string, string[]>, limits: ContextLimits = DEFAULT_CONTEXT_LIMITS, rules?: RuleSet): TreeContext {
   const all = treeFiles(tree);
   const touchedSet = new Set(touched.keys());
   const chosen = new Set<string>();
-  const counts = { directory: 0, headers: 0, callees: 0 };
+  const counts = { directory: 0, headers: 0, callees: 0, closingCallers: 0, lockChain: 0, lockPartners: 0, callers: 0 };
+  const truncated: string[] = [];
   // 1. The touched files' directories.
   for (const dir of new Set([...touchedSet].map((p) => posix.dirname(p)))) {
-    let n = 0;
-    for (const f of all) {
-      if (n >= limits.perDirectory) break;
-      if (posix.dirname(f) === dir && f.endsWith('.c') && !touchedSet.has(f) && !chosen.has(f)) {
-        chosen.add(f);
-        n++;
-        counts.directory++;
-      }
-    }
+    const inDir = all.filter((f) => posix.dirname(f) === dir && f.endsWith('.c') && !touchedSet.has(f) && !chosen.has(f));
+    for (const f of inDir.slice(0, limits.perDirectory)) chosen.add(f);
+    counts.directory += Math.min(inDir.length, limits.perDirectory);
+    if (inDir.length > limits.perDirectory) truncated.push(`${dir}/: ${limits.perDirectory} of its ${inDir.length} other .c files (cap perDirectory)`);
   }
   // 2. Included headers, resolved by suffix (`asm/vgic.h` -> `xen/include/asm-arm/vgic.h` is not
   //    resolvable by suffix; `xen/sched.h` -> `xen/include/xen/sched.h` is), two levels deep.
@@ -133,13 +182,17 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
     return [...cands].sort((x, y) => score(y) - score(x) || x.length - y.length)[0];
   };
   let frontier: { from: string; text: string }[] = [...touched].flatMap(([p, texts]) => texts.map((text) => ({ from: p, text })));
+  let headersCut = 0;
   for (let depth = 0; depth < 2 && frontier.length; depth++) {
     const next: { from: string; text: string }[] = [];
     for (const { from, text } of frontier) {
       for (const inc of includesOf(text)) {
-        if (counts.headers >= limits.headers) break;
         const h = resolveInclude(from, inc);
         if (!h || chosen.has(h) || touchedSet.has(h)) continue;
+        if (counts.headers >= limits.headers) {
+          headersCut++;
+          continue;
+        }
         chosen.add(h);
         counts.headers++;
         if (depth + 1 < 2) {
@@ -150,6 +203,7 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
     }
     frontier = next;
   }
+  if (headersCut) truncated.push(`headers: ${limits.headers} in, ${headersCut} more includes left out (cap headers)`);
   // 3. Files that define the functions the touched files call.
   const called = new Set<string>();
   const defined = new Set<string>();
@@ -170,16 +224,50 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
   // Nearer files first: same top-level directory as a touched file.
   const tops = new Set([...dirs].map((d) => d.split('/')[0]));
   found.sort((a, b) => Number(!tops.has(a.split('/')[0])) - Number(!tops.has(b.split('/')[0])) || a.localeCompare(b));
-  for (const f of found) {
-    if (counts.callees >= limits.callees) break;
+  let calleesCut = 0;
+  for (const f of new Set(found)) {
     if (chosen.has(f) || touchedSet.has(f)) continue;
+    if (counts.callees >= limits.callees) {
+      calleesCut++;
+      continue;
+    }
     chosen.add(f);
     counts.callees++;
   }
-  return { files: [...chosen].sort(), counts };
+  if (calleesCut) truncated.push(`callees: ${limits.callees} files defining called functions in, ${calleesCut} more left out (cap callees)`);
+  // 4. The far side: callers, lock partners, callee chains to the patch's locks.
+  let changedNames: string[] = [];
+  let locks: string[] = [];
+  let indexSeconds = 0;
+  const far = { ...DEFAULT_FAR_LIMITS, ...definedOnly(limits) };
+  if (rules && far.far > 0) {
+    const idx = treeIndex(tree, rules);
+    indexSeconds = idx.seconds;
+    const { changed, own } = changedFunctions(touched, rules, idx.macros);
+    changedNames = [...new Set(changed.map((f) => f.name))].sort();
+    const r = selectFar(idx, changed, own, new Set([...chosen, ...touchedSet]), touchedSet, far);
+    for (const f of r.files) chosen.add(f);
+    counts.closingCallers = r.counts.closingCallers;
+    counts.lockChain = r.counts.lockChain;
+    counts.lockPartners = r.counts.lockPartners;
+    counts.callers = r.counts.callers;
+    locks = r.locks;
+    if (r.leftOut) truncated.push(`callers and lock partners: ${r.files.length} files in, ${r.leftOut} more candidate files left out (cap far = ${far.far})`);
+    if (r.visitCapped) truncated.push('callers and callees: the call-graph walk stopped at its visit cap');
+  }
+  return { files: [...chosen].sort(), counts, truncated, changed: changedNames, locks, indexSeconds };
+}
+
+function definedOnly(l: Partial<FarLimits>): Partial<FarLimits> {
+  const out: Partial<FarLimits> = {};
+  if (l.far !== undefined) out.far = l.far;
+  if (l.callerDepth !== undefined) out.callerDepth = l.callerDepth;
+  if (l.calleeDepth !== undefined) out.calleeDepth = l.calleeDepth;
+  return out;
 }
 
 /** Forget cached file lists (tests that rebuild a tree in the same directory). */
 export function clearTreeCache(): void {
   fileLists.clear();
+  indexes.clear();
 }

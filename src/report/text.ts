@@ -105,6 +105,12 @@ export function formatText(findings: Finding[], errors: { file: string; reason: 
   const u = stats.unclassifiedLocks;
   const cs = stats.configurations;
   if (cs?.length) parts.push(`configurations: ${cs.map((c) => (c.skipped ? `${c.name} (skipped: takes no lock of its own)` : `${c.name}${c.base ? ` (${c.analysed} of ${c.functions} functions analysed, the rest as in ${c.base})` : ''}`)).join('; ')}`);
+  const ctx = stats.context;
+  if (ctx) {
+    const by = Object.entries(ctx.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+    parts.push(`context: ${ctx.files} tree files beside the patch's${by ? ` (${by})` : ''}`);
+    for (const t of ctx.truncated) parts.push(`note: context truncated: ${t}; a finding whose other side is in a file left out is not reported`);
+  }
   if (u) parts.push(`note: ${u.count} lock operation${u.count === 1 ? '' : 's'} (e.g. ${u.example}) name a lock whose struct type is not declared in the analyzed files and order no other lock; add the headers that declare it`);
   return parts.join('\n\n') + '\n';
 }
