@@ -10,7 +10,7 @@ import { applyConfig } from '../config/apply.js';
 import { Command, Option } from 'commander';
 import { analyzePaths } from '../engine/analyze.js';
 import type { Report, Severity } from '../report/finding.js';
-import { atOrAbove, hideRefuted, render, VERSION, type Format } from './output.js';
+import { atOrAbove, FORMATS, hideRefuted, render, VERSION, type Format } from './output.js';
 import { progressReporter } from './progress.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
 
@@ -93,7 +93,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .description('Static lock analyzer for C kernel and hypervisor code: lock-order inversions, lock balance, memory ordering and lifetime races.')
     .version(VERSION)
     .argument('<paths...>', 'C files or directories (.c and .h, recursively)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .addOption(new Option('--fail-level <level>', 'lowest severity that makes the exit code 1').choices(['error', 'warning', 'note']).default('warning'))
     .option('-j, --jobs <n>', 'worker threads (default: all cores)', (v) => Number.parseInt(v, 10))
     .option('--rules <dir>', 'extra rule tables (YAML) to load; repeatable', collect, [] as string[])
@@ -155,7 +155,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       progress?.stop();
       if (config) report = { ...report, findings: applyConfig(report.findings, config) };
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
-      const out = render(report, o.format);
+      const out = await render(report, o.format);
       if (o.output) writeFileSync(o.output, out);
       else io.stdout(out);
       if (report.stats.files === 0) {

@@ -2,10 +2,13 @@
 import type { Finding, Report, Severity } from '../report/finding.js';
 import { formatText } from '../report/text.js';
 import { toSarif } from '../report/sarif.js';
+import { formatRdjsonl } from '../report/rdjsonl.js';
+import { formatGithub } from '../report/github.js';
 import { checkers } from '../checkers/index.js';
 
 export const VERSION = '0.1.0';
-export type Format = 'text' | 'json' | 'sarif';
+export const FORMATS = ['text', 'json', 'sarif', 'rdjsonl', 'github'] as const;
+export type Format = (typeof FORMATS)[number];
 
 const RANK: Record<Severity, number> = { note: 0, warning: 1, error: 2 };
 
@@ -22,8 +25,12 @@ export function hideRefuted(report: Report): Report {
   return { ...report, findings: report.findings.filter((f) => !isRefuted(f)), stats: { ...report.stats, hiddenRefuted: hidden } };
 }
 
-export function render(report: Report, format: Format): string {
+export async function render(report: Report, format: Format): Promise<string> {
   switch (format) {
+    case 'rdjsonl':
+      return formatRdjsonl(report.findings);
+    case 'github':
+      return formatGithub(report.findings);
     case 'json':
       return JSON.stringify({ version: report.version, findings: report.findings, errors: report.errors, stats: report.stats }, null, 2) + '\n';
     case 'sarif':

@@ -13,7 +13,7 @@ import type { IngestResult } from '../mail/types.js';
 import { isGitCheckout } from '../patch/git.js';
 import { buildReply, mailable, replyFileName } from '../reply/eml.js';
 import type { Finding, InputError, Report, Severity } from '../report/finding.js';
-import { atOrAbove, hideRefuted, render, type Format } from './output.js';
+import { atOrAbove, FORMATS, hideRefuted, render, type Format } from './output.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
 
 function collect(v: string, prev: string[]): string[] {
@@ -48,7 +48,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .argument('<file>', "the patch, or '-' for stdin")
     .option('--tree <dir>', 'git checkout the patch applies to: exact pre-images and interprocedural context')
     .option('--all-changes', 'also show fixed and pre-existing findings (default: introduced only)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .addOption(new Option('--fail-level <level>', 'lowest severity that makes the exit code 1').choices(['error', 'warning', 'note']).default('warning'))
     .option('--rules <dir>', 'extra rule tables (YAML); repeatable', collect, [] as string[])
     .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
@@ -113,7 +113,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         ),
       };
       if (o.hideRefuted) report = hideRefuted(report);
-      const out = render(report, o.format);
+      const out = await render(report, o.format);
       if (o.output) writeFileSync(o.output, out);
       else io.stdout(out);
       if (o.replyDir) {
