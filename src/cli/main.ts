@@ -1,16 +1,17 @@
 // `lockcheck [options] PATH...`: analyze C files and trees; exit 0 clean, 1 findings at or
 // above the fail level, 2 usage error or nothing could be analyzed.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readCompileCommands } from '../ingest/compile-commands.js';
 import { collectFiles } from '../ingest/files.js';
 import { parseDefines } from '../ir/preproc-cond.js';
-import { parseConfig, formatConfigErrors, type LockcheckConfig } from '../config/schema.js';
+import type { LockcheckConfig } from '../config/schema.js';
+import { loadConfigFile } from '../config/load-file.js';
 import { applyConfig } from '../config/apply.js';
 import { Command, Option } from 'commander';
 import { analyzePaths } from '../engine/analyze.js';
 import type { Report, Severity } from '../report/finding.js';
-import { atOrAbove, FORMATS, hideRefuted, render, VERSION, type Format } from './output.js';
+import { atOrAbove, FORMATS, hideRefuted, parseAlsoWrite, VERSION, writeReport, type Format } from './output.js';
 import { progressReporter } from './progress.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
 
@@ -31,17 +32,6 @@ function mergeReports(reports: Report[]): Report {
   };
 }
 
-function loadConfigFile(file: string): { config: LockcheckConfig } | { error: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return { error: `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-  }
-  const r = parseConfig(text);
-  if (!r.ok) return { error: `bad config ${file}:\n${formatConfigErrors(r.errors)}` };
-  return { config: r.config };
-}
 
 
 /**
@@ -106,14 +96,21 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--config <file>', 'lockcheck.yml: failLevel, per-rule levels, path include/exclude, rulesDirs (the GitHub App reads the same file)')
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code (default: shown at their severity; lockcheck.yml `refuted: hide`)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--also-write <format:file>', `also write the report in another format to a file (${FORMATS.join(', ')}), e.g. sarif:lockcheck.sarif; repeatable`, collect, [] as string[])
     .option('--no-progress', 'no progress bar on stderr')
     .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n' +
       '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; progress: boolean; hideRefuted?: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; alsoWrite: string[]; progress: boolean; hideRefuted?: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
+        code = 2;
+        return;
+      }
+      const extra = parseAlsoWrite(o.alsoWrite);
+      if ('error' in extra) {
+        io.stderr(`lockcheck: ${extra.error}\n`);
         code = 2;
         return;
       }
@@ -155,9 +152,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       progress?.stop();
       if (config) report = { ...report, findings: applyConfig(report.findings, config) };
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
-      const out = await render(report, o.format);
-      if (o.output) writeFileSync(o.output, out);
-      else io.stdout(out);
+      await writeReport(report, o.format, o.output, extra.outputs, io);
       if (report.stats.files === 0) {
         io.stderr(`lockcheck: nothing could be analyzed${report.errors.length ? ` (${report.errors.map((e) => `${e.file}: ${e.reason}`).join('; ')})` : ''}\n`);
         code = 2;

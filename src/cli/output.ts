@@ -1,4 +1,5 @@
 // Renders a report in the requested format and decides the exit code.
+import { writeFileSync } from 'node:fs';
 import type { Finding, Report, Severity } from '../report/finding.js';
 import { formatText } from '../report/text.js';
 import { toSarif } from '../report/sarif.js';
@@ -38,4 +39,29 @@ export async function render(report: Report, format: Format): Promise<string> {
     default:
       return formatText(report.findings, report.errors, report.stats);
   }
+}
+
+export interface ExtraOutput {
+  format: Format;
+  file: string;
+}
+
+/** `--also-write FORMAT:FILE`, repeatable: the same report in more formats, from one analysis. */
+export function parseAlsoWrite(values: string[]): { outputs: ExtraOutput[] } | { error: string } {
+  const outputs: ExtraOutput[] = [];
+  for (const v of values) {
+    const i = v.indexOf(':');
+    const format = v.slice(0, i) as Format;
+    if (i <= 0 || i === v.length - 1 || !FORMATS.includes(format)) return { error: `--also-write takes FORMAT:FILE with FORMAT one of ${FORMATS.join(', ')} (got '${v}')` };
+    outputs.push({ format, file: v.slice(i + 1) });
+  }
+  return { outputs };
+}
+
+/** The report to `-o FILE` or stdout, and to every `--also-write` file. */
+export async function writeReport(report: Report, format: Format, output: string | undefined, extra: ExtraOutput[], io: { stdout: (s: string) => void }): Promise<void> {
+  const out = await render(report, format);
+  if (output) writeFileSync(output, out);
+  else io.stdout(out);
+  for (const x of extra) writeFileSync(x.file, await render(report, x.format));
 }

@@ -4,7 +4,10 @@
 // CLI's text/JSON/SARIF contract; exit 0 clean, 1 findings at or above the fail level, 2 when
 // no patch could be analyzed or on a usage error.
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { applyConfig } from '../config/apply.js';
+import { loadConfigFile } from '../config/load-file.js';
+import type { LockcheckConfig } from '../config/schema.js';
+import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { recordFromIngest, type AnalysisSettings } from '../batch/job.js';
 import type { MessageRecord } from '../batch/record.js';
@@ -13,7 +16,7 @@ import type { IngestResult } from '../mail/types.js';
 import { isGitCheckout } from '../patch/git.js';
 import { buildReply, mailable, replyFileName } from '../reply/eml.js';
 import type { Finding, InputError, Report, Severity } from '../report/finding.js';
-import { atOrAbove, FORMATS, hideRefuted, render, type Format } from './output.js';
+import { atOrAbove, FORMATS, hideRefuted, parseAlsoWrite, writeReport, type Format } from './output.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
 
 function collect(v: string, prev: string[]): string[] {
@@ -31,6 +34,8 @@ export interface PatchCommandOptions {
   allRules?: boolean;
   confirm: boolean;
   output?: string;
+  alsoWrite: string[];
+  config?: string;
   replyDir?: string;
   bot?: string;
 }
@@ -55,6 +60,8 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .option('--all-rules', 'also run rules that are off by default')
     .option('--no-confirm', 'do not confirm findings with models')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--also-write <format:file>', 'also write the report in another format to a file (e.g. sarif:lockcheck.sarif); repeatable', collect, [] as string[])
+    .option('--config <file>', 'lockcheck.yml: failLevel, per-rule levels, path include/exclude, refuted')
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code')
     .option('--reply-dir <dir>', 'write a reply .eml for each patch with introduced findings')
     .option('--bot <address>', "reply sender and Reported-by: 'Name <addr>'")
@@ -62,6 +69,23 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (file: string, o: PatchCommandOptions) => {
+      const extra = parseAlsoWrite(o.alsoWrite);
+      if ('error' in extra) {
+        io.stderr(`lockcheck patch: ${extra.error}\n`);
+        code = 2;
+        return;
+      }
+      let config: LockcheckConfig | undefined;
+      if (o.config) {
+        const loaded = loadConfigFile(o.config);
+        if ('error' in loaded) {
+          io.stderr(`lockcheck patch: ${loaded.error}\n`);
+          code = 2;
+          return;
+        }
+        config = loaded.config;
+        if (cmd.getOptionValueSource('failLevel') === 'default') o.failLevel = config.failLevel;
+      }
       if (o.tree) {
         try {
           if (!statSync(o.tree).isDirectory()) throw new Error('not a directory');
@@ -84,7 +108,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
       const settings: AnalysisSettings = {
         ...(o.tree ? { tree: o.tree } : {}),
         allChanges: !!o.allChanges,
-        rulesDirs: o.rules,
+        rulesDirs: [...(config?.rulesDirs.map((d) => resolve(dirname(o.config!), d)) ?? []), ...o.rules],
         only: o.rule,
         allRules: !!o.allRules,
         confirm: o.confirm,
@@ -112,10 +136,9 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
           { files: 0, lines: 0, functions: 0, seconds: 0 },
         ),
       };
-      if (o.hideRefuted) report = hideRefuted(report);
-      const out = await render(report, o.format);
-      if (o.output) writeFileSync(o.output, out);
-      else io.stdout(out);
+      if (config) report = { ...report, findings: applyConfig(report.findings, config) };
+      if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
+      await writeReport(report, o.format, o.output, extra.outputs, io);
       if (o.replyDir) {
         mkdirSync(o.replyDir, { recursive: true });
         for (const r of analyzed) {
