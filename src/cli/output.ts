@@ -5,10 +5,11 @@ import { formatText } from '../report/text.js';
 import { toSarif } from '../report/sarif.js';
 import { formatRdjsonl } from '../report/rdjsonl.js';
 import { formatGithub } from '../report/github.js';
+import { formatHtml } from '../report/html/page.js';
 import { checkers } from '../checkers/index.js';
 
 export const VERSION = '0.1.0';
-export const FORMATS = ['text', 'json', 'sarif', 'rdjsonl', 'github'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'rdjsonl', 'github', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 const RANK: Record<Severity, number> = { note: 0, warning: 1, error: 2 };
@@ -32,6 +33,8 @@ export async function render(report: Report, format: Format): Promise<string> {
       return formatRdjsonl(report.findings);
     case 'github':
       return formatGithub(report.findings);
+    case 'html':
+      return formatHtml(report);
     case 'json':
       return JSON.stringify({ version: report.version, findings: report.findings, errors: report.errors, stats: report.stats }, null, 2) + '\n';
     case 'sarif':
