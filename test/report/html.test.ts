@@ -87,5 +87,9 @@ describe('HTML report', () => {
       ['B', 'C', true, 21, 1],
       ['C', 'A', true, 31, 1],
     ]);
+    const nested = { ...f, locks: ['A'], witness: [path('CPU0', 'A', 'A', 50)] } as Finding;
+    expect(lockEdges(nested).map((e) => [e.from, e.to, e.cycle])).toEqual([['A', 'A', true]]);
+    const barrier = { ...f, category: 'memory-ordering', locks: [], witness: [path('CPU0', 'A', 'B', 60)] } as Finding;
+    expect(lockEdges(barrier).map((e) => e.cycle)).toEqual([false]);
   });
 });

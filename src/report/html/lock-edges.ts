@@ -26,7 +26,8 @@ export function pathEdge(w: WitnessPath): { from: string; to: string; at: Witnes
 
 export function lockEdges(f: Finding): LockEdge[] {
   const cycle = new Set<string>();
-  if (f.category === 'lock-order' && f.locks.length >= 2) f.locks.forEach((l, i) => cycle.add(`${l}>${f.locks[(i + 1) % f.locks.length]}`));
+  // a cycle through its locks in order; one lock: two instances of it nested (a self-loop)
+  if (f.category === 'lock-order') f.locks.forEach((l, i) => cycle.add(`${l}>${f.locks[(i + 1) % f.locks.length]}`));
   const out = new Map<string, LockEdge>();
   for (const w of f.witness) {
     const e = pathEdge(w);
