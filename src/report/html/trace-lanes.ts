@@ -3,13 +3,19 @@
 import type { TraceStep } from '../finding.js';
 import { clip, esc } from './escape.js';
 
-const LANE = 470;
+/** Two lanes side by side at full width; more CPUs share about the width of a page. */
+function laneWidth(cpus: number): number {
+  return cpus <= 2 ? 470 : Math.max(300, Math.floor(1240 / cpus));
+}
 const ROW = 46;
 const HEAD = 34;
 
 export function traceSvg(trace: TraceStep[], anchor: (file: string | undefined, line: number | undefined) => string | undefined, outcome?: string): string {
   const cpus = [...new Set(trace.map((t) => Math.max(0, t.cpu)))].sort((a, b) => a - b);
   const lane = new Map(cpus.map((c, i) => [c, i]));
+  const LANE = laneWidth(cpus.length);
+  const opChars = Math.floor((LANE - 30) / 7.3);
+  const whereChars = Math.floor((LANE - 30) / 6.5);
   const width = Math.max(2, cpus.length) * LANE;
   const height = HEAD + trace.length * ROW + (outcome ? 40 : 10);
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" class="trace" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="interleaving, ${cpus.length} CPUs">`];
@@ -31,8 +37,8 @@ export function traceSvg(trace: TraceStep[], anchor: (file: string | undefined, 
       `<g class="${cls}" data-step="${n + 1}" data-cpu="${t.cpu}">`,
       `<title>${esc([first, t.code ? `    ${t.code}` : '', t.file ? `${t.file}:${t.line ?? ''}` : '', t.note ?? ''].filter(Boolean).join('\n'))}</title>`,
       `<rect x="${x}" y="${y}" width="${LANE - 16}" height="${ROW - 8}" rx="5" />`,
-      `<text class="op" x="${x + 8}" y="${y + 16}">${esc(clip(first, 60))}</text>`,
-      `<text class="where" x="${x + 8}" y="${y + 31}">${esc(clip(second, 68))}</text>`,
+      `<text class="op" x="${x + 8}" y="${y + 16}">${esc(clip(first, opChars))}</text>`,
+      `<text class="where" x="${x + 8}" y="${y + 31}">${esc(clip(second, whereChars))}</text>`,
       '</g>',
     ].join('');
     const href = anchor(t.file, t.line);
