@@ -1,6 +1,6 @@
 // `lockcheck [options] PATH...`: analyze C files and trees; exit 0 clean, 1 findings at or
 // above the fail level, 2 usage error or nothing could be analyzed.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readCompileCommands } from '../ingest/compile-commands.js';
 import { collectFiles } from '../ingest/files.js';
@@ -12,7 +12,7 @@ import { applyConfig } from '../config/apply.js';
 import { Command, Option } from 'commander';
 import { analyzePaths } from '../engine/analyze.js';
 import type { Report, Severity } from '../report/finding.js';
-import { atOrAbove, hideRefuted, render, VERSION, type Format } from './output.js';
+import { atOrAbove, FORMATS, hideRefuted, parseAlsoWrite, VERSION, writeReport, type Format } from './output.js';
 import { progressReporter } from './progress.js';
 import { commonRoot } from '../report/sarif.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
@@ -83,7 +83,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .description('Static lock analyzer for C kernel and hypervisor code: lock-order inversions, lock balance, memory ordering and lifetime races.')
     .version(VERSION)
     .argument('<paths...>', 'C files or directories (.c and .h, recursively)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .addOption(new Option('--fail-level <level>', 'lowest severity that makes the exit code 1').choices(['error', 'warning', 'note']).default('warning'))
     .option('-j, --jobs <n>', 'worker threads (default: all cores)', (v) => Number.parseInt(v, 10))
     .option('--rules <dir>', 'extra rule tables (YAML) to load; repeatable', collect, [] as string[])
@@ -100,14 +100,21 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code (default: shown at their severity; lockcheck.yml `refuted: hide`)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--srcroot <dir>', 'SARIF: file URIs relative to this directory (default: the common directory of the PATHs)')
+    .option('--also-write <format:file>', `also write the report in another format to a file (${FORMATS.join(', ')}), e.g. sarif:lockcheck.sarif; repeatable`, collect, [] as string[])
     .option('--no-progress', 'no progress bar on stderr')
     .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n' +
       '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; srcroot?: string; progress: boolean; hideRefuted?: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; srcroot?: string; alsoWrite: string[]; progress: boolean; hideRefuted?: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
+        code = 2;
+        return;
+      }
+      const extra = parseAlsoWrite(o.alsoWrite);
+      if ('error' in extra) {
+        io.stderr(`lockcheck: ${extra.error}\n`);
         code = 2;
         return;
       }
@@ -158,9 +165,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       }
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
       code = report.stats.files === 0 ? 2 : atOrAbove(report.findings, o.failLevel).length > 0 ? 1 : 0;
-      const out = render(report, o.format, { srcroot: o.srcroot ?? commonRoot(inputPaths), exitCode: code });
-      if (o.output) writeFileSync(o.output, out);
-      else io.stdout(out);
+      await writeReport(report, o.format, o.output, extra.outputs, io, { srcroot: o.srcroot ?? commonRoot(inputPaths), exitCode: code });
       if (report.stats.files === 0) io.stderr(`lockcheck: nothing could be analyzed${report.errors.length ? ` (${report.errors.map((e) => `${e.file}: ${e.reason}`).join('; ')})` : ''}\n`);
     });
   return (await parseOrExitCode(() => program.parseAsync(argv), io)) ?? code;

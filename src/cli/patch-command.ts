@@ -4,7 +4,8 @@
 // CLI's text/JSON/SARIF contract; exit 0 clean, 1 findings at or above the fail level, 2 when
 // no patch could be analyzed or on a usage error.
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { applyConfig } from '../config/apply.js';
+import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { recordFromIngest, type AnalysisSettings } from '../batch/job.js';
 import type { MessageRecord } from '../batch/record.js';
@@ -13,10 +14,9 @@ import type { IngestResult } from '../mail/types.js';
 import { isGitCheckout } from '../patch/git.js';
 import { SENT_LOG, writeReplies } from '../reply/write.js';
 import type { Finding, InputError, Report, Severity } from '../report/finding.js';
-import { atOrAbove, hideRefuted, render, type Format } from './output.js';
+import { atOrAbove, FORMATS, hideRefuted, parseAlsoWrite, writeReport, type Format } from './output.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
 import { resolveRuleOptions } from './rule-options.js';
-import { applyConfig } from '../config/apply.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -35,6 +35,7 @@ export interface PatchCommandOptions {
   allRules?: boolean;
   confirm: boolean;
   output?: string;
+  alsoWrite: string[];
   replyDir?: string;
   replyHunkOnly?: boolean;
   bot?: string;
@@ -53,7 +54,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .argument('<file>', "the patch, or '-' for stdin")
     .option('--tree <dir>', 'git checkout the patch applies to: exact pre-images and interprocedural context')
     .option('--all-changes', 'also show fixed and pre-existing findings (default: introduced only)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .addOption(new Option('--fail-level <level>', 'lowest severity that makes the exit code 1').choices(['error', 'warning', 'note']).default('warning'))
     .option('--rules <dir>', 'extra rule tables (YAML); repeatable', collect, [] as string[])
     .option('--rule <id>', 'run only this rule; repeatable', collect, [] as string[])
@@ -62,6 +63,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .option('--config <file>', "lockcheck.yml (default: the --tree's .github/lockcheck.yml, if any)")
     .option('--no-confirm', 'do not confirm findings with models')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--also-write <format:file>', 'also write the report in another format to a file (e.g. sarif:lockcheck.sarif); repeatable', collect, [] as string[])
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code')
     .option('--reply-dir <dir>', 'write a reply .eml for each patch with introduced findings')
     .option('--reply-hunk-only', 'with --reply-dir: also reply for findings made from the hunks alone (no --tree; low confidence, never mailed as errors)')
@@ -70,6 +72,12 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (file: string, o: PatchCommandOptions) => {
+      const extra = parseAlsoWrite(o.alsoWrite);
+      if ('error' in extra) {
+        io.stderr(`lockcheck patch: ${extra.error}\n`);
+        code = 2;
+        return;
+      }
       if (o.tree) {
         try {
           if (!statSync(o.tree).isDirectory()) throw new Error('not a directory');
@@ -107,7 +115,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         ...(config ? { ruleLevels: config.rules } : {}),
         ...(o.tree ? { tree: o.tree } : {}),
         allChanges: !!o.allChanges,
-        rulesDirs: o.rules,
+        rulesDirs: [...(config?.rulesDirs.map((d) => resolve(dirname(o.config!), d)) ?? []), ...o.rules],
         only: o.rule,
         allRules: !!o.allRules,
         confirm: o.confirm,
@@ -144,9 +152,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
       }
       if (config) report = { ...report, findings: applyConfig(report.findings, config) };
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
-      const out = render(report, o.format);
-      if (o.output) writeFileSync(o.output, out);
-      else io.stdout(out);
+      await writeReport(report, o.format, o.output, extra.outputs, io);
       if (o.replyDir) {
         const w = writeReplies(analyzed, o.replyDir, { ...(o.bot ? { bot: o.bot } : {}), hunkOnly: !!o.replyHunkOnly });
         for (const path of w.written) io.stderr(`lockcheck patch: reply written to ${path}\n`);

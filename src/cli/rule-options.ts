@@ -1,22 +1,11 @@
 // What the three commands (main, patch, mbox) share about rule selection: the config file
 // (`--config`, else a tree's `.github/lockcheck.yml`), `--disable RULE`, and one check of every
 // rule name the user wrote, so a typo is an error (exit 2) rather than a rule that never runs.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_PATHS, defaultConfig, formatConfigErrors, parseConfig, type LockcheckConfig } from '../config/schema.js';
+import { CONFIG_PATHS, defaultConfig, type LockcheckConfig } from '../config/schema.js';
+import { loadConfigFile } from '../config/load-file.js';
 import { unknownRuleNames } from '../config/rule-names.js';
-
-export function loadConfigFile(file: string): { config: LockcheckConfig } | { error: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return { error: `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-  }
-  const r = parseConfig(text);
-  if (!r.ok) return { error: `bad config ${file}:\n${formatConfigErrors(r.errors)}` };
-  return { config: r.config };
-}
 
 export interface RuleOptionsInput {
   /** `--config FILE`. */

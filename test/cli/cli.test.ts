@@ -1,6 +1,6 @@
 // The CLI contract: formats, exit codes, bad input never losing the rest of the run.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -126,6 +126,19 @@ describe('lockcheck --config', () => {
     const bad = await run('--config', join(dir, 'bad.yml'), join(dir, 'leak.c'));
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/bad config .*bad\.yml:\n.*line 1.*failLevel/);
+  });
+
+  it('--also-write gives several formats from one analysis, and a bad one is a usage error before any analysis', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-also-'));
+    const { code, out } = await run('-f', 'json', '--also-write', `sarif:${join(dir, 'r.sarif')}`, '--also-write', `rdjsonl:${join(dir, 'r.rdjsonl')}`, PRE);
+    expect(code).toBe(1);
+    const ids = JSON.parse(out).findings.map((f: { rule: string }) => f.rule);
+    const sarif = JSON.parse(readFileSync(join(dir, 'r.sarif'), 'utf8')) as { runs: { results: { ruleId: string }[] }[] };
+    expect(sarif.runs[0]!.results.map((r) => r.ruleId)).toEqual(ids);
+    expect(readFileSync(join(dir, 'r.rdjsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).code.value)).toEqual(ids);
+    const bad = await run('--also-write', 'pdf:x.pdf', PRE);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--also-write takes FORMAT:FILE with FORMAT one of text, json, sarif, rdjsonl, github, html (got 'pdf:x.pdf')");
   });
 });
 
