@@ -86,6 +86,10 @@ export interface CallEvent extends EventBase {
   level?: number;
   /** Runs only when a parameter is non-zero / zero (a flags test dominates it: src/analysis/flag-guards.ts). */
   guard?: { param: number; value: boolean };
+  /** A bare identifier statement (`LOAD_LOCK;`): an object-like macro, dropped unless it is a lock macro. */
+  bare?: boolean;
+  /** The whole condition of an `ASSERT(...)`: a held-test macro there asserts its lock held. */
+  asserted?: boolean;
 }
 
 export interface LoadEvent extends EventBase {
