@@ -189,7 +189,7 @@ export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string,
         if (!lock) continue;
         const ev: IrEvent =
           ml.api.op === 'acquire'
-            ? ({ k: 'acquire', loc: e.loc, lock, mode: ml.api.mode, irq: ml.api.irq, try: false, nested: ml.api.nested, api: ml.apiName } satisfies AcquireEvent)
+            ? ({ k: 'acquire', loc: e.loc, lock, mode: ml.api.mode, irq: ml.api.irq, try: false, nested: ml.api.nested, api: ml.apiName, ...(e.underParam ? { guard: e.underParam } : {}) } satisfies AcquireEvent)
             : ({ k: 'release', loc: e.loc, lock, mode: ml.api.mode, api: ml.apiName } satisfies ReleaseEvent);
         // the level the tree declares for this macro (or, failing that, the API it wraps)
         const spec = levels && ev.k === 'acquire' ? levelOfCall(levels, e.callee, e.argText) ?? levels.byName.get(ml.apiName) : undefined;

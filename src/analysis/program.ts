@@ -206,7 +206,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   const locks = new Map<string, FunctionLocks>();
   const ctx: LocksetContext = { env, rules, resolveCallee, indirectTargets, ...(waits ? { waitTargets } : {}), summaries };
   const sig = (s: Summary) =>
-    `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}|${(s.mayAcquire ?? []).map((a) => a.key).join(',')}`;
+    `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}|${(s.mayAcquire ?? []).map((a) => a.key).join(',')}|${(s.requires ?? []).map((a) => `${a.key}${a.always ? '!' : ''}`).join(',')}`;
   const base = opts.base;
   const reused = new Set<string>();
   const sameAsBase = base ? reuseTest(base, summaries, resolveCallee, indirectTargets, waitTargets) : undefined;

@@ -219,7 +219,8 @@ export class FunctionBuilder {
         const e = n.namedChildren[0];
         // `LOAD_LOCK;`: an object-like macro used as a statement (the program expands lock macros)
         if (e?.type === 'identifier' && !this.scope.params.has(e.text) && !this.scope.locals.has(e.text) && !this.scope.globals.has(e.text)) {
-          this.emit({ k: 'call', loc: this.loc(e), callee: e.text, args: [], argText: [], bare: true });
+          const under = this.paramGuards.at(-1);
+          this.emit({ k: 'call', loc: this.loc(e), callee: e.text, args: [], argText: [], bare: true, ...(under ? { underParam: under } : {}) });
           return;
         }
         if (e) this.expr(e);
@@ -1031,6 +1032,7 @@ export class FunctionBuilder {
       argText: args.map((a) => shortText(a.text, 40)),
       ...(tested ? { assignedTo: tested } : {}),
       ...(n === this.assertedCall ? { asserted: true } : {}),
+      ...(this.paramGuards.length ? { underParam: this.paramGuards.at(-1)! } : {}),
     });
     if (r.noreturn.has(name)) this.cur = -1; // BUG(), panic(): this path ends here
   }
