@@ -32,10 +32,14 @@ function testsHeld(ctx: CheckerContext, fn: FunctionIR): boolean {
   return false;
 }
 
-/** Where the function itself holds `key` (a release of it held, or a return holding it), not asserted. */
+/**
+ * Where the function itself holds `key` (a release of it held, or a return holding it), not
+ * asserted, and not by a trylock (a function that only tries may run under the lock on its
+ * other paths: a command argument saying the caller holds it).
+ */
 function ownHold(facts: FunctionLocks, key: string): LockEntry | undefined {
-  for (const r of facts.releases) if (r.key === key && r.before === 'held' && r.prev && !r.prev.assumed && !r.prev.dropped) return r.prev;
-  for (const r of facts.returns) for (const e of r.state) if (e.key === key && e.status === 'held' && !e.assumed && !e.dropped) return e;
+  for (const r of facts.releases) if (r.key === key && r.before === 'held' && r.prev && !r.prev.assumed && !r.prev.dropped && !r.prev.try) return r.prev;
+  for (const r of facts.returns) for (const e of r.state) if (e.key === key && e.status === 'held' && !e.assumed && !e.dropped && !e.try) return e;
   return undefined;
 }
 

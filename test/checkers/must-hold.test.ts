@@ -147,6 +147,23 @@ void pool_update(struct pool *p, int do_locking)
 		pool_unlock(p);
 }`,
     },
+    {
+      name: 'a function asserting the lock on one command and only trying it on others',
+      code: `struct tramp { struct mutex m; int flags; };
+int tramp_op(struct tramp *t, int cmd)
+{
+	if (cmd == 1) {
+		lockdep_assert_held(&t->m);
+		t->flags = 1;
+		return 0;
+	}
+	if (!mutex_trylock(&t->m))
+		return -EAGAIN;
+	t->flags = 0;
+	mutex_unlock(&t->m);
+	return 0;
+}`,
+    },
   ],
   invalid: [
     {
