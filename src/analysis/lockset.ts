@@ -16,6 +16,8 @@ import {
   type ChainStep,
   type FunctionLocks,
   type LockEntry,
+  type NeedFact,
+  type Requirement,
   type Summary,
 } from './summary-types.js';
 
@@ -199,7 +201,7 @@ function lockingCallee(fn: FunctionIR, e: CallEvent, ctx: LocksetContext): boole
   if (e.via) return !!ctx.indirectTargets?.(fn, e).some((t) => (ctx.summaries.get(t.key)?.acquires.length ?? 0) > 0);
   const c = ctx.resolveCallee(fn, e.callee);
   const s = c ? ctx.summaries.get(c.key) : undefined;
-  return !!s && (s.acquires.length > 0 || s.returnsHolding.length > 0 || s.releasesHeld.length > 0 || !!s.mayRelease?.length || !!s.mayAcquire?.length || !!s.condHolding?.length);
+  return !!s && (s.acquires.length > 0 || s.returnsHolding.length > 0 || s.releasesHeld.length > 0 || !!s.mayRelease?.length || !!s.mayAcquire?.length || !!s.condHolding?.length || !!s.requires?.length);
 }
 
 export function runLockset(fn: FunctionIR, ctx: LocksetContext): { facts: FunctionLocks; summary: Summary } {
@@ -339,6 +341,12 @@ function keepSplit(facts: FunctionLocks, split: FunctionLocks, seen: Set<string>
     seen.add(k);
     facts.returns.push(r);
   }
+  for (const n of split.needs ?? []) {
+    const k = `N${n.key}|${n.chain[0]!.loc.line}:${n.chain[0]!.loc.col}|${n.chain.length}|${n.status}|${n.prev?.releasedAt?.[0]?.loc.line ?? ''}|${n.sameClass ? 's' : ''}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    (facts.needs ??= []).push(n);
+  }
 }
 
 function acqOf(fnName: string, e: Extract<IrEvent, { k: 'acquire' }>, ctx: LocksetContext): Acq {
@@ -458,6 +466,21 @@ function forgetText(state: State, own: () => State, text: string): void {
   if (gone) for (const k of gone) own().delete(k);
 }
 
+/** A point needing `lock` held, on the path `state` is. */
+function needAt(state: State, name: string, block: number, lock: LockRef, key: string, chain: ChainStep[], always: boolean): NeedFact {
+  const prev = state.get(key);
+  let sameClass: LockEntry | undefined;
+  if (lock.cls) {
+    for (const [k, v] of state) {
+      if (k !== key && !isConst(k) && v.lock.cls === lock.cls && v.status !== 'released') {
+        sameClass = v;
+        break;
+      }
+    }
+  }
+  return { fn: name, block, key, lock, chain, always, status: prev?.status ?? 'untouched', ...(prev ? { prev } : {}), ...(sameClass ? { sameClass } : {}) };
+}
+
 /** Caller-held locks this function has released and not re-taken by now. */
 function droppedNow(state: State): LockRef[] {
   const out: LockRef[] = [];
@@ -501,6 +524,7 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           // asserted held: the caller's lock, held from here on; later acquisitions order after
           // it, but it is neither taken here nor part of this function's summary
           const k = lockKey(e.lock);
+          if (facts) (facts.needs ??= []).push(needAt(state, name, id, e.lock, k, [{ fn: name, loc: e.loc }], true));
           if (state.get(k)?.status !== 'held') own().set(k, { ...acqOf(name, e, ctx), status: 'held', dropped: true, assumed: true });
           break;
         }
@@ -566,6 +590,17 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
         break;
       }
       case 'call': {
+        // a must-hold callee: what this path holds of the locks it requires, before the call
+        if (facts && !e.callee.startsWith('*')) {
+          const c = ctx.resolveCallee(fn, e.callee);
+          const req = c ? ctx.summaries.get(c.key)?.requires : undefined;
+          if (req) {
+            for (const r of req) {
+              const { lock, key } = mappedAt(e, r.lock, c!.name, ctx.env);
+              if (!anonymous(lock)) (facts.needs ??= []).push(needAt(state, name, id, lock, key, [{ fn: name, loc: e.loc }, ...r.chain], r.always));
+            }
+          }
+        }
         // `x = f()` and `f(&x)` point x at another object: locks named through x are no longer these
         if (e.assignedTo && state.size) {
           forgetLocal(state, own, e.assignedTo);
@@ -842,6 +877,8 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
   for (const r of facts.releases) if (r.before === 'untouched' && !definite.has(r.key)) mayRelease.set(r.key, { key: r.key, lock: r.lock });
   for (const r of rets) for (const e of r.state) if (e.dropped && e.status !== 'held' && !definite.has(e.key)) mayRelease.set(e.key, { key: e.key, lock: e.lock });
   for (const r of facts.mayReleases ?? []) if (!definite.has(r.key)) mayRelease.set(r.key, r);
+  // a lock the function takes itself (not recursively, not under a flag) its callers do not hold
+  const requires = requirements(fn, facts, new Set(sorted.filter((a) => a.mode !== 'recursive' && !a.guard).map((a) => a.key)));
   return {
     acquires: sorted,
     returnsHolding,
@@ -849,7 +886,60 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
     ...(mayRelease.size ? { mayRelease: [...mayRelease.values()] } : {}),
     ...(mayAcquire.length ? { mayAcquire } : {}),
     ...(condHolding.length ? { condHolding } : {}),
+    ...(requires.length ? { requires } : {}),
   };
+}
+
+const MAX_REQUIRES = 16;
+
+/**
+ * The function's must-hold contract: the locks it needs held (asserted, or a callee's contract)
+ * where no path has taken or released them first, named through a parameter or a global (what
+ * a caller can hold). Unavoidable points give `always` requirements.
+ */
+function requirements(fn: FunctionIR, facts: FunctionLocks, takes: Set<string>): Requirement[] {
+  if (!facts.needs?.length) return [];
+  const points = new Map<string, NeedFact[]>();
+  for (const n of facts.needs) {
+    const k = `${n.key}|${n.chain[0]!.loc.line}:${n.chain[0]!.loc.col}`;
+    const l = points.get(k);
+    if (l) l.push(n);
+    else points.set(k, [n]);
+  }
+  const out = new Map<string, Requirement>();
+  const unavoidable = new Map<number, boolean>();
+  for (const list of points.values()) {
+    const n = list[0]!;
+    const root = n.lock.inst.root;
+    if ((!root.startsWith('param:') && !root.startsWith('global:')) || takes.has(n.key)) continue;
+    if (!list.every((x) => x.status === 'untouched' && !x.sameClass)) continue;
+    let u = unavoidable.get(n.block);
+    if (u === undefined) unavoidable.set(n.block, (u = onEveryPath(fn, n.block)));
+    const always = list.every((x) => x.always) && u;
+    const prev = out.get(n.key);
+    if (!prev || (always && !prev.always) || (always === prev.always && n.chain.length < prev.chain.length)) out.set(n.key, { key: n.key, lock: n.lock, chain: n.chain, always });
+  }
+  return [...out.values()].sort((a, b) => Number(b.always) - Number(a.always) || a.chain.length - b.chain.length).slice(0, MAX_REQUIRES);
+}
+
+/** Whether every path from the entry to the exit passes through `block`. */
+function onEveryPath(fn: FunctionIR, block: number): boolean {
+  if (block === 0) return true;
+  const seen = new Uint8Array(fn.blocks.length);
+  const stack = [0];
+  seen[0] = 1;
+  seen[block] = 1;
+  while (stack.length) {
+    const b = stack.pop()!;
+    if (b === fn.exit) return false;
+    for (const s of fn.blocks[b]!.succ) {
+      if (!seen[s]) {
+        seen[s] = 1;
+        stack.push(s);
+      }
+    }
+  }
+  return true;
 }
 
 /** Zero, non-zero or unknown: what a return's value says about success. */

@@ -3,7 +3,7 @@
 // one of its parameters. The IR records a call to `vgic_lock`; once every file's macros are known,
 // such calls become acquire/release events on the caller's argument plus the macro's field path.
 import type { FileFacts } from '../frontend/file-facts.js';
-import type { AcquireEvent, FlagTest, FunctionIR, IrEvent, ReleaseEvent } from '../ir/types.js';
+import type { AccessPath, AcquireEvent, CallEvent, FlagTest, FunctionIR, IrEvent, LockRef, ReleaseEvent } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import type { LockApi } from '../rules/schema.js';
 import { levelOfCall, setLevel, type LockLevels } from './lock-levels.js';
@@ -19,6 +19,8 @@ export interface MacroLock {
   global?: string;
   /** The lock operation runs only while this global flag has this value (`if (!lock_all) spin_lock(l)`). */
   onlyIf?: FlagTest;
+  /** An object-like macro, written as a statement (`LOAD_LOCK;`). */
+  object?: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export function callArgs(body: string, openParen: number): string | undefined {
 }
 
 /** `&(v)->domain->arch.vgic.lock` with params [v] -> param 0, fields domain,arch,vgic,lock. */
-function lockOperand(text: string, params: string[]): Pick<MacroLock, 'param' | 'fields' | 'arrows' | 'global'> | undefined {
+export function lockOperand(text: string, params: string[]): Pick<MacroLock, 'param' | 'fields' | 'arrows' | 'global'> | undefined {
   const t = text.replace(/\s+/g, '');
   const m = /^&?\(?\(?([A-Za-z_]\w*)\)?((?:(?:->|\.)[A-Za-z_]\w*)*)\)?$/.exec(t);
   if (!m) return undefined;
@@ -86,7 +88,9 @@ function lockOperand(text: string, params: string[]): Pick<MacroLock, 'param' | 
 /** Derives lock macros from every file's function-like macros (macros of macros too). */
 export function deriveMacroLocks(files: FileFacts[], rules: RuleSet): Map<string, MacroLock> {
   const out = new Map<string, MacroLock>();
-  const macros = files.flatMap((f) => f.macros).filter((m) => !rules.locks.has(m.name));
+  // object-like ones too (`#define LOAD_LOCK spin_lock(&load_sem)`, used as `LOAD_LOCK;`)
+  const objects = new Set(files.flatMap((f) => f.lockMacros ?? []));
+  const macros = files.flatMap((f) => (f.lockMacros ? [...f.macros, ...f.lockMacros] : f.macros)).filter((m) => !rules.locks.has(m.name));
   for (let round = 0; round < 3; round++) {
     let added = 0;
     for (const m of macros) {
@@ -126,6 +130,8 @@ export function deriveMacroLocks(files: FileFacts[], rules: RuleSet): Map<string
         if (derived) {
           const flag = flagBefore(m.body, call.index!, m.params);
           if (flag && !derived.onlyIf) derived.onlyIf = flag;
+          if (objects.has(m)) derived.object = true;
+          else delete derived.object;
           out.set(m.name, derived);
           added++;
         }
@@ -180,6 +186,20 @@ export function applyMacroAliases(functions: FunctionIR[], aliases: Map<string, 
   }
 }
 
+/** The caller-side lock a lock macro names at one call. */
+export function macroLockAt(ml: MacroLock, e: CallEvent, fn: FunctionIR, isStatic: (file: string, name: string) => boolean): LockRef | undefined {
+  let inst: AccessPath;
+  if (ml.param < 0) {
+    const root = ml.api.global === undefined && isStatic(fn.file, ml.global!) ? `global:${ml.global}@${fn.file}` : `global:${ml.global}`;
+    inst = { root, fields: [], arrows: [], text: ml.global! };
+  } else {
+    const a = e.args[ml.param];
+    if (!a) return undefined;
+    inst = { ...a, fields: [...a.fields, ...ml.fields], arrows: [...a.arrows, ...ml.arrows], text: `${a.text.replace(/^&/, '')}${ml.fields.map((f, j) => (ml.arrows[j] ? '->' : '.') + f).join('')}` };
+  }
+  return { cls: ml.param < 0 && ml.api.global !== undefined ? ml.api.global : '', inst };
+}
+
 /** Rewrites calls to lock macros (that are not also real functions) into acquire/release events. */
 export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string, MacroLock>, isFunction: (name: string) => boolean, isStatic: (file: string, name: string) => boolean = () => false, levels?: LockLevels): void {
   if (macroLocks.size === 0) return;
@@ -189,31 +209,32 @@ export function applyMacroLocks(functions: FunctionIR[], macroLocks: Map<string,
         const e = b.events[i]!;
         if (e.k !== 'call') continue;
         const ml = macroLocks.get(e.callee);
-        if (!ml || isFunction(e.callee)) continue;
-        let inst;
-        if (ml.param < 0) {
-          const root = ml.api.global === undefined && isStatic(fn.file, ml.global!) ? `global:${ml.global}@${fn.file}` : `global:${ml.global}`;
-          inst = { root, fields: [], arrows: [], text: ml.global! };
-        }
-        else {
-          const a = e.args[ml.param];
-          if (!a) continue;
-          inst = { ...a, fields: [...a.fields, ...ml.fields], arrows: [...a.arrows, ...ml.arrows], text: `${a.text.replace(/^&/, '')}${ml.fields.map((f, j) => (ml.arrows[j] ? '->' : '.') + f).join('')}` };
-        }
-        const lock = { cls: ml.param < 0 && ml.api.global !== undefined ? ml.api.global : '', inst };
+        // a bare `NAME;` stands for an object-like macro only; a function-like one needs its call
+        if (!ml || isFunction(e.callee) || !!e.bare !== (ml.object === true)) continue;
+        const lock = macroLockAt(ml, e, fn, isStatic);
+        if (!lock) continue;
         // a trylock macro: held once a branch tests its result (a result never tested: nothing known)
         if (ml.api.try && !e.assignedTo) continue;
         const only = ml.onlyIf ? { onlyIf: ml.onlyIf } : {};
         const tried = ml.api.try && e.assignedTo ? { condOn: e.assignedTo, condWhen: !ml.api.tryZero } : {};
         const ev: IrEvent =
           ml.api.op === 'acquire'
-            ? ({ k: 'acquire', loc: e.loc, lock, mode: ml.api.mode, irq: ml.api.irq, try: ml.api.try, nested: ml.api.nested, api: ml.apiName, ...tried, ...only } satisfies AcquireEvent)
+            ? ({ k: 'acquire', loc: e.loc, lock, mode: ml.api.mode, irq: ml.api.irq, try: ml.api.try, nested: ml.api.nested, api: ml.apiName, ...tried, ...only, ...(e.underParam ? { guard: e.underParam } : {}) } satisfies AcquireEvent)
             : ({ k: 'release', loc: e.loc, lock, mode: ml.api.mode, api: ml.apiName, ...only } satisfies ReleaseEvent);
         // the level the tree declares for this macro (or, failing that, the API it wraps)
         const spec = levels && ev.k === 'acquire' ? levelOfCall(levels, e.callee, e.argText) ?? levels.byName.get(ml.apiName) : undefined;
         if (spec && ev.k === 'acquire') setLevel(ev, spec);
         b.events[i] = ev;
       }
+    }
+  }
+}
+
+/** Bare `NAME;` statements that were not lock macros: nothing (as before they were recorded). */
+export function dropBareNames(functions: FunctionIR[]): void {
+  for (const fn of functions) {
+    for (const b of fn.blocks) {
+      if (b.events.some((e) => e.k === 'call' && e.bare)) b.events = b.events.filter((e) => e.k !== 'call' || !e.bare);
     }
   }
 }

@@ -8,7 +8,8 @@ import { runLockset, type LocksetContext } from './lockset.js';
 import type { FunctionLocks, Summary } from './summary-types.js';
 import { stronglyConnected } from './scc.js';
 import { waitResolver, type WaitTarget } from './wait-targets.js';
-import { applyMacroAliases, applyMacroLocks, deriveMacroAliases, deriveMacroLocks } from './macro-locks.js';
+import { applyMacroAliases, applyMacroLocks, deriveMacroAliases, deriveMacroLocks, dropBareNames } from './macro-locks.js';
+import { applyHeldTests, deriveHeldTests } from './held-tests.js';
 import { applyLockLevels, deriveLockLevels, type LockLevels } from './lock-levels.js';
 import { applyFlagGuards } from './flag-guards.js';
 
@@ -137,7 +138,11 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   const statics = new Set(files.flatMap((f) => f.globals.filter((g) => g.isStatic).map((g) => `${f.file}\0${g.name}`)));
   // declared lock levels, as the tree's own macros define them (lock-levels.ts)
   const levels = deriveLockLevels(files, functions, rules);
-  applyMacroLocks(functions, deriveMacroLocks(files, rules), (n) => fnNames.has(n), (file, n) => statics.has(`${file}\0${n}`), levels);
+  const isStatic = (file: string, n: string): boolean => statics.has(`${file}\0${n}`);
+  applyMacroLocks(functions, deriveMacroLocks(files, rules), (n) => fnNames.has(n), isStatic, levels);
+  dropBareNames(functions);
+  // `ASSERT(shadow_locked_by_me(d))`: held-test macros the tree defines (held-tests.ts)
+  applyHeldTests(functions, deriveHeldTests(files, rules), (n) => fnNames.has(n), isStatic);
   applyMacroAliases(functions, deriveMacroAliases(files, (n) => fnNames.has(n)));
   applyLockLevels(functions, levels);
   applyFlagGuards(functions);
@@ -203,7 +208,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   const locks = new Map<string, FunctionLocks>();
   const ctx: LocksetContext = { env, rules, resolveCallee, indirectTargets, ...(waits ? { waitTargets } : {}), summaries };
   const sig = (s: Summary) =>
-    `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}|${(s.mayAcquire ?? []).map((a) => a.key).join(',')}`;
+    `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}|${(s.mayAcquire ?? []).map((a) => a.key).join(',')}|${(s.requires ?? []).map((a) => `${a.key}${a.always ? '!' : ''}`).join(',')}`;
   const base = opts.base;
   const reused = new Set<string>();
   const sameAsBase = base ? reuseTest(base, summaries, resolveCallee, indirectTargets, waitTargets) : undefined;

@@ -83,6 +83,38 @@ export interface Summary {
    * holds them on that branch.
    */
   condHolding?: (Acq & { when: boolean })[];
+  /**
+   * Locks the caller must hold (a must-hold contract): asserted held here (`ASSERT(spin_is_locked
+   * (&d->lock))`, `lockdep_assert_held`), or required by a callee, without this function taking
+   * them first. `always`: on every path through the function (the assertion or call is
+   * unavoidable), else on some. The chain runs from this function down to the assertion.
+   */
+  requires?: Requirement[];
+}
+
+export interface Requirement {
+  key: string;
+  lock: LockRef;
+  chain: ChainStep[];
+  always: boolean;
+}
+
+/** A point that needs a lock held (an assertion, or a call of a function that requires it), on one path. */
+export interface NeedFact {
+  fn: string;
+  /** The block it is in. */
+  block: number;
+  key: string;
+  lock: LockRef;
+  /** From this function down to the assertion. */
+  chain: ChainStep[];
+  /** What the callee's contract says (an assertion here: always). */
+  always: boolean;
+  /** The lock's status here on this path ('untouched': this function has not taken or released it). */
+  status: LockStatus | 'untouched';
+  prev?: LockEntry;
+  /** Another lock of the same class is held or may be here (maybe the same object, named differently). */
+  sameClass?: LockEntry;
 }
 
 /** Facts recorded while running the lockset dataflow over one function, for the checkers. */
@@ -123,6 +155,8 @@ export interface FunctionLocks {
   returns: ReturnFact[];
   /** Caller-held locks a callee may release (mapped into this function's terms). */
   mayReleases?: { key: string; lock: LockRef }[];
+  /** Points needing a lock held (assertions, calls of must-hold functions), per path. */
+  needs?: NeedFact[];
   /** Every lock this function may take (directly or in callees), shortest chain per instance: its summary. */
   taken?: Map<string, Acq>;
 }

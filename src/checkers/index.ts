@@ -4,6 +4,7 @@ import { lockInversion, lockInversionLowconf } from './lock-inversion.js';
 import { recursiveLock, recursiveLockLowconf } from './recursive-lock.js';
 import { lockLeak } from './lock-leak.js';
 import { doubleUnlock } from './double-unlock.js';
+import { mustHold, mustHoldLowconf } from './must-hold.js';
 import { missingBarrier, missingBarrierLowconf } from './missing-barrier.js';
 import { checkThenAct, checkThenActLowconf } from './check-then-act.js';
 import { doubleFetch, doubleFetchLowconf } from './double-fetch.js';
@@ -18,7 +19,7 @@ import { useAfterFree, useAfterFreeLowconf } from './use-after-free.js';
 import { unlockedReread, unlockedRereadLowconf } from './unlocked-reread.js';
 import { unguardedAccess, unguardedAccessLowconf } from './unguarded-access.js';
 
-export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
+export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock, mustHold, mustHoldLowconf];
 // memory-ordering and lifetime rules
 checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf,
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,

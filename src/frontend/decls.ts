@@ -42,6 +42,8 @@ export interface FileDecls {
   globals: GlobalDecl[];
   protos: [string, string][];
   macros: MacroDef[];
+  /** Object-like macros whose body calls something named like a lock operation (`#define LOAD_LOCK spin_lock(&load_sem)`). */
+  lockMacros: MacroDef[];
   functions: FunctionDefNode[];
   /** Function-pointer members bound by designated initializers of global tables. */
   fnptrs: FnBinding[];
@@ -106,7 +108,7 @@ function collectEnum(spec: SyntaxNode | null, out: FileDecls): void {
 }
 
 export function collectDecls(root: SyntaxNode, defines?: Defines): FileDecls {
-  const out: FileDecls = { structs: [], typedefs: [], globals: [], protos: [], macros: [], functions: [], fnptrs: [], constants: [], errors: 0 };
+  const out: FileDecls = { structs: [], typedefs: [], globals: [], protos: [], macros: [], lockMacros: [], functions: [], fnptrs: [], constants: [], errors: 0 };
   let anon = 0;
   const visit = (node: SyntaxNode): void => {
     for (const c of node.namedChildren) {
@@ -181,6 +183,12 @@ export function collectDecls(root: SyntaxNode, defines?: Defines): FileDecls {
           const m = /^#\s*define\s+([A-Za-z_]\w*)[ \t]+([^\n]+)/.exec(c.text);
           const k = m ? macroConstant(m[1]!, m[2]!.replace(/\/\*.*?\*\/|\/\/.*$/g, '')) : undefined;
           if (k) out.constants.push(k);
+          else {
+            // `#define LOAD_LOCK spin_lock(&load_sem)`, written as a statement `LOAD_LOCK;`
+            const d = /^#\s*define\s+([A-Za-z_]\w*)(?![\w(])([\s\S]*)$/.exec(c.text.replace(/\\\r?\n/g, ' '));
+            const body = d?.[2]!.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+            if (d && body && /lock\w*\s*\(/i.test(body)) out.lockMacros.push({ name: d[1]!, params: [], body, line: c.startPosition.row + 1 });
+          }
           break;
         }
         case 'preproc_function_def': {

@@ -16,6 +16,8 @@ export interface FileFacts {
   globals: GlobalDecl[];
   protos: [string, string][];
   macros: MacroDef[];
+  /** Object-like lock macros (`#define LOAD_LOCK spin_lock(&load_sem)`), used as `LOAD_LOCK;`. */
+  lockMacros?: MacroDef[];
   functions: FunctionIR[];
   /** Function-pointer members bound by designated initializers (struct type, member, function). */
   fnptrs: FnBinding[];
@@ -63,6 +65,7 @@ export function extractFile(file: string, text: string, rules: RuleSet, defines?
     globals: decls.globals,
     protos: decls.protos,
     macros: decls.macros,
+    ...(decls.lockMacros.length ? { lockMacros: decls.lockMacros } : {}),
     functions,
     fnptrs: decls.fnptrs,
     constants: decls.constants,

@@ -74,6 +74,8 @@ export class FunctionBuilder {
   private parseErrors = 0;
   /** Calls whose result a condition tests, by `line:col`: the call event's assignedTo. */
   private condCalls = new Map<string, string>();
+  /** The call an `ASSERT(...)` being built consists of (a held-test macro's call, for the program). */
+  private assertedCall: SyntaxNode | null = null;
 
   constructor(
     private readonly def: FunctionDefNode,
@@ -215,6 +217,12 @@ export class FunctionBuilder {
         return this.declaration(n);
       case 'expression_statement': {
         const e = n.namedChildren[0];
+        // `LOAD_LOCK;`: an object-like macro used as a statement (the program expands lock macros)
+        if (e?.type === 'identifier' && !this.scope.params.has(e.text) && !this.scope.locals.has(e.text) && !this.scope.globals.has(e.text)) {
+          const under = this.paramGuards.at(-1);
+          this.emit({ k: 'call', loc: this.loc(e), callee: e.text, args: [], argText: [], bare: true, ...(under ? { underParam: under } : {}) });
+          return;
+        }
         if (e) this.expr(e);
         return;
       }
@@ -1048,7 +1056,12 @@ export class FunctionBuilder {
       return;
     }
     if (NOT_CALLS.has(name)) {
+      let inner: SyntaxNode | null = name === 'ASSERT' && args.length === 1 ? args[0]! : null;
+      while (inner?.type === 'parenthesized_expression') inner = inner.namedChildren[0] ?? null;
+      const outer = this.assertedCall;
+      if (inner?.type === 'call_expression' && inner.childForFieldName('function')?.type === 'identifier') this.assertedCall = inner;
       for (const a of args) this.expr(a);
+      this.assertedCall = outer;
       return;
     }
     for (const a of args) this.expr(a);
@@ -1059,6 +1072,8 @@ export class FunctionBuilder {
       args: args.map((a) => this.path(a)),
       argText: args.map((a) => shortText(a.text, 40)),
       ...(tested ? { assignedTo: tested } : {}),
+      ...(n === this.assertedCall ? { asserted: true } : {}),
+      ...(this.paramGuards.length ? { underParam: this.paramGuards.at(-1)! } : {}),
     });
     if (r.noreturn.has(name)) this.cur = -1; // BUG(), panic(): this path ends here
   }

@@ -102,6 +102,12 @@ export interface CallEvent extends EventBase {
   level?: number;
   /** Runs only when a parameter is non-zero / zero (a flags test dominates it: src/analysis/flag-guards.ts). */
   guard?: { param: number; value: boolean };
+  /** A bare identifier statement (`LOAD_LOCK;`): an object-like macro, dropped unless it is a lock macro. */
+  bare?: boolean;
+  /** Inside `if (param)` / `if (!param)`: a lock macro called here is taken only then (`if (do_locking) foo_lock(d)`). */
+  underParam?: { param: number; value: boolean };
+  /** The whole condition of an `ASSERT(...)`: a held-test macro there asserts its lock held. */
+  asserted?: boolean;
 }
 
 export interface LoadEvent extends EventBase {

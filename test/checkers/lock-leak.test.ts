@@ -6,6 +6,24 @@ const decls = `struct dev { spinlock_t lock; struct mutex m; int state; };\n`;
 ruleTester('lock-leak', {
   valid: [
     {
+      name: 'object-like lock macros: every path unlocks; a bare name that is no lock macro changes nothing',
+      code: `static DEFINE_SPINLOCK(table_sem);
+#define TABLE_LOCK spin_lock(&table_sem)
+#define TABLE_UNLOCK spin_unlock(&table_sem)
+#define NOTE_IT note(1)
+int load_table(int x)
+{
+	TABLE_LOCK;
+	NOTE_IT;
+	if (x == 1) {
+		TABLE_UNLOCK;
+		return -EINVAL;
+	}
+	TABLE_UNLOCK;
+	return 0;
+}`,
+    },
+    {
       name: 'a lock the function only asserts held, dropped on one path (the caller\u2019s lock), is no leak',
       code: `struct s { spinlock_t lock; int x; };
 int f(struct s *p) {
@@ -83,6 +101,48 @@ out:
 }`,
       functions: ['f'],
       locks: ['dev.m'],
+    },
+    {
+      name: 'object-like lock macros written as statements (`TABLE_LOCK;`): an error return skips the unlock',
+      code: `static DEFINE_SPINLOCK(table_sem);
+#define TABLE_LOCK spin_lock(&table_sem)
+#define TABLE_UNLOCK \\
+	do { spin_unlock(&table_sem); } while (0)
+int load_table(int x)
+{
+	TABLE_LOCK;
+	if (x == 1) {
+		TABLE_UNLOCK;
+		return -EINVAL;
+	}
+	if (x == 2)
+		return -EINVAL;
+	TABLE_UNLOCK;
+	return 0;
+}`,
+      functions: ['load_table'],
+      message: /returns -EINVAL still holding table_sem \(taken at line 7\)/,
+    },
+    {
+      name: 'an object-like lock macro from an included header',
+      files: {
+        'tbl.h': `extern spinlock_t table_lock;\n#define TABLE_LOCK spin_lock(&table_lock)\n#define TABLE_UNLOCK spin_unlock(&table_lock)\n`,
+        'tbl.c': `#include "tbl.h"
+int load_table(int x)
+{
+	TABLE_LOCK;
+	if (x == 2)
+		return -EINVAL;
+	if (x == 1) {
+		TABLE_UNLOCK;
+		return -EINVAL;
+	}
+	TABLE_UNLOCK;
+	return 0;
+}`,
+      },
+      functions: ['load_table'],
+      message: /returns -EINVAL still holding table_lock/,
     },
   ],
 });

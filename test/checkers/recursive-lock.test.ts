@@ -37,6 +37,22 @@ void f(struct dev *d) { spin_lock(&d->lock); spin_unlock(&d->lock); poke(d); }`,
   ],
   invalid: [
     {
+      name: 'a lock asserted held by an owner-test macro of the tree (`locker` beside `lock`) is taken again',
+      code: `struct pool_ctl { spinlock_t lock; int locker; };
+struct pool { struct pool_ctl ctl; int n; };
+#define pool_locked_by_me(_p) (current->processor == (_p)->ctl.locker)
+void pool_refill(struct pool *p)
+{
+	ASSERT(pool_locked_by_me(p));
+	spin_lock(&p->ctl.lock);
+	p->n = 0;
+	spin_unlock(&p->ctl.lock);
+}`,
+      functions: ['pool_refill'],
+      locks: ['pool.ctl.lock'],
+      message: /already held since line 6 \(pool_locked_by_me\)/,
+    },
+    {
       name: 'the same lock twice in one function',
       code: `${decls}void f(void) {
 	spin_lock(&g_lock);
