@@ -11,7 +11,7 @@
 import type { FunctionIR, IrEvent } from '../ir/types.js';
 import type { Program } from './program.js';
 
-export type ExecKind = 'nmi' | 'crash';
+export type ExecKind = 'nmi' | 'crash' | 'fault';
 
 export interface ExecEntry {
   fn: FunctionIR;
@@ -38,13 +38,18 @@ export interface ExecContexts {
   underSafeTest(fn: FunctionIR, e: IrEvent): boolean;
 }
 
-const cache = new WeakMap<Program, ExecContexts>();
+const caches = { interrupt: new WeakMap<Program, ExecContexts>(), fault: new WeakMap<Program, ExecContexts>() };
 const IDENT = /^[A-Za-z_]\w*$/;
 
-export function execContexts(p: Program): ExecContexts {
+/**
+ * `interrupt`: the nmi and crash contexts. `fault`: the page-fault handler (rules `contexts`
+ * kind fault) as a context of its own, entered from whatever access faulted.
+ */
+export function execContexts(p: Program, which: 'interrupt' | 'fault' = 'interrupt'): ExecContexts {
+  const cache = caches[which];
   const c = cache.get(p);
   if (c) return c;
-  const specs = p.rules.contexts.filter((s): s is typeof s & { kind: ExecKind } => s.kind === 'nmi' || s.kind === 'crash');
+  const specs = p.rules.contexts.filter((s) => (which === 'fault' ? s.kind === 'fault' : s.kind !== 'fault'));
   const entries: ExecEntry[] = [];
   const seen = new Set<string>();
   const add = (fn: FunctionIR | undefined | null, kind: ExecKind, why: string) => {

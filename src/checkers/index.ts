@@ -16,6 +16,7 @@ import { tornUpdate, tornUpdateLowconf } from './torn-update.js';
 import { irqSafety, irqSafetyLowconf } from './irq-safety.js';
 import { useAfterFree, useAfterFreeLowconf } from './use-after-free.js';
 import { nmiUnsafeLock, nmiUnsafeLockLowconf } from './nmi-unsafe-lock.js';
+import { faultDeadlockLowconf } from './fault-deadlock.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock];
 // memory-ordering and lifetime rules
@@ -23,7 +24,7 @@ checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActL
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
   useAfterUnlock, useAfterUnlockLowconf, tornUpdate, tornUpdateLowconf, useAfterFree, useAfterFreeLowconf);
 // lock-order rules beyond plain cycles
-checkers.push(reentryDeadlock, reentryDeadlockLowconf, irqSafety, irqSafetyLowconf, nmiUnsafeLock, nmiUnsafeLockLowconf);
+checkers.push(reentryDeadlock, reentryDeadlockLowconf, irqSafety, irqSafetyLowconf, nmiUnsafeLock, nmiUnsafeLockLowconf, faultDeadlockLowconf);
 
 export function checkerById(id: string): Checker | undefined {
   return checkers.find((c) => c.meta.id === id);

@@ -19,7 +19,7 @@ import { chainSteps, normalizeCode, pathOf } from './witness.js';
 
 const MAX_CONFIDENT_DEPTH = 6;
 
-interface Normal {
+export interface Normal {
   fn: FunctionIR;
   e: IrEvent & { k: 'acquire' };
   caller?: FunctionIR;
@@ -86,13 +86,12 @@ function callerOutside(p: Program, x: ExecContexts, fn: FunctionIR): { caller?: 
   return {};
 }
 
-function candidates(ctx: CheckerContext): Cand[] {
-  const p = ctx.program;
-  const x = execContexts(p);
-  if (!x.entries.length) return [];
-  const out: Cand[] = [];
+/**
+ * Per lock class, the shortest context-side acquisition (NMI entries first) that normal
+ * context also takes: both sides, for this rule and for fault-deadlock.
+ */
+export function contextHolds(p: Program, x: ExecContexts): { entry: ExecEntry; acq: Acq; normal: Normal }[] {
   const normals = normalSites(p, x);
-  // interrupted holder: per lock class, the shortest context-side acquisition (NMI entries first)
   const best = new Map<string, { entry: ExecEntry; acq: Acq }>();
   const order = [...x.entries].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'nmi' ? -1 : 1));
   for (const entry of order) {
@@ -105,6 +104,7 @@ function candidates(ctx: CheckerContext): Cand[] {
       if (!prev || (prev.entry.kind !== 'nmi' && entry.kind === 'nmi') || (prev.entry.kind === entry.kind && a.chain.length < prev.acq.chain.length)) best.set(a.lock.cls, { entry, acq: a });
     }
   }
+  const out: { entry: ExecEntry; acq: Acq; normal: Normal }[] = [];
   for (const [cls, { entry, acq }] of best) {
     const files = [entry.fn.file, ...acq.chain.map((c) => c.loc.file)];
     const normal = (normals.get(cls) ?? []).find((n) => {
@@ -113,7 +113,17 @@ function candidates(ctx: CheckerContext): Cand[] {
       if (acq.mode === 'shared' && n.e.mode === 'shared') return false;
       return n.e.mode !== 'recursive';
     });
-    if (!normal) continue;
+    if (normal) out.push({ entry, acq, normal });
+  }
+  return out;
+}
+
+function candidates(ctx: CheckerContext): Cand[] {
+  const p = ctx.program;
+  const x = execContexts(p);
+  if (!x.entries.length) return [];
+  const out: Cand[] = [];
+  for (const { entry, acq, normal } of contextHolds(p, x)) {
     const noreturn = acq.chain.find((c) => p.rules.noreturn.has(c.fn));
     const indirect = acq.chain.some((c) => c.indirect);
     const deep = acq.chain.length > MAX_CONFIDENT_DEPTH;
@@ -193,7 +203,7 @@ function report(ctx: CheckerContext, c: Cand): void {
   });
 }
 
-function callSite(p: Program, caller: FunctionIR, callee: FunctionIR) {
+export function callSite(p: Program, caller: FunctionIR, callee: FunctionIR) {
   for (const b of caller.blocks) for (const e of b.events) if (e.k === 'call' && p.mayCall(caller, e, callee.key)) return e.loc;
   return undefined;
 }

@@ -261,6 +261,16 @@ export class FunctionBuilder {
         }
         return this.sequence(n.namedChildren.filter((c) => c.type !== 'statement_identifier'));
       }
+      case 'function_definition': {
+        // `for_each_x ( d ) { ... }` with one argument parses as a nested function definition
+        // (type `for_each_x`, declarator `(d)`): an iteration macro over its block
+        const decl = n.childForFieldName('declarator');
+        const body = n.childForFieldName('body');
+        const type = n.childForFieldName('type');
+        if (!body || decl?.type !== 'parenthesized_declarator' || type?.type !== 'type_identifier' || this.rules.locks.has(type.text)) return;
+        const cursors = decl.namedChildren.filter((a) => a.type === 'identifier' && !this.isGlobalName(a.text)).map((a) => ({ name: a.text, loc: this.loc(a) }));
+        return this.loop(null, body, null, false, true, cursors);
+      }
       case 'attributed_statement':
         for (const c of n.namedChildren) if (c.type !== 'attribute_declaration') this.stmt(c);
         return;
