@@ -148,7 +148,10 @@ function candidates(ctx: CheckerContext): Cand[] {
       seen.add(k);
       const entry = x.entries.find((en) => acq.chain.slice(nr).some((c) => c.fn === en.fn.name)) ?? x.entries.find((en) => en.fn.key === fnKey) ?? x.entries[0]!;
       const indirect = acq.chain.filter((c) => c.indirect).length;
-      const weak = indirect >= 2 ? `through ${indirect} calls via function-pointer tables` : undefined;
+      // a one-CPU-only gate is never reopened: held for the rest of the crash path, any panic
+      // below it re-enters, so only a long run of table calls makes the path doubtful
+      const gate = first.api === 'test_and_set_bit';
+      const weak = indirect >= (gate ? 3 : 2) ? `through ${indirect} calls via function-pointer tables` : undefined;
       out.push({ kind: 'reentry', entry, acq, first, holder: f.fn, score: weak ? 1 : 2, ...(weak ? { weak } : {}) });
     }
   }
