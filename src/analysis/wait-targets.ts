@@ -27,7 +27,8 @@ const FALSY = new Set(['0', 'false', 'NULL']);
 export type WaitResolver = (caller: FunctionIR, e: CallEvent) => WaitTarget[];
 
 export function waitResolver(functions: FunctionIR[], env: TypeEnv, rules: RuleSet, lookup: (file: string, name: string) => FunctionIR | null): WaitResolver | undefined {
-  if (!rules.waits.size && !rules.contexts.length) return undefined;
+  const faults = rules.contexts.filter((c) => c.kind === 'fault');
+  if (!rules.waits.size && !faults.length) return undefined;
   // callbacks registered on each object class: init_timer(&v->t, handler, ...) binds vcpu.t -> handler
   const bound = new Map<string, Map<string, FunctionIR>>();
   // registrations passing the item's container as the callback's data (init_timer(&v->t, fn, v, cpu)):
@@ -61,11 +62,11 @@ export function waitResolver(functions: FunctionIR[], env: TypeEnv, rules: RuleS
     }
   }
   // handlers by name, static ones included: a fault runs them whatever file the faulting call is in
-  const wanted = new Set(rules.contexts.flatMap((c) => c.entries));
+  const wanted = new Set(faults.flatMap((c) => c.entries));
   const handlers = new Map<string, FunctionIR>();
   for (const fn of functions) if (wanted.has(fn.name) && !handlers.has(fn.name)) handlers.set(fn.name, fn);
   const faultAt = new Map<string, { entries: FunctionIR[]; why: string }>();
-  for (const c of rules.contexts) {
+  for (const c of faults) {
     const entries = c.entries.map((n) => handlers.get(n)).filter((f): f is FunctionIR => !!f);
     if (entries.length) for (const n of c.at) faultAt.set(n, { entries, why: c.why });
   }

@@ -18,6 +18,8 @@ import { irqSafety, irqSafetyLowconf } from './irq-safety.js';
 import { useAfterFree, useAfterFreeLowconf } from './use-after-free.js';
 import { unlockedReread, unlockedRereadLowconf } from './unlocked-reread.js';
 import { unguardedAccess, unguardedAccessLowconf } from './unguarded-access.js';
+import { nmiUnsafeLock, nmiUnsafeLockLowconf } from './nmi-unsafe-lock.js';
+import { faultDeadlockLowconf } from './fault-deadlock.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock, mustHold, mustHoldLowconf];
 // memory-ordering and lifetime rules
@@ -25,7 +27,7 @@ checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActL
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
   useAfterUnlock, useAfterUnlockLowconf, tornUpdate, tornUpdateLowconf, useAfterFree, useAfterFreeLowconf);
 // lock-order rules beyond plain cycles
-checkers.push(reentryDeadlock, reentryDeadlockLowconf, irqSafety, irqSafetyLowconf);
+checkers.push(reentryDeadlock, reentryDeadlockLowconf, irqSafety, irqSafetyLowconf, nmiUnsafeLock, nmiUnsafeLockLowconf, faultDeadlockLowconf);
 // missing locks, from the inferred guard of each field (src/analysis/guard-inference.ts)
 checkers.push(unlockedReread, unlockedRereadLowconf, unguardedAccess, unguardedAccessLowconf);
 

@@ -9,6 +9,7 @@ import { evalCondition, preprocArm, preprocParts, type Defines } from './preproc
 import type { RuleSet } from '../rules/load.js';
 import type { LockApi } from '../rules/schema.js';
 import { isShared, pathOf, typeNameOf, withField, type Scope } from './paths.js';
+import { bitGate } from './bit-gate.js';
 import type { AccessPath, AcquireEvent, Block, FunctionIR, IrEvent, Loc, LockRef } from './types.js';
 
 /** What one edge of a condition says about one atom (see AssumeEvent); `call`: a call's result. */
@@ -268,6 +269,16 @@ export class FunctionBuilder {
         }
         return this.sequence(n.namedChildren.filter((c) => c.type !== 'statement_identifier'));
       }
+      case 'function_definition': {
+        // `for_each_x ( d ) { ... }` with one argument parses as a nested function definition
+        // (type `for_each_x`, declarator `(d)`): an iteration macro over its block
+        const decl = n.childForFieldName('declarator');
+        const body = n.childForFieldName('body');
+        const type = n.childForFieldName('type');
+        if (!body || decl?.type !== 'parenthesized_declarator' || type?.type !== 'type_identifier' || this.rules.locks.has(type.text)) return;
+        const cursors = decl.namedChildren.filter((a) => a.type === 'identifier' && !this.isGlobalName(a.text)).map((a) => ({ name: a.text, loc: this.loc(a) }));
+        return this.loop(null, body, null, false, true, cursors);
+      }
       case 'attributed_statement':
         for (const c of n.namedChildren) if (c.type !== 'attribute_declaration') this.stmt(c);
         return;
@@ -414,12 +425,22 @@ export class FunctionBuilder {
     this.cur = elseB;
     this.emitAssumes(facts, false);
     if (tryAcq && !tryAcq.onTrue) this.emit(tryAcq.ev);
+    const gate = bitGate(cond, n.childForFieldName('consequence'));
+    const gateLock = gate ? this.gateLock(gate.bit, gate.word) : null;
+    if (gate && gateLock) this.emit({ k: 'acquire', loc: this.loc(gate.call), lock: gateLock, mode: 'exclusive', irq: 'none', try: false, nested: false, api: 'test_and_set_bit' });
     const alt = n.childForFieldName('alternative');
     if (pg) this.paramGuards.push({ param: pg.param, value: !pg.value });
     if (alt) this.stmt(alt.type === 'else_clause' ? alt.namedChildren[0] ?? null : alt);
     if (pg) this.paramGuards.pop();
     this.edge(this.cur, join);
     this.cur = join;
+  }
+
+  /** The lock a bit gate is (src/ir/bit-gate.ts): the flag word's path with the bit as its last step. */
+  private gateLock(bit: string, word: SyntaxNode): LockRef | null {
+    const p = this.path(word);
+    if (!p || p.root.startsWith('local:')) return null;
+    return { cls: '', inst: { ...p, fields: [...p.fields, bit], arrows: [...p.arrows, false], text: `bit ${bit} of ${p.text.replace(/^&\s*/, '')}` } };
   }
 
   /** `(lockit)` / `(!lockit)` on a parameter: the then-arm runs when it is true / false. */

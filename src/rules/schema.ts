@@ -140,17 +140,29 @@ export const WaitApiSchema = z
  * Contexts that interrupt the running code on the same CPU and run their handlers there:
  * `fault` (a page fault raised by the calls in `at`, handled by `entries`). A lock held at
  * such a call orders before every lock the handlers take; a handler taking it deadlocks.
+ * `nmi` (a non-maskable interrupt or machine check: `irqsave` does not keep it out) and
+ * `crash` (a fatal trap handler, entered wherever the fault hit): any lock the interrupted
+ * code holds stays held while `entries`, and the functions registered by `handlers`, run
+ * (rule nmi-unsafe-lock). `forceUnlock` calls re-initialise the lock they are given (argument
+ * 0): a context path doing so before printing has made that lock safe to take.
  */
 export const ContextSchema = z
   .object({
-    kind: z.enum(['fault']),
-    /** The handlers that run in this context (`do_page_fault`). */
+    kind: z.enum(['fault', 'nmi', 'crash']),
+    /** The handlers that run in this context (`do_page_fault`, `do_nmi`). */
     entries: names,
-    /** Calls that may raise it (guest-memory copies). */
-    at: names,
+    /** Calls that may raise it (guest-memory copies): `fault` only. */
+    at: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a C identifier')).default([]),
+    /** Registrations whose argument `arg` is a function run in this context (`set_nmi_callback(fn)`). */
+    handlers: z.array(z.object({ names, arg: z.number().int().min(0) }).strict()).default([]),
+    /** Calls that force the lock in argument 0 open (`spin_lock_init`). */
+    forceUnlock: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a C identifier')).default([]),
+    /** Predicates on the interrupted registers that say it was guest code (`guest_mode(regs)`): it held no lock of ours. */
+    guestTests: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a C identifier')).default([]),
     why: z.string(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.kind !== 'fault' || c.at.length > 0, { message: 'a fault context needs `at` (the calls that may raise it)' });
 
 /** A registration whose argument `arg` is a function run in hard-interrupt context. */
 export const IrqHandlerRegSchema = z.object({ names, arg: z.number().int().min(0) }).strict();

@@ -134,6 +134,43 @@ describe('events', () => {
     expect(reach.has(doneBlock.id)).toBe(true);
   });
 
+  it('keeps the block of a one-argument iteration macro (parsed as a nested function definition)', () => {
+    const fn = fnOf(`void f(void) {
+    struct unit *u;
+    start();
+    for_each_unit ( u )
+    {
+        spin_lock(&u->lock);
+        flush_unit(u);
+        spin_unlock(&u->lock);
+    }
+    done();
+}`, 'f');
+    const calls = events(fn).filter((e) => e.k === 'call').map((e) => (e.k === 'call' ? e.callee : ''));
+    expect([...calls].sort()).toEqual(['done', 'flush_unit', 'start']);
+    expect(events(fn).filter((e) => e.k === 'acquire')).toHaveLength(1);
+  });
+
+  it('makes a one-CPU-only bit gate an acquisition on its fall-through path', () => {
+    const fn = fnOf(`static unsigned long st_flags;
+void only_first(void) {
+    if ( test_and_set_bit(ST_BUSY, &st_flags) )
+        for ( ; ; )
+            cpu_relax();
+    go();
+}
+void retry(void) {
+    if ( test_and_set_bit(ST_BUSY, &st_flags) )
+        return;
+    go();
+}`, 'only_first');
+    const acq = events(fn).filter((e) => e.k === 'acquire');
+    expect(acq.map((e) => (e.k === 'acquire' ? [e.api, e.lock.inst.text] : []))).toEqual([['test_and_set_bit', 'bit ST_BUSY of st_flags']]);
+    // a test whose then-arm returns is a plain flag test, not a gate
+    expect(events(fnOf(`static unsigned long st_flags;
+void retry(void) { if ( test_and_set_bit(ST_BUSY, &st_flags) ) return; go(); }`, 'retry')).some((e) => e.k === 'acquire')).toBe(false);
+  });
+
   it('inlines statement expressions and do { } while (0) bodies', () => {
     const ev = events(fnOf(`void f(struct s *x) {
 	int v = ({ spin_lock(&x->lock); x->n; });
