@@ -10,6 +10,7 @@ import { stronglyConnected } from './scc.js';
 import { waitResolver, type WaitTarget } from './wait-targets.js';
 import { applyMacroAliases, applyMacroLocks, deriveMacroAliases, deriveMacroLocks, dropBareNames } from './macro-locks.js';
 import { applyHeldTests, deriveHeldTests } from './held-tests.js';
+import { deriveAnnotationLocks } from './annotation-locks.js';
 import { applyLockLevels, deriveLockLevels, type LockLevels } from './lock-levels.js';
 import { applyFlagGuards } from './flag-guards.js';
 
@@ -139,7 +140,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   // declared lock levels, as the tree's own macros define them (lock-levels.ts)
   const levels = deriveLockLevels(files, functions, rules);
   const isStatic = (file: string, n: string): boolean => statics.has(`${file}\0${n}`);
-  applyMacroLocks(functions, deriveMacroLocks(files, rules), (n) => fnNames.has(n), isStatic, levels);
+  applyMacroLocks(functions, new Map([...deriveAnnotationLocks(files), ...deriveMacroLocks(files, rules)]), (n) => fnNames.has(n), isStatic, levels);
   dropBareNames(functions);
   // `ASSERT(shadow_locked_by_me(d))`: held-test macros the tree defines (held-tests.ts)
   applyHeldTests(functions, deriveHeldTests(files, rules), (n) => fnNames.has(n), isStatic);

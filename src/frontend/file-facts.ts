@@ -7,6 +7,7 @@ import { buildFunction } from '../ir/build.js';
 import type { FunctionIR } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import type { FnBinding } from './fn-tables.js';
+import { annotatedProtos, type AnnotatedProto } from './annotated-protos.js';
 
 export interface FileFacts {
   file: string;
@@ -28,6 +29,8 @@ export interface FileFacts {
    * each with its line: macros that generate functions per name (src/analysis/lock-levels.ts).
    */
   topCalls?: [string, string, number][];
+  /** Prototypes carrying sparse lock annotations (`__acquires(&d->lock)`), read from the text. */
+  annotatedProtos?: AnnotatedProto[];
   parseErrors: number;
 }
 
@@ -57,6 +60,7 @@ export function extractFile(file: string, text: string, rules: RuleSet, defines?
     for (; at < m.index!; at++) if (text.charCodeAt(at) === 10) line++;
     topCalls.push([m[1]!, m[2]!, line]);
   }
+  const protos = annotatedProtos(text);
   return {
     file,
     lines,
@@ -70,6 +74,7 @@ export function extractFile(file: string, text: string, rules: RuleSet, defines?
     fnptrs: decls.fnptrs,
     constants: decls.constants,
     ...(topCalls.length ? { topCalls } : {}),
+    ...(protos.length ? { annotatedProtos: protos } : {}),
     parseErrors,
   };
 }

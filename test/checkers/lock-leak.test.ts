@@ -6,6 +6,21 @@ const decls = `struct dev { spinlock_t lock; struct mutex m; int state; };\n`;
 ruleTester('lock-leak', {
   valid: [
     {
+      name: 'sparse-annotated prototypes (declared, not defined): lock and unlock pair up on every path',
+      code: `${decls}void dev_lock(struct dev *d) __acquires(&d->lock);
+void dev_unlock(struct dev *d) __releases(&d->lock);
+int use(struct dev *d, int x)
+{
+	dev_lock(d);
+	if (x) {
+		dev_unlock(d);
+		return -EINVAL;
+	}
+	dev_unlock(d);
+	return 0;
+}`,
+    },
+    {
       name: 'object-like lock macros: every path unlocks; a bare name that is no lock macro changes nothing',
       code: `static DEFINE_SPINLOCK(table_sem);
 #define TABLE_LOCK spin_lock(&table_sem)
@@ -72,6 +87,22 @@ int f(struct s *p) {
     },
   ],
   invalid: [
+    {
+      name: 'sparse-annotated prototypes count as lock functions: a return between them leaks',
+      code: `${decls}void dev_lock(struct dev *d) __acquires(&d->lock);
+extern void dev_unlock(struct dev *d)
+	__releases(&d->lock);
+int use(struct dev *d, int x)
+{
+	dev_lock(d);
+	if (x)
+		return -EINVAL;
+	dev_unlock(d);
+	return 0;
+}`,
+      functions: ['use'],
+      message: /returns -EINVAL still holding d->lock/,
+    },
     {
       name: 'an error return forgets to unlock',
       code: `${decls}int f(struct dev *d, int x) {
