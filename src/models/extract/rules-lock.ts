@@ -48,15 +48,23 @@ export function recursiveLock(ctx: RuleContext): ModelScript {
 }
 
 /**
- * Whether the leaking path's acquisition is of a kind nothing blocks on (rules `noOrder`: an
- * RCU read section, a scoped domain reference): kept too long, it is not a deadlock.
+ * Whether the leaking path's acquisition is a looked-up reference nothing blocks on (rules
+ * `noOrder` with `result` or `try`: a scoped domain reference): kept too long, it is not a
+ * deadlock. A leaked read-side section (rcu_read_lock, read_lock) is modelled: a writer waits.
  */
 function leaksNoOrder(ctx: RuleContext): boolean {
   const acq = ctx.finding.witness[0]?.steps.filter((s) => s.event.startsWith('acquire ')).at(-1);
   if (!acq) return false;
   for (const fn of ctx.program.byKey.values()) {
     if (fn.file !== acq.file || fn.loc.line > acq.line || fn.endLine < acq.line) continue;
-    for (const b of fn.blocks) for (const e of b.events) if (e.k === 'acquire' && e.loc.line === acq.line && ctx.program.rules.locks.get(e.api)?.noOrder) return true;
+    for (const b of fn.blocks) {
+      for (const e of b.events) {
+        if (e.k !== 'acquire' || e.loc.line !== acq.line) continue;
+        const api = ctx.program.rules.locks.get(e.api);
+        // a looked-up reference (the result or an out parameter), not a read-side section a writer waits for
+        if (api?.noOrder && (api.result || api.try)) return true;
+      }
+    }
   }
   return false;
 }
