@@ -36,3 +36,35 @@ export function commentableLines(patch: string | undefined): Set<number> {
 export function commentableLinesByFile(files: readonly { filename: string; patch?: string }[]): Map<string, Set<number>> {
   return new Map(files.map((f) => [f.filename, commentableLines(f.patch)]));
 }
+
+/** One hunk's right-side span and its added lines (for placing a comment on what changed). */
+export interface HunkLines {
+  start: number;
+  end: number;
+  added: number[];
+}
+
+/** Per hunk of one file's unified `patch`: the right-side lines it spans and those it adds. */
+export function hunkLines(patch: string | undefined): HunkLines[] {
+  const out: HunkLines[] = [];
+  if (!patch) return out;
+  let right = 0;
+  let cur: HunkLines | undefined;
+  for (const raw of patch.split('\n')) {
+    const header = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(raw);
+    if (header) {
+      right = Number(header[1]);
+      out.push((cur = { start: right, end: right - 1, added: [] }));
+      continue;
+    }
+    if (!cur) continue;
+    const tag = raw[0];
+    if (tag === '+') cur.added.push(right);
+    if (tag === '+' || tag === ' ' || raw === '') cur.end = right++;
+  }
+  return out;
+}
+
+export function hunkLinesByFile(files: readonly { filename: string; patch?: string }[]): Map<string, HunkLines[]> {
+  return new Map(files.map((f) => [f.filename, hunkLines(f.patch)]));
+}

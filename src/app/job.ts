@@ -8,7 +8,7 @@ import { annotationFor, checkOutput, conclusionFor, configErrorOutput } from './
 import { CONFIG_PATHS, defaultConfig, parseConfig } from '../config/schema.js';
 import { unknownRuleNames } from '../config/rule-names.js';
 import type { LockcheckConfig } from '../config/schema.js';
-import { commentableLinesByFile } from './diff-lines.js';
+import { commentableLinesByFile, hunkLinesByFile, type HunkLines } from './diff-lines.js';
 import { applyReviewPlan, completeCheckRun, listOwnReviewComments, listPullRequestFiles, mergeBase, startCheckRun, upsertSummaryComment } from './github.js';
 import type { Octokit } from './github.js';
 import { markerId, planReview } from './review-plan.js';
@@ -68,21 +68,24 @@ async function analyzeWithinBudget(analyzer: PullRequestAnalyzer, input: Paramet
 }
 
 /**
- * Where each finding can get an inline comment: its own line when the diff shows it, else the
- * first witness step the diff shows (the new half of an inversion sits in the patch while the
- * finding may be anchored at the old half). At most `MAX_INLINE_COMMENTS`, in publishing order.
+ * Where each finding can get an inline comment: on the line the pull request adds or changes
+ * (the finding's own line or a witness step on an added line: the step whose edge is new),
+ * else on the first added line of a hunk that shows the finding or one of its steps, else on a
+ * shown context line; a finding the diff does not show at all stays in the summary. At most
+ * `MAX_INLINE_COMMENTS`, in publishing order.
  */
-export function placeInDiff(findings: readonly Finding[], lines: Map<string, Set<number>>): PlacedFinding[] {
+export function placeInDiff(findings: readonly Finding[], lines: Map<string, Set<number>>, hunks: Map<string, HunkLines[]> = new Map()): PlacedFinding[] {
   const shown = (file: string, line: number): boolean => lines.get(file)?.has(line) ?? false;
+  const hunkOf = (file: string, line: number): HunkLines | undefined => hunks.get(file)?.find((h) => line >= h.start && line <= h.end);
+  const added = (file: string, line: number): boolean => hunkOf(file, line)?.added.includes(line) ?? false;
   const placed: PlacedFinding[] = [];
   for (const f of findings) {
     if (placed.length >= MAX_INLINE_COMMENTS) break;
-    if (shown(f.file, f.line)) {
-      placed.push({ finding: f, path: f.file, line: f.line });
-      continue;
-    }
-    const step = f.witness.flatMap((w) => w.steps).find((s) => shown(s.file, s.line));
-    if (step) placed.push({ finding: f, path: step.file, line: step.line });
+    const spots = [{ file: f.file, line: f.line }, ...f.witness.flatMap((w) => w.steps).map((s) => ({ file: s.file, line: s.line }))];
+    const onAdded = spots.find((s) => added(s.file, s.line));
+    const inHunk = onAdded ? undefined : spots.map((s) => ({ s, h: hunkOf(s.file, s.line) })).find((x) => x.h && x.h.added.length && shown(x.s.file, x.h.added[0]!));
+    const spot = onAdded ?? (inHunk ? { file: inHunk.s.file, line: inHunk.h!.added[0]! } : spots.find((s) => shown(s.file, s.line)));
+    if (spot) placed.push({ finding: f, path: spot.file, line: spot.line });
   }
   return placed;
 }
@@ -145,7 +148,7 @@ export async function runPullRequestJob(deps: JobDeps, octokit: Octokit, ref: Pu
     });
     const findings = sortFindings(kept);
 
-    const inDiff = placeInDiff(findings, commentableLinesByFile(files));
+    const inDiff = placeInDiff(findings, commentableLinesByFile(files), hunkLinesByFile(files));
     const existing = await listOwnReviewComments(octokit, ref);
     const plan = planReview(inDiff, new Set(findings.map((f) => f.id)), existing, ref.headSha);
     const review = await applyReviewPlan(octokit, ref, plan);

@@ -75,7 +75,9 @@ export function formatFinding(f: Finding): string {
   const c = f.confirmation;
   if (c.status === 'refuted') lines.push(` refuted by the model: ${c.reason ?? 'no interleaving of its model shows it'}`);
   const scenario = c.trace?.length ? traceLines(c.trace, c.outcome) : c.illustration?.trace.length ? [] : lockScenario(f);
-  if (scenario.length) lines.push(' Possible unsafe locking scenario:', '', ...scenario, '');
+  // lockdep's heading for lock findings; memory-ordering and lifetime findings name their own race
+  const heading = f.category === 'lock-order' || f.category === 'lock-balance' ? 'Possible unsafe locking scenario' : f.category === 'memory-ordering' ? 'Possible reordering (an interleaving the memory model allows)' : 'Possible use-after-free scenario';
+  if (scenario.length) lines.push(` ${heading}:`, '', ...scenario, '');
   if (c.illustration?.trace.length) lines.push(' Illustration (the rule\'s template model, not checked against the code):', '', ...traceLines(c.illustration.trace, c.illustration.outcome), '');
   lines.push(...assumptionLines(c));
   for (const p of f.witness) lines.push(...pathLines(p));

@@ -21,6 +21,10 @@ describe('lockcheck CLI', () => {
     expect(code).toBe(1);
     expect(out).toMatch(/error: possible lock-order inversion .* \[lock-inversion\]/);
     expect(out).toContain('Possible unsafe locking scenario');
+    // the barrier finding of the same sample is no locking scenario
+    const barrier = out.slice(out.indexOf('[missing-barrier]'), out.indexOf('[lock-inversion]'));
+    expect(barrier).toContain('Possible reordering');
+    expect(barrier).not.toContain('locking scenario');
     expect(out).toContain('*** DEADLOCK ***');
     expect(out).toMatch(/CPU0: .*gic_update_one_lr -> vgic_get_target_vcpu/);
     expect(out).toMatch(/CPU1: vgic_v2_distr_mmio_write -> .*vgic_migrate_irq/);
