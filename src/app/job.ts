@@ -70,8 +70,9 @@ async function analyzeWithinBudget(analyzer: PullRequestAnalyzer, input: Paramet
 /**
  * Where each finding can get an inline comment: on the line the pull request adds or changes
  * (the finding's own line or a witness step on an added line: the step whose edge is new),
- * else on the first added line of a hunk that shows the finding or one of its steps, else on a
- * shown context line; a finding the diff does not show at all stays in the summary. At most
+ * else on its own line when the diff shows it, else on the first added line of a hunk that
+ * shows one of its steps, else on a shown step; a finding the diff does not show at all stays
+ * in the summary. At most
  * `MAX_INLINE_COMMENTS`, in publishing order.
  */
 export function placeInDiff(findings: readonly Finding[], lines: Map<string, Set<number>>, hunks: Map<string, HunkLines[]> = new Map()): PlacedFinding[] {
@@ -83,8 +84,9 @@ export function placeInDiff(findings: readonly Finding[], lines: Map<string, Set
     if (placed.length >= MAX_INLINE_COMMENTS) break;
     const spots = [{ file: f.file, line: f.line }, ...f.witness.flatMap((w) => w.steps).map((s) => ({ file: s.file, line: s.line }))];
     const onAdded = spots.find((s) => added(s.file, s.line));
-    const inHunk = onAdded ? undefined : spots.map((s) => ({ s, h: hunkOf(s.file, s.line) })).find((x) => x.h && x.h.added.length && shown(x.s.file, x.h.added[0]!));
-    const spot = onAdded ?? (inHunk ? { file: inHunk.s.file, line: inHunk.h!.added[0]! } : spots.find((s) => shown(s.file, s.line)));
+    const own = shown(f.file, f.line) ? spots[0] : undefined;
+    const inHunk = onAdded || own ? undefined : spots.map((s) => ({ s, h: hunkOf(s.file, s.line) })).find((x) => x.h && x.h.added.length && shown(x.s.file, x.h.added[0]!));
+    const spot = onAdded ?? own ?? (inHunk ? { file: inHunk.s.file, line: inHunk.h!.added[0]! } : spots.find((s) => shown(s.file, s.line)));
     if (spot) placed.push({ finding: f, path: spot.file, line: spot.line });
   }
   return placed;

@@ -31,9 +31,15 @@ describe('inline comment placement', () => {
     expect(placed.map((p) => [p.path, p.line])).toEqual([['q.c', 14]]);
   });
 
-  it("falls back to the hunk's first added line when no step is on an added line", () => {
+  it('keeps a finding on its own line when the diff shows it and no step is on an added line', () => {
     const f = inversion(11);
     f.witness[0]!.steps = [{ file: 'q.c', line: 12, function: 'f', event: 'acquire a' }];
+    expect(placeInDiff([f], commentableLinesByFile(files), hunkLinesByFile(files)).map((p) => p.line)).toEqual([11]);
+  });
+
+  it("falls back to the hunk's first added line when only a context step is shown", () => {
+    const f = { ...inversion(11), file: 'r.c', line: 40 };
+    f.witness = [{ label: 'CPU0', callChain: ['f'], steps: [{ file: 'q.c', line: 12, function: 'f', event: 'acquire a' }] }];
     const placed = placeInDiff([f], commentableLinesByFile(files), hunkLinesByFile(files));
     expect(placed.map((p) => p.line)).toEqual([14]);
   });
