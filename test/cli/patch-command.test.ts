@@ -1,5 +1,6 @@
 // `lockcheck patch`: every input form, with and without a tree, the CLI contract (formats,
 // exit codes), change and the patch's messageId/subject on each finding.
+import { fileURLToPath } from 'node:url';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,7 +163,7 @@ describe('lockcheck patch without a tree', () => {
   });
 });
 
-const SEEDS = '/work/shared/seeds';
+const SEEDS = fileURLToPath(new URL('../../../shared/seeds', import.meta.url));
 const seedsPresent = existsSync(SEEDS);
 if (!seedsPresent) console.warn(`[patch-command.test] seed archive pages skipped: ${SEEDS} is absent`);
 

@@ -1,6 +1,7 @@
-// Streams the start of the real kvmarm archive (/work/shared/corpus, mboxrd, xz). The message
+// Streams the start of the real kvmarm archive (../shared/corpus beside the checkout, mboxrd, xz). The message
 // count is checked against an independent count of the prefix's "From " lines (mboxrd escapes
 // every body line that starts with "From ", so there each such line is a separator).
+import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ingestRawMessage } from '../../src/mail/ingest.js';
@@ -10,7 +11,7 @@ import { xzChunks } from '../../src/mail/sources.js';
 import { parseSubject } from '../../src/mail/subject.js';
 import type { IngestResult, RawMessage } from '../../src/mail/types.js';
 
-const ARCHIVE = '/work/shared/corpus/kvmarm-2019-2022.mbox.xz';
+const ARCHIVE = fileURLToPath(new URL('../../../shared/corpus/kvmarm-2019-2022.mbox.xz', import.meta.url));
 const present = existsSync(ARCHIVE);
 if (!present) console.warn(`[kvmarm.test] skipped: ${ARCHIVE} is absent (the shared corpus lives beside the project)`);
 

@@ -1,11 +1,12 @@
-// The five seed threads as archived on the web (/work/shared/seeds). Expected values were read
+// The five seed threads as archived on the web (../shared/seeds beside the checkout). Expected values were read
 // off the pages by hand: diffstats printed in the pages, hunk headers, and counted +/- lines.
+import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ingestArchivePage } from '../../src/mail/archive-page.js';
 import type { IngestResult } from '../../src/mail/types.js';
 
-const SEEDS = '/work/shared/seeds';
+const SEEDS = fileURLToPath(new URL('../../../shared/seeds', import.meta.url));
 const present = existsSync(SEEDS) && readdirSync(SEEDS).some((f) => f.startsWith('000_'));
 if (!present) console.warn(`[seeds.test] skipped: ${SEEDS} is absent (the shared seeds live beside the project)`);
 

@@ -5,7 +5,7 @@ export interface SeedModel {
   /** `000-evtchn-fifo`, ... */
   id: string;
   title: string;
-  /** Seed thread file under /work/shared/seeds. */
+  /** Seed thread file under ../shared/seeds. */
   thread: string;
   /** The code as the thread shows it before the fix: must yield `outcome`. */
   bug: ModelJSON;
