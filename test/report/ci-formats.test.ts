@@ -1,25 +1,12 @@
 // The one-line CI formats: reviewdog's rdjsonl and GitHub Actions workflow commands.
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { sampleSources } from '../helpers/sample-sources.js';
 import { z } from 'zod';
 import { analyzeSources } from '../../src/engine/analyze.js';
 import { formatRdjsonl } from '../../src/report/rdjsonl.js';
 import { escapeData, escapeProperty, formatGithub, githubCommand } from '../../src/report/github.js';
 import type { Finding } from '../../src/report/finding.js';
 
-function sampleFiles(dir: string): { path: string; text: string }[] {
-  const out: { path: string; text: string }[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.[ch]$/.test(e)) out.push({ path: p, text: readFileSync(p, 'utf8') });
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 // reviewdog's published JSON schema of a Diagnostic (reviewdog/reviewdog,
 // proto/rdf/jsonschema/Diagnostic.json at 08614ef9c4095bcacfda60090a70da8834e17019 and
@@ -55,7 +42,7 @@ function parseCommand(line: string): { command: string; props: Record<string, st
   return { command: m[1]!, props, data: unData(m[3]!) };
 }
 
-const report = analyzeSources(sampleFiles('samples/001-vgic-rank-inversion/pre'));
+const report = analyzeSources(sampleSources('samples/001-vgic-rank-inversion/pre'));
 const inversion = report.findings.find((f) => f.rule === 'lock-inversion')!;
 
 describe('rdjsonl (reviewdog)', () => {

@@ -1,27 +1,14 @@
 // The HTML report as a file: self-contained, the cycle drawn and highlighted, trace and source
 // in it (the browser test, html-browser.test.ts, checks how Chromium shows it).
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { sampleSources } from '../helpers/sample-sources.js';
 import { analyzeSources } from '../../src/engine/analyze.js';
 import { formatHtml } from '../../src/report/html/page.js';
 import { lockEdges } from '../../src/report/html/lock-edges.js';
 import type { Finding, WitnessPath } from '../../src/report/finding.js';
 
-function sampleFiles(dir: string): { path: string; text: string }[] {
-  const out: { path: string; text: string }[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.[ch]$/.test(e)) out.push({ path: p, text: readFileSync(p, 'utf8') });
-    }
-  };
-  walk(dir);
-  return out;
-}
 
-const report = analyzeSources(sampleFiles('samples/001-vgic-rank-inversion/pre'));
+const report = analyzeSources(sampleSources('samples/001-vgic-rank-inversion/pre'));
 const html = await formatHtml(report);
 const section = (rule: string) => {
   const i = html.indexOf(`<section class="finding" id="f-${report.findings.find((f) => f.rule === rule)!.id}"`);

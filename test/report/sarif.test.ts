@@ -1,5 +1,6 @@
 // SARIF output must pass Microsoft's SARIF validator (the npm package runs a native binary).
 import { describe, expect, it } from 'vitest';
+import { sampleSources } from '../helpers/sample-sources.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,25 +8,12 @@ import { join } from 'node:path';
 import { analyzeSources } from '../../src/engine/analyze.js';
 import { toSarif } from '../../src/report/sarif.js';
 import { checkers } from '../../src/checkers/index.js';
-import { readdirSync, statSync } from 'node:fs';
 
-function sampleFiles(dir: string): { path: string; text: string }[] {
-  const out: { path: string; text: string }[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.[ch]$/.test(e)) out.push({ path: p, text: readFileSync(p, 'utf8') });
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const validator = join('node_modules', '.bin', 'sarif-multitool');
 
 describe('SARIF', () => {
-  const report = analyzeSources(sampleFiles('samples/001-vgic-rank-inversion/pre'));
+  const report = analyzeSources(sampleSources('samples/001-vgic-rank-inversion/pre'));
   const sarif = toSarif(report.findings, checkers.map((c) => c.meta), '0.1.0') as {
     runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; codeFlows: { threadFlows: unknown[] }[]; partialFingerprints: Record<string, string> }[] }[];
   };
@@ -66,7 +54,7 @@ describe('SARIF', () => {
 });
 
 describe('SARIF model trace', () => {
-  const report = analyzeSources(sampleFiles('samples/001-vgic-rank-inversion/pre'));
+  const report = analyzeSources(sampleSources('samples/001-vgic-rank-inversion/pre'));
   const sarif = toSarif(report.findings, checkers.map((c) => c.meta), '0.1.0') as {
     runs: { results: { ruleId: string; codeFlows: { message: { text: string }; threadFlows: { id: string; locations: { executionOrder?: number }[] }[] }[] }[] }[];
   };
