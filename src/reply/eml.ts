@@ -132,10 +132,11 @@ export function buildReply(target: ReplyTarget, all: Finding[], opts: ReplyOptio
   const refs = [...target.references, target.messageId].filter((x, i, a) => x && a.indexOf(x) === i).map(bracket);
   const hash = createHash('sha1').update(target.messageId + findings.map((f) => f.id).join(',')).digest('hex').slice(0, 16);
   const botDomain = /@([^>\s]+)/.exec(bot)?.[1] ?? 'localhost';
+  const cc = ccList(target, bot);
   const headers = [
     `From: ${headerValue(bot)}`,
     ...(target.author || target.from ? [`To: ${headerValue(target.author || target.from)}`] : []),
-    ...(ccList(target, bot).length ? [foldAddresses('Cc', ccList(target, bot))] : []),
+    ...(cc.length ? [foldAddresses('Cc', cc)] : []),
     `Subject: ${headerValue(replySubject(target.subject))}`,
     `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
     `Message-ID: <lockcheck-${hash}@${botDomain}>`,
