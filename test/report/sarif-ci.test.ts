@@ -1,25 +1,20 @@
 // SARIF as CI systems read it: URIs relative to SRCROOT (never ../..), the run's exit code and
 // input errors in invocations, and every rule with help text and a helpUri that exists in docs/rules.md.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli-run.js';
 import { checkers } from '../../src/checkers/index.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'lockcheck', '--no-progress', '--jobs', '1', ...args], { stdout: (s) => (out += s), stderr: (s) => (err += s) });
-  return { code, out, err };
-}
+const run = runCli;
 
 const LEAK = 'struct d { spinlock_t lock; int s; };\nint f(struct d *d, int x) {\n\tspin_lock(&d->lock);\n\tif (x) return -EINVAL;\n\tspin_unlock(&d->lock);\n\treturn 0;\n}\n';
 
 describe('SARIF for CI', () => {
   it('gives URIs relative to the inputs\' common directory by default, or to --srcroot', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lc-sarif-'));
-    const { mkdirSync } = await import('node:fs');
+
     mkdirSync(join(dir, 'src', 'drv'), { recursive: true });
     writeFileSync(join(dir, 'src', 'drv', 'leak.c'), LEAK);
     const byDefault = JSON.parse((await run('-f', 'sarif', join(dir, 'src'))).out);
@@ -45,14 +40,16 @@ describe('SARIF for CI', () => {
   it('documents every rule: help, helpUri into docs/rules.md, whole first sentence as short description', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lc-sarif-rules-'));
     writeFileSync(join(dir, 'leak.c'), LEAK);
-    const rules = JSON.parse((await run('-f', 'sarif', dir)).out).runs[0].tool.driver.rules as { id: string; helpUri: string; help: { text: string }; shortDescription: { text: string } }[];
+    const rules = JSON.parse((await run('-f', 'sarif', dir)).out).runs[0].tool.driver.rules as { id: string; helpUri: string; help: { text: string }; shortDescription: { text: string }; fullDescription: { text: string } }[];
     const doc = readFileSync('docs/rules.md', 'utf8');
     expect(rules.map((r) => r.id).sort()).toEqual(checkers.map((c) => c.meta.id).sort());
     for (const r of rules) {
       expect(r.helpUri).toMatch(new RegExp(`docs/rules\\.md#${r.id}$`));
       expect(doc).toContain(`\n## ${r.id}\n`);
       expect(r.help.text.length).toBeGreaterThan(20);
-      expect(r.shortDescription.text).toMatch(/[.)]$|\w$/);
+      // the first sentence of the description, not cut at a colon
+      expect(r.fullDescription.text.startsWith(r.shortDescription.text)).toBe(true);
+      expect(r.shortDescription.text).not.toMatch(/:$/);
     }
   });
 });
