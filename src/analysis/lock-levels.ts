@@ -18,6 +18,7 @@ import type { FileFacts } from '../frontend/file-facts.js';
 import type { FunctionIR } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import { callArgs, splitArgs } from './macro-locks.js';
+import { findLevelChecks } from './level-checks.js';
 
 export interface LevelSpec {
   /** Sorted, distinct. One entry: a definite level. */
@@ -36,6 +37,41 @@ export interface LockLevels {
    * `declare_mm_lock(p2m)` and the constant `MM_LOCK_ORDER_p2m 16` (or the invocation's line).
    */
   sources: Map<number, LevelSource[]>;
+  /** Each generated lock function, by level: the call its body passes the level to. */
+  generated: Map<number, GeneratedLockFn[]>;
+  /** What each generated lock function does with its level at run time (level-checks.ts). */
+  checks: Map<string, LevelUse>;
+}
+
+export interface GeneratedLockFn {
+  /** `mm_lock_p2m` */
+  name: string;
+  /** The function its body passes the level to (`_mm_lock`), and at which argument. */
+  callee?: string;
+  param?: number;
+}
+
+/** A run-time test of the level that stops the machine when it fails. */
+export interface RuntimeCheck {
+  /** Calls from the generated function's callee down to the function with the test. */
+  via: string[];
+  /** `file:line` of the test. */
+  at: string;
+  /** The test as written: `( unlikely(_get_lock_level() > lvl) )`. */
+  test: string;
+  /** The call that stops on failure (`BUG`). */
+  fatal: string;
+  /** A call the level goes through before the test (`_lock_level(d, l)`): an adjustment from other arguments. */
+  adjust?: string;
+  /** A test the call into the check sits under (`!(locked_by_me(l) && rec)`: a recursive re-take skips it). */
+  guard?: string;
+}
+
+export interface LevelUse {
+  /** The level is tested before the lock is taken, and a failed test stops. */
+  check?: RuntimeCheck;
+  /** The level is also passed on to something else than the test (recorded as the CPU's current level). */
+  records: boolean;
 }
 
 export interface LevelSource {
@@ -70,22 +106,23 @@ function specOf(inner: LevelSpec[], by: string): LevelSpec {
 }
 
 export function deriveLockLevels(files: FileFacts[], functions: FunctionIR[], rules: RuleSet): LockLevels {
-  const L: LockLevels = { byName: new Map(), paste: new Map(), sources: new Map() };
+  const L: LockLevels = { byName: new Map(), paste: new Map(), sources: new Map(), generated: new Map(), checks: new Map() };
   const macros = files.flatMap((f) => f.macros);
   const constants = new Map<string, number>();
   for (const f of files) for (const [n, v] of f.constants ?? []) if (!constants.has(n)) constants.set(n, v);
   // generator macros: templates `prefix##N(` with the level argument in their body
-  const gens = new Map<string, { prefix: string; constPrefix?: string; line?: true }[]>();
+  const gens = new Map<string, { prefix: string; constPrefix?: string; line?: true; callee?: string; param?: number }[]>();
   for (const m of macros) {
     if (m.params.length !== 1 || !m.body.includes('##')) continue;
     const N = esc(m.params[0]!);
     const tmpl = [...m.body.matchAll(new RegExp(`([A-Za-z_]\\w*)\\s*##\\s*${N}\\b\\s*\\(`, 'g'))];
-    const out: { prefix: string; constPrefix?: string; line?: true }[] = [];
+    const out: { prefix: string; constPrefix?: string; line?: true; callee?: string; param?: number }[] = [];
     tmpl.forEach((t, i) => {
       const seg = m.body.slice(t.index! + t[0].length, tmpl[i + 1]?.index ?? m.body.length);
       const c = new RegExp(`([A-Za-z_]\\w*)\\s*##\\s*${N}\\b(?!\\s*\\()`).exec(seg);
-      if (c) out.push({ prefix: t[1]!, constPrefix: c[1]! });
-      else if (/\b__LINE__\b/.test(seg)) out.push({ prefix: t[1]!, line: true });
+      const to = levelCallee(seg, c ? new RegExp(`\\b${esc(c[1]!)}\\s*##\\s*${N}\\b`) : /\b__LINE__\b/);
+      if (c) out.push({ prefix: t[1]!, constPrefix: c[1]!, ...to });
+      else if (/\b__LINE__\b/.test(seg)) out.push({ prefix: t[1]!, line: true, ...to });
     });
     if (out.length) gens.set(m.name, out);
   }
@@ -96,6 +133,9 @@ export function deriveLockLevels(files: FileFacts[], functions: FunctionIR[], ru
         const level = t.line ? line : constants.get(t.constPrefix! + arg);
         if (level === undefined) continue;
         L.byName.set(t.prefix + arg, { levels: [level] });
+        const gl = L.generated.get(level) ?? [];
+        if (!gl.some((g) => g.name === t.prefix + arg)) gl.push({ name: t.prefix + arg, ...(t.callee ? { callee: t.callee, param: t.param! } : {}) });
+        L.generated.set(level, gl);
         const src: LevelSource = { name: t.prefix + arg, declared: `${f.file}:${line}`, text: `${name}(${arg})`, constant: t.line ? '__LINE__' : `${t.constPrefix!}${arg} = ${level}` };
         const list = L.sources.get(level) ?? [];
         if (!list.some((x) => x.declared === src.declared)) list.push(src);
@@ -145,7 +185,22 @@ export function deriveLockLevels(files: FileFacts[], functions: FunctionIR[], ru
     }
     if (!added) break;
   }
+  findLevelChecks(L, functions, rules);
   return L;
+}
+
+/** The call in a generated function's body that is given the level (`_mm_lock(d, l, func, MM_LOCK_ORDER_##name, rec)`), and the argument. */
+function levelCallee(seg: string, levelArg: RegExp): { callee?: string; param?: number } {
+  const body = seg.indexOf('{');
+  if (body < 0) return {};
+  for (const c of seg.slice(body).matchAll(CALL)) {
+    const at = body + c.index! + c[0].length - 1;
+    const t = callArgs(seg, at);
+    if (t === undefined) continue;
+    const i = splitArgs(t).findIndex((a) => levelArg.test(a));
+    if (i >= 0) return { callee: c[1]!, param: i };
+  }
+  return {};
 }
 
 /** Puts the declared levels on acquire events, and an order-check marker's level on what follows it. */

@@ -35,7 +35,7 @@ export function assumptionsOf(f: Finding, s: ModelScript, c: Confirmation): Assu
     });
   }
   for (const e of envs) out.push({ kind: 'concurrency', text: `${e.name}: may run at any point, holding the locks every such writer in the tree holds`, checked: false });
-  if (f.category === 'lock-order' && f.rule.startsWith('lock-inversion')) {
+  if (f.category === 'lock-order' && f.rule.startsWith('lock-inversion') && cpus.length >= 2) {
     for (const l of s.locks) {
       if (/\/[AB]$/.test(l)) continue;
       if (f.locks.includes(l)) out.push({ kind: 'alias', text: `every \`${l}\` the CPUs take is one lock (one instance of the class)`, checked: false });

@@ -12,6 +12,7 @@ import type { Acq } from '../../analysis/summary-types.js';
 import { ExtractError } from './frames.js';
 import type { RuleContext } from './model-base.js';
 import type { ModelScript } from './script.js';
+import { levelCheckModel, runtimeCheckOf } from './level-check.js';
 
 const graphs = new WeakMap<Program, LockGraph>();
 
@@ -75,12 +76,26 @@ export function levelViolation(ctx: RuleContext, inversion: (ctx: RuleContext) =
   const A = v.acq;
   const B = v.held;
   const same = A.lock.cls === B.lock.cls;
+  // the tree checks the order at run time: the violating path alone fails, no second CPU
+  let oneWhy = '';
+  const rc = runtimeCheckOf(ctx.program, v);
+  if (typeof rc === 'string') oneWhy = rc;
+  else {
+    try {
+      const s = levelCheckModel(ctx, v, rc);
+      s.assumptions = [...levelAssumptions(ctx.program, v, undefined, 0), ...rc.assumptions, ...outerAssumption(s, A, true), ...(s.assumptions ?? [])];
+      return s;
+    } catch (e) {
+      if (!(e instanceof ExtractError)) throw e;
+      oneWhy = `the one-path model of the run-time check: ${e.message}`;
+    }
+  }
   // the designed order: A held, then B taken
   const all = same ? (g.levelNested ?? []).filter((w) => w.held.lock.cls === A.lock.cls) : g.edges.get(A.lock.cls!)?.get(B.lock.cls!) ?? [];
   const fits = all.filter((w) => sameKind(w.held, A) && sameKind(w.acq, B));
   if (!fits.length) {
     const kinds = all.length ? `: the ${all.length} path(s) taking ${A.lock.cls} before ${B.lock.cls} take them at other levels (${all.map((w) => `${w.fn}: ${lv(w.held)} then ${lv(w.acq)}`).join('; ')}), so on other kinds of object` : '';
-    throw new ExtractError(`no path in the designed order (${A.lock.cls} then ${B.lock.cls})${kinds}; the violation is against the declared order only`, true);
+    throw new ExtractError(`no path in the designed order (${A.lock.cls} then ${B.lock.cls})${kinds}; the violation is against the declared order only${oneWhy ? ` (no run-time check model: ${oneWhy})` : ''}`, true);
   }
   const src = ctx.source ?? noSource;
   const p0 = { ...f.witness[0]!, label: 'CPU0' };
@@ -104,16 +119,16 @@ export function levelViolation(ctx: RuleContext, inversion: (ctx: RuleContext) =
 }
 
 /** CPU0 holds a lock of the class it later takes under the higher level: said, not hidden. */
-function outerAssumption(s: ModelScript, A: Acq): Assumption[] {
+function outerAssumption(s: ModelScript, A: Acq, onePath = false): Assumption[] {
   const name = `${A.lock.cls}/outer`;
   const st = s.threads[0]?.steps.find((x) => x.call === 'lock' && (x as { args: unknown[] }).args[0] === name) as { args: unknown[] } | undefined;
   if (!st) return [];
   const src = st.args[1] as { code?: string; line?: number; file?: string } | undefined;
   const where = src?.file && src.line !== undefined ? `${src.file.split('/').pop()}:${src.line}` : undefined;
-  return [{ kind: 'alias', text: `CPU0 already holds a ${A.lock.cls}${src?.code ? ` (\`${src.code}\`${where ? `, ${where}` : ''})` : ''} when it takes the higher-level lock: taken to be another object than the ${A.lock.cls} it takes at ${at(A)} (with one object CPU1 could not take it in between; the levels say the object's kind may differ)`, checked: false, ...(where ? { source: where } : {}) }];
+  return [{ kind: 'alias', text: `CPU0 already holds a ${A.lock.cls}${src?.code ? ` (\`${src.code}\`${where ? `, ${where}` : ''})` : ''} when it takes the higher-level lock: taken to be another object than the ${A.lock.cls} it takes at ${at(A)} (${onePath ? 'were it the same, the second take would be a recursive re-take, which the check skips' : 'with one object CPU1 could not take it in between'}; the levels say the object's kind may differ)`, checked: false, ...(where ? { source: where } : {}) }];
 }
 
-function levelAssumptions(program: Program, v: EdgeWitness, w: EdgeWitness, otherKinds: number): Assumption[] {
+function levelAssumptions(program: Program, v: EdgeWitness, w: EdgeWitness | undefined, otherKinds: number): Assumption[] {
   const A = v.acq;
   const B = v.held;
   const out: Assumption[] = [];
@@ -121,6 +136,7 @@ function levelAssumptions(program: Program, v: EdgeWitness, w: EdgeWitness, othe
   const lb = levelSources(program, levelsOf(B));
   out.push({ kind: 'lock-class', text: `declared order: ${A.lock.cls} (level ${lv(A)}) before ${B.lock.cls} (level ${lv(B)}); CPU0 takes ${A.lock.cls} at ${at(A)} while holding ${B.lock.cls}: ${la.text}`, checked: true, ...(la.source ? { source: la.source } : {}) });
   if (lb.text !== la.text) out.push({ kind: 'lock-class', text: `${B.lock.cls}: ${lb.text}`, checked: true, ...(lb.source ? { source: lb.source } : {}) });
+  if (!w) return out;
   out.push({ kind: 'concurrency', text: `the second side is a path in the designed order found in the lock-order graph: CPU1 ${w.held.chain[0]!.fn} holds ${w.held.lock.cls} (${at(w.held)}) and takes ${w.acq.lock.cls} (${at(w.acq)}); CPU0 enters at ${v.held.chain[0]!.fn}. They are taken to run at once because they are different paths with no caller lock in common (checked for global locks); the tool does not know which entry points the system can run together`, checked: false, source: at(w.acq) });
   for (const [x, y, role] of [[B, w.acq, 'held by CPU0'], [A, w.held, 'taken by CPU0']] as const) {
     const X = levelsOf(x);
