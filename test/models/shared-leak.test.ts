@@ -45,4 +45,53 @@ int table_count(struct table *t)
     const cpu1 = fs[0]!.confirmation.trace!.filter((t) => t.cpu === 1);
     expect(cpu1.some((t) => /^lock\(table\.lock\)$/.test(t.op))).toBe(true);
   });
+
+  it('a looked-up reference kept on an early return is confirmed by the leaking path alone, with the value that takes that return', () => {
+    const fs = leaks(`
+struct dom { int x; };
+struct op { int cmd; int res; };
+int dom_op(int id, struct op *op)
+{
+	struct dom *d = rcu_lock_domain_by_id(id);
+	if ( d == NULL )
+		return -3;
+	if ( op->cmd > 4 )
+		return -22;
+	op->res = d->x;
+	rcu_unlock_domain(d);
+	return 0;
+}
+`);
+    expect(fs.length).toBe(1);
+    const c = fs[0]!.confirmation;
+    expect(c).toMatchObject({ status: 'confirmed', method: 'extracted', outcome: 'REFERENCE LEAKED' });
+    expect(new Set(c.trace!.map((t) => t.cpu))).toEqual(new Set([0]));
+    expect(c.initialValues).toMatchObject({ 'op.cmd': 5 });
+    expect(c.trace!.at(-1)!.code).toBe('return -22;');
+    expect(c.reason).toMatch(/returns still holding d \(taken at line \d+\)/);
+    expect(c.assumptions!.some((a) => /looked-up reference .* the model is the leaking path alone/.test(a.text))).toBe(true);
+  });
+
+  it('a leaking return the path itself makes unreachable (the tested field set just before) is refuted', () => {
+    const fs = leaks(`
+struct dom { int x; };
+struct op { int cmd; int res; };
+int dom_op(int id, struct op *op)
+{
+	struct dom *d = rcu_lock_domain_by_id(id);
+	if ( d == NULL )
+		return -3;
+	op->cmd = 0;
+	if ( op->cmd > 4 )
+		return -22;
+	op->res = d->x;
+	rcu_unlock_domain(d);
+	return 0;
+}
+`);
+    // the lock balance does not follow values: it reports the return, the model excludes it
+    expect(fs.length).toBe(1);
+    expect(fs[0]!.confirmation.status).toBe('refuted');
+    expect(fs[0]!.confirmation.reason).toMatch(/path conditions exclude it/);
+  });
 });

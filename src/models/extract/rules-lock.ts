@@ -72,7 +72,7 @@ function leaksNoOrder(ctx: RuleContext): boolean {
 export function lockLeak(ctx: RuleContext): ModelScript {
   const f = ctx.finding;
   const lock = f.locks[0]!;
-  if (leaksNoOrder(ctx)) throw new ExtractError('the leaked hold is of a kind nothing waits on (an RCU read section or a domain reference): a model of two CPUs shows no deadlock, the harm is the reference kept past the return');
+  if (leaksNoOrder(ctx)) return referenceLeak(ctx);
   const env = newEnv(ctx.program, { focusLocks: new Set([lock]) });
   const [leak, rel] = [f.witness[0]!, f.witness[1]];
   // the leaking path goes around releases of the lock where the CFG allows
@@ -99,6 +99,38 @@ export function lockLeak(ctx: RuleContext): ModelScript {
     { name: `CPU1 (another acquirer): ${(rel ?? leak).callChain.join(' -> ')}`, steps: assemble(b, src) },
   ];
   return base(ctx, env, [a, b], threads, 'BLOCKED FOREVER');
+}
+
+export const REFERENCE_LEAKED = 'REFERENCE LEAKED';
+
+/**
+ * A looked-up reference kept past the return (nothing blocks on it, so no second CPU shows
+ * anything): the leaking path alone, its conditions kept and evaluated, counting the
+ * reference taken and dropped; it must reach its return holding one.
+ */
+function referenceLeak(ctx: RuleContext): ModelScript {
+  const f = ctx.finding;
+  const lock = f.locks[0]!;
+  const env = newEnv(ctx.program, { focusLocks: new Set([lock]) });
+  const leak = f.witness[0]!;
+  env.avoid = (e) => e.k === 'release' && (e.lock.cls || e.lock.inst.text) === lock;
+  const a = slicePath(env, leak, 0);
+  delete env.avoid;
+  if (count(a, 'lock', lock) + count(a, 'trylock', lock) === 0) throw new ExtractError('the leaking path does not take the reference');
+  const ret = leak.steps[leak.steps.length - 1]!;
+  const taken = leak.steps.find((st) => st.event.startsWith('acquire '));
+  const ghost = 'references_held';
+  const out: SOp[] = [];
+  for (const o of a) {
+    out.push(o);
+    const at = { fn: o.fn, ...(o.file ? { file: o.file } : {}), ...(o.line !== undefined ? { line: o.line } : {}) };
+    if ((o.k === 'lock' || o.k === 'trylock') && o.lock === lock) out.push({ k: 'rmw', op: 'add', v: ghost, arg: 1, returns: false, ...at, code: `/* one more reference held (${lock}) */` });
+    if (o.k === 'unlock' && o.lock === lock) out.push({ k: 'rmw', op: 'add', v: ghost, arg: -1, returns: false, ...at, code: `/* reference dropped (${lock}) */` });
+  }
+  out.push({ k: 'assert', cond: `${ghost} == 0`, outcome: REFERENCE_LEAKED, msg: `returns still holding ${lock}${taken ? ` (taken at line ${taken.line})` : ''}: nothing on this path drops it`, fn: a[a.length - 1]!.fn, file: ret.file, line: ret.line, ...(ret.code ? { code: ret.code } : {}) });
+  (env.assumed ??= []).push({ kind: 'concurrency', text: `${lock} is a looked-up reference (rules: noOrder, result or try) that nothing waits on: the model is the leaking path alone (no second CPU); the harm is the reference kept past the return (the object cannot go away), not a deadlock`, checked: true });
+  const threads = [{ name: threadName(leak), steps: assemble(out, { ...(ctx.source ? { source: ctx.source } : {}), keepHeld: new Set([lock]) }) }];
+  return base(ctx, env, [out], threads, REFERENCE_LEAKED);
 }
 
 export function doubleUnlock(ctx: RuleContext): ModelScript {
