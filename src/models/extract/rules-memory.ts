@@ -6,6 +6,7 @@ import { assemble } from './assemble.js';
 import { ExtractError } from './frames.js';
 import { slicePath, type SOp } from './slice.js';
 import { base, mainPaths, newEnv, threadName, type RuleContext } from './model-base.js';
+import { versionPairing } from './rules-version.js';
 
 /** What a read must see once `write` is visible, and the initial value that tells the two apart. */
 function seenAfter(write: SOp, read: Extract<SOp, { k: 'load' }>): { cond: string; init: number } {
@@ -23,6 +24,8 @@ export function missingBarrier(ctx: RuleContext): ModelScript {
   const f = ctx.finding;
   const locs = new Set(((f.extra?.locations as string[] | undefined) ?? []).map((l) => l.replace(/[:#].*$/, '').replace(/[^A-Za-z0-9_.]/g, '_')));
   const pattern = String(f.extra?.pattern ?? '');
+  // a read barrier with no write barrier to pair with: message passing over the version
+  if (pattern === 'version') return versionPairing(ctx, locs);
   const paths = mainPaths(f);
   if (paths.length < 2) throw new ExtractError('no reader path');
   const env = newEnv(ctx.program, { locations: locs, accessesAtTargetsOnly: true, dropLocks: true });
