@@ -90,6 +90,31 @@ describe('deadlock', () => {
     expect(r).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK' });
     expect(r.message).toContain('rw held for reading');
   });
+  it('a passive (environment) thread stuck in a cycle is no deadlock; the other threads deadlocking among themselves still is', () => {
+    // CPU0 takes A then B; the environment thread takes B then A: their ABBA is the
+    // abstraction's (the environment's lock order is not the code's), not the finding's
+    const envOnly = model({
+      name: 'env-cycle',
+      locks: ['A', 'B'],
+      threads: [
+        (t) => t.lock('A').lock('B').unlock('B').unlock('A'),
+        (t) => t.lock('B').lock('A').unlock('A').unlock('B'),
+      ],
+    });
+    expect(explore(envOnly).status).toBe('confirmed');
+    expect(explore(envOnly, { passive: 0b10 }).status).toBe('refuted');
+    // with a third, passive thread the two model CPUs' own ABBA is still found
+    const three = model({
+      name: 'own-cycle',
+      locks: ['A', 'B'],
+      threads: [
+        (t) => t.lock('A').lock('B').unlock('B').unlock('A'),
+        (t) => t.lock('B').lock('A').unlock('A').unlock('B'),
+        (t) => t.lock('A').unlock('A'),
+      ],
+    });
+    expect(explore(three, { passive: 0b100 })).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK' });
+  });
   it('detects a thread that blocks forever on a lock nobody releases', () => {
     const m = model({ name: 'leak', locks: ['l'], threads: [(t) => t.lock('l'), (t) => t.lock('l')] });
     const r = explore(m);

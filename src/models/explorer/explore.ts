@@ -26,6 +26,13 @@ export interface ExploreOptions {
   reduction?: Reduction;
   /** Reset registers once dead (dead-variable reduction, like Spin's default). Default true. */
   deadRegisters?: boolean;
+  /**
+   * Threads (bit mask) that stand for the rest of the system (environment CPUs): a stuck
+   * state is a violation only through the other threads, i.e. they deadlock among themselves
+   * or wait for a lock a finished thread left held; a thread stuck on a passive one is a dead
+   * end, not a violation.
+   */
+  passive?: number;
 }
 
 export interface SearchStats {
@@ -70,6 +77,7 @@ interface Ctx {
   maxBytes: number;
   tableBytes: number;
   resetDead: boolean;
+  passive: number;
 }
 
 /** Explore every interleaving of a model (within the limits). */
@@ -83,6 +91,7 @@ export function explore(m: ModelJSON | Program, opts: ExploreOptions = {}): Expl
     maxBytes: opts.maxTableBytes ?? 256 * 1024 * 1024,
     tableBytes: 0,
     resetDead: opts.deadRegisters ?? true,
+    passive: opts.passive ?? 0,
   };
   const searches: SearchStats[] = [];
   const res = (r: Partial<ExploreResult> & Pick<ExploreResult, 'status'>): ExploreResult => ({
@@ -205,7 +214,7 @@ function search(ctx: Ctx, bound: number, reduction: Reduction, stats: SearchStat
       if (!stopped && p.invariant && p.invariant(s) === 0) return V_INVARIANT;
       return V_NONE;
     }
-    return classifyBlocked(p, eng, s, unfinished);
+    return classifyBlocked(p, eng, s, unfinished, ctx.passive);
   };
 
   eng.boundOp = -1;
@@ -337,13 +346,15 @@ function search(ctx: Ctx, bound: number, reduction: Reduction, stats: SearchStat
 }
 
 /** Deadlock (every stuck thread waits for a lock held by a stuck thread) or blocked forever. */
-function classifyBlocked(p: Program, eng: Engine, s: Int32Array, unfinished: number): number {
+function classifyBlocked(p: Program, eng: Engine, s: Int32Array, unfinished: number, passive = 0): number {
+  if (passive && (unfinished & ~passive) === 0) return V_NONE;
   for (let t = 0; t < p.T; t++) {
-    if (!((unfinished >> t) & 1)) continue;
+    if (!((unfinished >> t) & 1) || (passive >> t) & 1) continue;
     const g = eng.opAt(s, t);
     if (g < 0 || p.kind[g] !== K_LOCK) return V_BLOCKED;
     const lo = p.lockOff + 2 * p.argA[g]!;
     const owner = s[lo]! - 1;
+    if (owner >= 0 && (passive >> owner) & 1) return V_NONE;
     if (owner < 0) {
       // held by readers (counted, not named): a thread that finished released its read
       // locks, so the readers are other stuck threads

@@ -141,6 +141,46 @@ function literal(v: string): number | undefined {
   return undefined;
 }
 
+interface ListCursor {
+  /** Index in the ops where the cursor is fetched. */
+  at: number;
+  member: string;
+  line: number;
+  /** Last line of the loop body. */
+  end: number;
+  used: boolean;
+}
+
+const ITER = /\b(?:h?list_for_each_entry\w*)\s*\(\s*(\w+)\s*,(.*),\s*(\w+)\s*\)/;
+
+/** `list_for_each_entry*(cursor, ..., member)` on `line`: the cursor, the member, and the loop body's last line. */
+export function listIteration(src: SourceLookup, file: string, line: number): { cursor: string; member: string; end: number } | undefined {
+  const text = src.line(file, line);
+  const m = text ? ITER.exec(text) : null;
+  if (!m) return undefined;
+  // the body: a braced block (matched across lines) or one statement
+  let depth = 0;
+  let opened = false;
+  let rest = text!.slice(m.index + m[0].length);
+  for (let l = line; l < line + 400; l++) {
+    if (l > line) {
+      const t = src.line(file, l);
+      if (t === undefined) return undefined;
+      rest = t;
+    }
+    for (const ch of rest.replace(/\/\/.*$/, '')) {
+      if (ch === '{') {
+        depth++;
+        opened = true;
+      } else if (ch === '}') {
+        depth--;
+        if (opened && depth === 0) return { cursor: m[1]!, member: m[3]!, end: l };
+      } else if (ch === ';' && !opened && depth === 0) return { cursor: m[1]!, member: m[3]!, end: l };
+    }
+  }
+  return undefined;
+}
+
 class Slicer {
   readonly ops: SOp[] = [];
   held: string[] = [];
@@ -152,6 +192,8 @@ class Slicer {
   readonly nested = new Map<string, number>();
   /** Conditions are kept only before the last witness step of the outermost segment. */
   keepConds = true;
+  /** Cursors of list iterations walked (`list_for_each_entry(c, head, member)`), by function and name. */
+  readonly cursors = new Map<string, ListCursor>();
 
   constructor(
     readonly env: SliceEnv,
@@ -372,6 +414,7 @@ class Slicer {
           this.nested.set(name, (this.nested.get(name) ?? 0) + 1);
           return;
         }
+        if (env.focusLocks.has(cls)) this.listedCursor(fn, e);
         if (e.try) {
           const reg = this.reg();
           this.push({ k: 'trylock', lock: name, reg, ...(mode ? { mode } : {}), ...this.src(fn, e, code), ...at });
@@ -425,6 +468,7 @@ class Slicer {
       }
       case 'assign':
         this.clearNull(e.name);
+        if (e.cursor) this.cursorAt(fn, e);
         return;
       default:
         if (e.k === 'load') {
@@ -433,6 +477,38 @@ class Slicer {
         }
         this.access(fn, e, target);
     }
+  }
+
+  /** A list iteration's cursor assigned here: where its fetch sits in the ops, the member it iterates through, the loop's last line. */
+  private cursorAt(fn: FunctionIR, e: Extract<IrEvent, { k: 'assign' }>): void {
+    const it = sliceSource ? listIteration(sliceSource, e.loc.file, e.loc.line) : undefined;
+    if (!it || it.cursor !== e.name) return;
+    this.cursors.set(`${fn.key}\0${e.name}`, { at: this.ops.length, member: it.member, line: e.loc.line, end: it.end, used: false });
+  }
+
+  /**
+   * A lock of an object reached by iterating a list through `member`, taken inside the loop:
+   * the object is on that list when it is fetched, so `list_empty(&obj->member)` is false
+   * there (a linked node's link never points to itself). Kept as a condition at the fetch,
+   * so a path that tested the object off every list under a lock the list's writers hold
+   * cannot be the same object.
+   */
+  private listedCursor(fn: FunctionIR, e: Extract<IrEvent, { k: 'acquire' }>): void {
+    const root = /^local:(\w+)$/.exec(e.lock.inst.root)?.[1];
+    if (!root || !e.lock.inst.arrows[0]) return;
+    const c = this.cursors.get(`${fn.key}\0${root}`);
+    if (!c || c.used || e.loc.line <= c.line || e.loc.line > c.end) return;
+    const path: AccessPath = { root: e.lock.inst.root, fields: [c.member], arrows: [true], ...(e.lock.inst.rootType ? { rootType: e.lock.inst.rootType } : {}), text: `${root}->${c.member}` };
+    const v = varName(this.env.program, path);
+    if (!v) return;
+    c.used = true;
+    const env = this.env;
+    if (!env.condVars.has(v)) env.condVars.set(v, new Set([0, 1]));
+    (env.condClass ??= new Map()).set(v, env.program.env.classOf(path) || path.text);
+    const op: SOp = { k: 'leave-unless', cond: `${v} != 0`, fn: fn.name, file: e.loc.file, line: c.line, code: `/* ${root} is fetched from a list through ${c.member}: it is on that list, !list_empty(&${root}->${c.member}) */` };
+    this.ops.splice(c.at, 0, op);
+    for (const o of this.cursors.values()) if (o !== c && o.at >= c.at) o.at++;
+    (env.assumed ??= []).push({ kind: 'path', text: `CPU${this.cpu}: \`${root}\` is fetched by iterating a list through \`${c.member}\` (${e.loc.file.split('/').pop()}:${c.line}): it is on that list there, so \`list_empty(&${root}->${c.member})\` is false (a linked node's link never points to itself)`, checked: true, source: `${e.loc.file.split('/').pop()}:${c.line}` });
   }
 
   /** A call off the chain: apply the callee's lock summary (takes / drops locks). */
