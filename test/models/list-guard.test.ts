@@ -65,4 +65,12 @@ describe('list membership as a lock-order guard', () => {
     expect(fs.length).toBe(1);
     expect(fs[0]!.confirmation).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK' });
   });
+
+  it('a cursor re-pointed inside the loop before its lock is taken is no longer a listed object: confirmed', () => {
+    const repointed = base.replace('\t\tspin_lock(&s->lock);\n\t\tlist_del_init', '\t\ts = s->peer;\n\t\tspin_lock(&s->lock);\n\t\tlist_del_init').replace('int count; };', 'int count; struct src *peer; };');
+    expect(repointed).toContain('s = s->peer;');
+    const fs = inversions(repointed + guarded);
+    expect(fs.length).toBe(1);
+    expect(fs[0]!.confirmation).toMatchObject({ status: 'confirmed', outcome: 'DEADLOCK' });
+  });
 });

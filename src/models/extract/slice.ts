@@ -453,6 +453,11 @@ class Slicer {
       }
       case 'call': {
         if (e.assignedTo) this.clearNull(e.assignedTo);
+        if (e.assignedTo) this.cursors.delete(`${fn.key}\0${e.assignedTo}`);
+        for (const t of e.argText) {
+          const m = /^&\s*(\w+)$/.exec(t.trim());
+          if (m) this.cursors.delete(`${fn.key}\0${m[1]}`);
+        }
         if (listOp(e)) return this.access(fn, e, target);
         const own = env.callOps?.(fn, e);
         if (own) {
@@ -469,6 +474,8 @@ class Slicer {
       case 'assign':
         this.clearNull(e.name);
         if (e.cursor) this.cursorAt(fn, e);
+        // the cursor re-pointed in the body: its lock is no longer of a listed object
+        else this.cursors.delete(`${fn.key}\0${e.name}`);
         return;
       default:
         if (e.k === 'load') {
