@@ -47,8 +47,19 @@ describe('version pairing (read barrier without a write barrier)', () => {
     expect(w.some((t) => t.line === lineOf('atomic_inc(&t->version);'))).toBe(true);
     expect(rd.some((t) => t.line === lineOf('int ver = atomic_read'))).toBe(true);
     expect(rd.some((t) => t.line === lineOf('smp_rmb();'))).toBe(true);
-    expect(c.assumptions!.some((a) => a.kind === 'alias' && !a.checked && /`fill\(\)` stores/.test(a.text) && /taken to be one location/.test(a.text))).toBe(true);
+    // the state is a location both sides touch: written by fill, read after the barrier by walk_slots
+    expect(c.assumptions!.some((a) => a.kind === 'alias' && /tbl\.slot(\.\[\])?, written on the writer's side by fill \(tbl\.c:2\)/.test(a.text) && /read after the read barrier by walk_slots/.test(a.text))).toBe(true);
     expect(c.litmus).toMatch(/smp_rmb/);
+  });
+
+  it('when the reader reads nothing after its barrier that the writer side stores, there is no model (unknown)', () => {
+    const other = code.replace('int walk_slots(struct tbl *t, int i) { return t->slot[i]; }', 'int walk_slots(struct tbl *t, int i) { return t->size; }').replace('int slot[16]; };', 'int slot[16]; int size; };');
+    expect(other).toContain('t->size');
+    const r = analyzeSources([{ path: 'tbl.c', text: other }], {});
+    const fs = r.findings.filter((f) => f.rule === 'missing-barrier');
+    expect(fs.length).toBe(1);
+    expect(fs[0]!.confirmation.status).toBe('unknown');
+    expect(fs[0]!.confirmation.reason).toMatch(/no location the reader reads after its read barrier is written by the writer's side/);
   });
 
   it('the same model with smp_wmb() before the version update is refuted', () => {
