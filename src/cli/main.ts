@@ -1,7 +1,7 @@
 // `lockcheck [options] PATH...`: analyze C files and trees; exit 0 clean, 1 findings at or
 // above the fail level, 2 usage error or nothing could be analyzed.
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { readCompileCommands } from '../ingest/compile-commands.js';
 import { collectFiles } from '../ingest/files.js';
 import { parseDefines } from '../ir/preproc-cond.js';
@@ -32,6 +32,16 @@ function mergeReports(reports: Report[]): Report {
       { files: 0, lines: 0, functions: 0, seconds: 0 },
     ),
   };
+}
+
+/** `--each`: the findings reported in each tree (after config, suppressions and the baseline). */
+function treeCounts(trees: { path: string; files: number }[], report: Report): { path: string; files: number; findings: number }[] {
+  const inTree = (file: string, root: string): boolean => {
+    const f = resolve(file);
+    const r = resolve(root);
+    return f === r || f.startsWith(r.endsWith(sep) ? r : r + sep);
+  };
+  return trees.map((t) => ({ ...t, findings: report.findings.filter((f) => inTree(f.file, t.path)).length }));
 }
 
 /**
@@ -146,9 +156,14 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         ...(progress ? { onProgress: progress.update } : {}),
       };
       let report: Report;
+      const trees: { path: string; files: number }[] = [];
       if (o.each) {
         const parts: Report[] = [];
-        for (const p of paths) parts.push(await analyzePaths([p], opts));
+        for (const p of paths) {
+          const part = await analyzePaths([p], opts);
+          parts.push(part);
+          trees.push({ path: p, files: part.stats.files });
+        }
         report = mergeReports(parts);
       } else report = await analyzePaths(paths, opts);
       progress?.stop();
@@ -164,6 +179,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         report = based.report;
       }
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
+      if (o.each) report = { ...report, stats: { ...report.stats, trees: treeCounts(trees, report) } };
       code = report.stats.files === 0 ? 2 : atOrAbove(report.findings, o.failLevel).length > 0 ? 1 : 0;
       await writeReport(report, o.format, o.output, extra.outputs, io, { srcroot: o.srcroot ?? commonRoot(inputPaths), exitCode: code });
       if (report.stats.files === 0) io.stderr(`lockcheck: nothing could be analyzed${report.errors.length ? ` (${report.errors.map((e) => `${e.file}: ${e.reason}`).join('; ')})` : ''}\n`);
