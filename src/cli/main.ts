@@ -153,7 +153,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         allRules: !!o.allRules,
         ...(o.arch ? { arch: o.arch } : {}),
         ...(Object.keys(build.defines).length ? { defines: build.defines } : {}),
-        ...(progress ? { onProgress: progress.update } : {}),
+        ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
       };
       let report: Report;
       const trees: { path: string; files: number }[] = [];

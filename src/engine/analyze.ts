@@ -38,6 +38,8 @@ export interface AnalyzeOptions {
   ruleLevels?: Record<string, Severity | 'off'>;
   /** Called after each batch of files is parsed. */
   onProgress?: (done: number, total: number) => void;
+  /** Called as each stage after parsing starts: summaries, checkers, models. */
+  onPhase?: (phase: string) => void;
   /** Confirm each finding with an extracted (or template) model (default true). */
   confirm?: boolean;
   /** The build's defines (`-D NAME[=VALUE]`, compile_commands.json): they choose `#ifdef CONFIG_X` arms. */
@@ -125,8 +127,10 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
   const runs: ConfigRun[] = [];
   const skipped: string[] = [];
   if (configs.length === 1 && configs[0]!.name === '') {
+    opts.onPhase?.('call graph and lock summaries');
     const program = buildProgram(facts, rules);
     phase('program', t0);
+    opts.onPhase?.('checkers');
     runs.push({ program, ...runCheckers(program, sources, opts) });
   } else {
     const r = analyzeConfigurations(facts, configs, rules, sources, opts, runCheckers);
@@ -136,6 +140,7 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
   phase('checkers', t0);
   const { findings, origin } = mergeRuns(runs);
   if (opts.confirm !== false) {
+    opts.onPhase?.(`models: confirming ${findings.length} finding${findings.length === 1 ? '' : 's'}`);
     // a finding the model refutes keeps its severity: `confirmation.status` says refuted and
     // why; front ends leave it out of the fail level only when asked (`--hide-refuted`)
     for (const r of runs) confirmFindings(findings.filter((f) => origin.get(f.id) === r.program), r.program, { source: sources, lockGraph: r.lockGraph });
