@@ -46,9 +46,12 @@ function treeCounts(trees: { path: string; files: number }[], report: Report): {
 
 /**
  * The files and defines of the run: PATHs, or a compilation database's files plus the headers
- * under its -I directories, with its -D defines and then the command line's.
+ * under its -I directories inside the database's directory (the project's own headers, whose
+ * inline functions are part of the program), with its -D defines and then the command line's.
+ * Its -I directories outside the project, like `-I DIR` on the command line, are read for
+ * their types only.
  */
-function buildInputs(paths: string[], compileCommands: string | undefined, define: string[]): { paths: string[]; defines: Record<string, string> } | { error: string } {
+function buildInputs(paths: string[], compileCommands: string | undefined, define: string[], include: string[]): { paths: string[]; defines: Record<string, string>; includeDirs: string[] } | { error: string } {
   let db = compileCommands;
   if (!db && paths.length === 1) {
     const found = join(paths[0]!, 'compile_commands.json');
@@ -59,6 +62,7 @@ function buildInputs(paths: string[], compileCommands: string | undefined, defin
     }
   }
   const defines: Record<string, string> = {};
+  const includeDirs = [...include];
   let out = paths;
   if (db) {
     let cdb;
@@ -69,11 +73,14 @@ function buildInputs(paths: string[], compileCommands: string | undefined, defin
     }
     Object.assign(defines, cdb.defines);
     const seen = new Set(cdb.files);
-    const headers = collectFiles(cdb.includeDirs).files.filter((f) => f.endsWith('.h') && !seen.has(f));
+    const project = resolve(dirname(db));
+    const inside = (d: string): boolean => d === project || d.startsWith(project + sep);
+    const headers = collectFiles(cdb.includeDirs.filter(inside)).files.filter((f) => f.endsWith('.h') && !seen.has(f));
     out = [...cdb.files, ...new Set(headers)];
+    includeDirs.push(...cdb.includeDirs.filter((d) => !inside(d)));
   }
   for (const [k, v] of parseDefines(define)) defines[k] = v;
-  return { paths: out, defines };
+  return { paths: out, defines, includeDirs };
 }
 
 const defaultIO: CliIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
@@ -103,6 +110,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--baseline <file>', 'a previous JSON or SARIF report of lockcheck: report only findings not in it (SARIF baselineState)')
     .option('--no-suppress', 'ignore lockcheck-disable-line / lockcheck-disable-next-line comments in the sources')
     .option('-D, --define <name[=value]>', 'a define of the build (CONFIG_X, CONFIG_X=y): #ifdef / #if / IS_ENABLED arms it decides are taken alone; repeatable', collect, [] as string[])
+    .option('-I, --include <dir>', 'headers for their types only: structs, typedefs, macros and prototypes under DIR give locks their classes, but no finding is reported in them and their functions are not analysed; repeatable', collect, [] as string[])
     .option('--compile-commands <file>', 'compile_commands.json: analyse the files it compiles (and the headers under its -I directories) with its -D defines; a compile_commands.json at the root of a given directory is used too')
     .option('--arch <name>', 'in a tree with several architectures, analyse only this build configuration (x86, arm64, or an architecture: arm)')
     .option('--each', 'analyze each PATH as a separate tree (e.g. several sample projects at once)')
@@ -116,7 +124,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; srcroot?: string; alsoWrite: string[]; progress: boolean; hideRefuted?: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; include: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; srcroot?: string; alsoWrite: string[]; progress: boolean; hideRefuted?: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
         code = 2;
@@ -136,7 +144,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       }
       const config: LockcheckConfig | undefined = ruleOpts.config;
       if (config && o.config && program.getOptionValueSource('failLevel') === 'default') o.failLevel = config.failLevel;
-      const build = buildInputs(paths, o.compileCommands, o.define);
+      const build = buildInputs(paths, o.compileCommands, o.define, o.include);
       if ('error' in build) {
         io.stderr(`lockcheck: ${build.error}\n`);
         code = 2;
@@ -153,6 +161,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         allRules: !!o.allRules,
         ...(o.arch ? { arch: o.arch } : {}),
         ...(Object.keys(build.defines).length ? { defines: build.defines } : {}),
+        ...(build.includeDirs.length ? { includeDirs: build.includeDirs } : {}),
         ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
       };
       let report: Report;

@@ -103,7 +103,7 @@ export function formatText(findings: Finding[], errors: { file: string; reason: 
   const summary = [...byRule].map(([r, n]) => `${n} ${r}`).join(', ');
   // --each: one line per tree, so a tree with none says so
   if (stats.trees?.length) parts.push(stats.trees.map((t) => `${t.path}: ${t.findings} finding${t.findings === 1 ? '' : 's'} (${t.files} files)`).join('\n'));
-  parts.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}${summary ? ` (${summary})` : ''} in ${stats.files} files, ${stats.lines} lines, ${stats.functions} functions, ${stats.seconds.toFixed(2)} s${errors.length ? `; ${errors.length} input error${errors.length === 1 ? '' : 's'}` : ''}`);
+  parts.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}${summary ? ` (${summary})` : ''} in ${stats.files} files${stats.includeHeaders ? ` (and ${stats.includeHeaders} headers read for their types: -I)` : ''}, ${stats.lines} lines, ${stats.functions} functions, ${stats.seconds.toFixed(2)} s${errors.length ? `; ${errors.length} input error${errors.length === 1 ? '' : 's'}` : ''}`);
   const verdicts = new Map<string, number>();
   for (const f of findings) verdicts.set(f.confirmation.status, (verdicts.get(f.confirmation.status) ?? 0) + 1);
   if (findings.length || stats.hiddenRefuted) {
