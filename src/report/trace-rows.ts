@@ -63,15 +63,23 @@ function lockOp(step: TraceStep): string | undefined {
   return `${shared ? 'rlock' : 'lock'}(${lock});`;
 }
 
-/** lockdep's rows: each CPU's lock and unlock operations in the order the model ran them. */
+/**
+ * lockdep's rows: each CPU's lock and unlock operations in the order the model ran them. A CPU
+ * that ends holding nothing it took (another writer the model lets run in between) takes no
+ * part in the deadlock and is left out, unless no CPU is left.
+ */
 export function lockRows(trace: readonly TraceStep[]): Row[] {
   const rows: Row[] = [];
+  const balance = new Map<number, number>();
   for (const s of trace) {
     if (s.cpu < 0) continue;
     const text = lockOp(s);
-    if (text) rows.push({ cpu: s.cpu, text });
+    if (!text) continue;
+    rows.push({ cpu: s.cpu, text });
+    balance.set(s.cpu, (balance.get(s.cpu) ?? 0) + (/^r?unlock\(/.test(text) ? -1 : 1));
   }
-  return rows;
+  const part = rows.filter((r) => balance.get(r.cpu) !== 0);
+  return part.length ? part : rows;
 }
 
 /** Rows of a memory-ordering or lifetime race: each statement with what it read or wrote. */

@@ -73,6 +73,27 @@ describe('text scenario', () => {
   });
 });
 
+describe('lockdep rows', () => {
+  it('leave out a CPU that ends holding nothing (another writer the model lets run in between)', async () => {
+    const { lockRows } = await import('../../src/report/trace-rows.js');
+    const rows = lockRows([
+      { cpu: 0, op: 'lock(a)' },
+      { cpu: 2, op: 'lock(c)', code: 'spin_lock(&x->c);', file: 'w.c', line: 3 },
+      { cpu: 2, op: 'unlock(c)', code: 'spin_unlock(&x->c);', file: 'w.c', line: 4 },
+      { cpu: 1, op: 'lock(b)' },
+      { cpu: 1, op: 'if (x)', note: 'goes as on the path' },
+      { cpu: 0, op: 'lock(b)', note: 'blocked: b held by CPU1' },
+      { cpu: 1, op: 'lock(a) [shared]', note: 'blocked: a held by CPU0' },
+    ]);
+    expect(rows).toEqual([
+      { cpu: 0, text: 'lock(a);' },
+      { cpu: 1, text: 'lock(b);' },
+      { cpu: 0, text: 'lock(b);' },
+      { cpu: 1, text: 'rlock(a);' },
+    ]);
+  });
+});
+
 describe('--each', () => {
   it('prints one line per tree, so a fix tree with no finding says 0 findings', async () => {
     const { code, out } = await runCli('--each', 'samples/001-vgic-rank-inversion/pre', 'samples/001-vgic-rank-inversion/fix');
