@@ -35,6 +35,7 @@ export function codeNote(step: TraceStep): string | undefined {
   } else if (change) n = `${codeName(change[1]!)}: ${change[2]} -> ${change[3]}${change[5] !== undefined ? `, returns ${change[5]}` : ''}`;
   else if (/^handoff_\w+ = 1$/.test(n)) n = 'hands off to the other CPU';
   else if (/^handoff_\w+ == 1$/.test(n)) n = 'runs after the hand-off';
+  else if (n === 'acquired' && /assert|is_locked|locked_by_me/i.test(step.code ?? '')) n = 'held (asserted here: taken by a caller)';
   else if (n === 'goes as on the path' || n === 'holds' || n === 'condition holds') n = '';
   else n = codeName(n).replace(/ == (-?\d+) \(stale\)$/, ' == $1 (stale: the value from before the other CPU\'s store)');
   const parts = [n, where].filter((x) => x);
