@@ -1,5 +1,6 @@
 // Markdown and plain-text renderings of findings for check runs and review comments.
 import type { Finding, TraceStep, WitnessPath } from '../report/finding.js';
+import { chainText } from '../report/chain.js';
 
 const TRACE_COLUMN = 44;
 
@@ -26,7 +27,7 @@ export function renderInterleaving(trace: readonly TraceStep[], outcome?: string
 }
 
 export function renderWitnessPath(path: WitnessPath): string {
-  const rows = [`${path.label}: ${path.callChain.join(' -> ')}`];
+  const rows = [`${path.label}: ${chainText(path)}`];
   for (const s of path.steps) {
     const code = s.code ? `    ${s.code}` : '';
     rows.push(`  ${s.file}:${s.line} ${s.function}: ${s.event}${code}`);

@@ -13,7 +13,7 @@ import { JsonlWriter, readExisting, rewriteAll } from './jsonl.js';
 import { batchProgress, type BatchProgress, type Counts } from './progress.js';
 import type { MessageRecord } from './record.js';
 import { markSeries } from './series-marks.js';
-import { rawMessages } from './sources.js';
+import { countMessages, rawMessages } from './sources.js';
 import { summarize, type BatchSummary } from './summary.js';
 
 export interface BatchOptions {
@@ -99,6 +99,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   const writer = opts.out ? new JsonlWriter(opts.out, !!opts.resume) : null;
   const counts: Counts = { done: 0, patches: 0, findings: 0, failed: 0, skippedResume: 0 };
   const progress = opts.progress === false ? undefined : (opts.progress ?? batchProgress());
+  // the total for a percentage and an ETA, counted beside the run (the From lines only)
+  if (progress?.total) {
+    const set = progress.total.bind(progress);
+    void countMessages(opts.archives).then((n) => n !== undefined && set(n), () => undefined);
+  }
   const jobs = Math.max(1, opts.jobs ?? availableParallelism());
   const runner = await makeRunner(jobs);
   const maxInflight = runner.parallel * 16;

@@ -2,7 +2,7 @@
 // epoch, or a single mail / patch file.
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isGitDir, sniffText } from '../mail/ingest-path.js';
-import { splitMbox } from '../mail/mbox.js';
+import { isFromLine, splitMbox } from '../mail/mbox.js';
 import { iteratePublicInbox } from '../mail/public-inbox.js';
 import { fileChunks } from '../mail/sources.js';
 import type { RawMessage } from '../mail/types.js';
@@ -40,4 +40,36 @@ function readHead(path: string): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * How many messages the inputs hold (the mbox From lines, git mailsplit's test), for the
+ * progress total; undefined for a public-inbox epoch (counting would read the whole history).
+ */
+export async function countMessages(paths: readonly string[]): Promise<number | undefined> {
+  let total = 0;
+  for (const path of paths) {
+    if (isGitDir(path)) return undefined;
+    if (!/\.(xz|gz)$/.test(path) && sniffText(readHead(path)) !== 'mbox') {
+      total++;
+      continue;
+    }
+    let carry = '\n';
+    for await (const chunk of fileChunks(path)) {
+      const text = carry + (chunk as Buffer).toString('latin1');
+      let at = text.indexOf('\nFrom ');
+      let cut = text.lastIndexOf('\n');
+      while (at >= 0) {
+        const end = text.indexOf('\n', at + 1);
+        if (end < 0) {
+          cut = at; // the From line continues in the next chunk
+          break;
+        }
+        if (isFromLine(text.slice(at + 1, end))) total++;
+        at = text.indexOf('\nFrom ', end);
+      }
+      carry = text.slice(cut);
+    }
+  }
+  return total;
 }

@@ -8,7 +8,8 @@ import type { Checker, CheckerContext } from './api.js';
 import { chainSteps, normalizeCode, pathOf } from './witness.js';
 
 function edgePath(label: string, w: EdgeWitness, ctx: CheckerContext): WitnessPath {
-  const held = chainSteps(w.held.chain, `acquire ${w.held.lock.cls} (${w.held.lock.inst.text})`, ctx.source);
+  // an assertion (`ASSERT(spin_is_locked(..))`) does not take the lock: a caller holds it
+  const held = chainSteps(w.held.chain, `acquire ${w.held.lock.cls} (${w.held.lock.inst.text})${w.held.assumed ? ' [asserted held here: taken by a caller]' : ''}`, ctx.source);
   const acq = chainSteps(w.acq.chain, `acquire ${w.acq.lock.cls} (${w.acq.lock.inst.text})`, ctx.source);
   return pathOf(label, [...held, ...acq]);
 }

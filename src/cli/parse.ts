@@ -15,7 +15,7 @@ export async function parseOrExitCode(parse: () => Promise<unknown>, io: CliIO):
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof RuleError) {
-      io.stderr(`lockcheck: bad rule file: ${e.message}\n`);
+      for (const p of e.problems) io.stderr(`lockcheck: bad rule file: ${p.file}:${p.line}: ${p.reason}\n`);
       return 2;
     }
     throw e;

@@ -69,6 +69,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .option('--reply-hunk-only', 'with --reply-dir: also reply for findings made from the hunks alone (no --tree; low confidence, never mailed as errors)')
     .option('--bot <address>', "reply sender and Reported-by: 'Name <addr>'")
     .option('--no-progress', 'accepted for symmetry with the main command')
+    .option('-j, --jobs <n>', 'accepted like the main command\'s (a patch and its context are analysed on one thread)', (v) => Number.parseInt(v, 10))
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (file: string, o: PatchCommandOptions) => {

@@ -1,7 +1,8 @@
 // What the three commands (main, patch, mbox) share about rule selection: the config file
 // (`--config`, else a tree's `.github/lockcheck.yml`), `--disable RULE`, and one check of every
 // rule name the user wrote, so a typo is an error (exit 2) rather than a rule that never runs.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { join } from 'node:path';
 import { CONFIG_PATHS, defaultConfig, type LockcheckConfig } from '../config/schema.js';
 import { loadConfigFile } from '../config/load-file.js';
@@ -33,8 +34,11 @@ export function resolveRuleOptions(input: RuleOptionsInput): RuleOptions | { err
   if (!configFile && input.tree) configFile = CONFIG_PATHS.map((p) => join(input.tree!, p)).find((p) => existsSync(p));
   if (configFile) {
     const loaded = loadConfigFile(configFile);
-    if ('error' in loaded) errors.push(loaded.error);
-    else {
+    if ('error' in loaded) {
+      errors.push(loaded.error);
+      // the rule names of a file with other mistakes are checked too: every mistake at once
+      errors.push(...unknownRuleNames(rawRuleKeys(configFile), `${configFile}: rules:`, true));
+    } else {
       config = loaded.config;
       errors.push(...unknownRuleNames(Object.keys(config.rules), `${configFile}: rules:`, true));
     }
@@ -47,4 +51,14 @@ export function resolveRuleOptions(input: RuleOptionsInput): RuleOptions | { err
     config = { ...config, rules: { ...config.rules, ...Object.fromEntries(input.disable.map((d) => [d, 'off' as const])) } };
   }
   return { ...(config ? { config } : {}), ...(configFile && config ? { configFile } : {}) };
+}
+
+/** The keys under `rules:` of a config file that does not validate (none when it is not YAML). */
+function rawRuleKeys(file: string): string[] {
+  try {
+    const doc = parseYaml(readFileSync(file, 'utf8')) as { rules?: unknown } | null;
+    return doc && typeof doc.rules === 'object' && doc.rules !== null && !Array.isArray(doc.rules) ? Object.keys(doc.rules) : [];
+  } catch {
+    return [];
+  }
 }

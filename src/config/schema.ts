@@ -66,14 +66,17 @@ export function parseConfig(text: string): ConfigResult {
   return {
     ok: false,
     errors: parsed.error.issues.map((issue) => {
-      const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      const keys = (issue as { keys?: string[] }).keys;
+      // an unknown key: point at the key itself, not at the map it is in
+      const path = [...issue.path, ...(keys?.length ? [keys[0]!] : [])].map((p) => (typeof p === 'symbol' ? String(p) : p));
       // Point at the deepest node that exists (an unknown key's parent, a wrong value itself).
       let line: number | undefined;
       for (let n = path.length; n >= 0 && line === undefined; n--) {
         const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
         if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
       }
-      const where = path.length > 0 ? path.join('.') : '(root)';
+      const at = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      const where = at.length > 0 ? at.join('.') : '(root)';
       return { message: `${where}: ${issue.message}`, ...(line !== undefined ? { line } : {}) };
     }),
   };

@@ -38,12 +38,20 @@ export interface AnalyzeOptions {
   ruleLevels?: Record<string, Severity | 'off'>;
   /** Called after each batch of files is parsed. */
   onProgress?: (done: number, total: number) => void;
+  /** Called as each stage after parsing starts: summaries, checkers, models. */
+  onPhase?: (phase: string) => void;
   /** Confirm each finding with an extracted (or template) model (default true). */
   confirm?: boolean;
   /** The build's defines (`-D NAME[=VALUE]`, compile_commands.json): they choose `#ifdef CONFIG_X` arms. */
   defines?: Record<string, string>;
   /** Analyse only this build configuration of a tree with several architectures (`--arch`). */
   arch?: string;
+  /**
+   * `-I DIR`: headers read for their types only. Their structs, typedefs, macros, constants and
+   * prototypes feed the analysis (a lock field's class, lock macros, annotations); their
+   * functions are not part of the program and no finding is reported in them.
+   */
+  includeDirs?: string[];
   /** Hook for later pipeline stages (models): runs on the finished findings. */
   postProcess?: (findings: Finding[], program: Program) => Promise<void> | void;
 }
@@ -125,8 +133,10 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
   const runs: ConfigRun[] = [];
   const skipped: string[] = [];
   if (configs.length === 1 && configs[0]!.name === '') {
+    opts.onPhase?.('call graph and lock summaries');
     const program = buildProgram(facts, rules);
     phase('program', t0);
+    opts.onPhase?.('checkers');
     runs.push({ program, ...runCheckers(program, sources, opts) });
   } else {
     const r = analyzeConfigurations(facts, configs, rules, sources, opts, runCheckers);
@@ -136,6 +146,7 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
   phase('checkers', t0);
   const { findings, origin } = mergeRuns(runs);
   if (opts.confirm !== false) {
+    opts.onPhase?.(`models: confirming ${findings.length} finding${findings.length === 1 ? '' : 's'}`);
     // a finding the model refutes keeps its severity: `confirmation.status` says refuted and
     // why; front ends leave it out of the fail level only when asked (`--hide-refuted`)
     for (const r of runs) confirmFindings(findings.filter((f) => origin.get(f.id) === r.program), r.program, { source: sources, lockGraph: r.lockGraph });
@@ -294,8 +305,37 @@ export async function analyzePaths(paths: string[], opts: AnalyzeOptions = {}): 
   const t0 = performance.now();
   const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
   const { files, errors } = collectFiles(paths);
-  const res = await extractParallel(files, opts, rules);
-  return finish(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, treeBuild);
+  const headers = typeOnlyHeaders(opts.includeDirs ?? [], files);
+  const res = await extractParallel([...files, ...headers], opts, rules);
+  if (!headers.length) return finish(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, treeBuild);
+  // after the analysed files, so a type the tree defines itself wins over an include's
+  const typeOnly = new Set(headers);
+  const facts = res.facts.map((f) => (typeOnly.has(f.file) ? typesOnly(f) : f));
+  const r = await finish(facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, (names) => treeBuild(names.filter((n) => !typeOnly.has(n))));
+  const read = facts.filter((f) => typeOnly.has(f.file));
+  r.findings = r.findings.filter((f) => !typeOnly.has(f.file));
+  r.stats = { ...r.stats, files: r.stats.files - read.length, lines: r.stats.lines - read.reduce((n, f) => n + f.lines, 0), includeHeaders: read.length };
+  return r;
+}
+
+/** The `.h` files under the `-I` directories that are not among the analysed files. */
+function typeOnlyHeaders(dirs: string[], files: string[]): string[] {
+  if (!dirs.length) return [];
+  const analysed = new Set(files.map((f) => resolve(f)));
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const h of collectFiles(dirs).files) {
+    const abs = resolve(h);
+    if (!h.endsWith('.h') || analysed.has(abs) || seen.has(abs)) continue;
+    seen.add(abs);
+    out.push(h);
+  }
+  return out;
+}
+
+/** A header's facts without its code: types, macros, constants and prototypes only. */
+function typesOnly(f: FileFacts): FileFacts {
+  return { ...f, functions: [], fnptrs: [] };
 }
 
 /** The Kconfig/Makefile build of the tree the files are in (none for a bare directory of C files). */

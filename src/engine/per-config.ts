@@ -54,6 +54,8 @@ function closest(runs: ConfigRun[], c: Configuration): ConfigRun | undefined {
 export interface ConfigOptions {
   /** `--arch`: the configurations were chosen by the user, none is skipped. */
   arch?: string;
+  /** Called as each stage after parsing starts (a progress line on a terminal). */
+  onPhase?: (phase: string) => void;
 }
 
 export function analyzeConfigurations<O extends ConfigOptions>(
@@ -83,6 +85,7 @@ export function analyzeConfigurations<O extends ConfigOptions>(
       }
     }
     // the extracted functions stay untouched while a later configuration still needs them
+    opts.onPhase?.(`${c.name}: call graph and lock summaries, then the checkers`);
     const program = buildProgram(c.files.map((j) => facts[j]!), rules, { copy: i < configs.length - 1, base: base?.program, config: c.name });
     const reused = program.reused;
     if (!reused?.size) {

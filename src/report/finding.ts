@@ -127,6 +127,10 @@ export interface RunStats {
    * and one line per cap that cut the context (`truncated`, empty when nothing was left out).
    */
   context?: { files: number; counts: Record<string, number>; truncated: string[] };
+  /** Headers read for their types only (`-I DIR`), not counted in `files`. */
+  includeHeaders?: number;
+  /** `--each`: every PATH analysed as its own tree, with its files and the findings reported in it. */
+  trees?: { path: string; files: number; findings: number }[];
 }
 
 export interface Report {

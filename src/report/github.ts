@@ -5,6 +5,7 @@
 import type { Finding, Severity } from './finding.js';
 import { relPath } from './paths.js';
 import { verdictPhrase } from './verdict.js';
+import { chainText } from './chain.js';
 
 const COMMAND: Record<Severity, 'error' | 'warning' | 'notice'> = { error: 'error', warning: 'warning', note: 'notice' };
 
@@ -19,7 +20,7 @@ export function escapeProperty(s: string): string {
 /** The annotation body: the message, then each side's call chain (GitHub shows the lines). */
 function body(f: Finding): string {
   const lines = [f.message];
-  for (const w of f.witness.filter((p) => !/\(also \d+\)/.test(p.label))) lines.push(`${w.label}: ${w.callChain.join(' -> ')}`);
+  for (const w of f.witness.filter((p) => !/\(also \d+\)/.test(p.label))) lines.push(`${w.label}: ${chainText(w)}`);
   const verdict = verdictPhrase(f);
   if (verdict) lines.push(verdict);
   return lines.join('\n');

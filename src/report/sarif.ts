@@ -5,6 +5,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding, InputError, Severity } from './finding.js';
 import type { CheckerMeta } from '../checkers/api.js';
+import { chainText } from './chain.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', note: 'note' };
 
@@ -141,7 +142,7 @@ export function toSarif(findings: Finding[], rules: CheckerMeta[], version: stri
                     message: { text: f.witness.map((w) => w.label).join(' | ') },
                     threadFlows: f.witness.map((w) => ({
                       id: w.label,
-                      message: { text: `${w.label}: ${w.callChain.join(' -> ')}` },
+                      message: { text: `${w.label}: ${chainText(w)}` },
                       locations: w.steps.map((s) => ({
                         location: { physicalLocation: physical(s.file, s.line, s.col, base), message: { text: `${s.function}: ${s.event}` } },
                       })),

@@ -2,6 +2,8 @@
 // locking scenario" in CPU columns, each side's call chain with source lines, and the
 // model's verdict.
 import type { Finding, RunStats, TraceStep, WitnessPath } from './finding.js';
+import { codeName, codeRows, isLockFinding, lockRows } from './trace-rows.js';
+import { chainText } from './chain.js';
 
 const COL = 40;
 
@@ -40,18 +42,21 @@ function lockScenario(f: Finding): string[] {
   return [];
 }
 
-function traceLines(trace: TraceStep[], outcome: string | undefined): string[] {
-  const ncpu = Math.max(1, ...trace.map((t) => t.cpu + 1));
-  // steps with no CPU (cpu < 0: a note from the model) print in the first column
-  const rows = trace.map((t) => ({
-    cpu: t.cpu,
-    text: `${t.code ?? t.op}${t.note ? `  // ${t.note}` : ''}${t.file ? `  ${t.file.split('/').pop()}:${t.line}` : ''}`,
-  }));
+function traceLines(f: Finding, trace: TraceStep[], outcome: string | undefined): string[] {
+  // a lock finding as lockdep draws it; a race on data as the statements with what they read and wrote
+  let rows = isLockFinding(f) ? lockRows(trace) : codeRows(trace);
+  if (!rows.length && isLockFinding(f)) {
+    const fallback = lockScenario(f);
+    if (fallback.length) return fallback;
+    rows = codeRows(trace);
+  }
+  if (!rows.length) return [];
+  const ncpu = Math.max(1, ...rows.map((r) => r.cpu + 1));
   return [...columns(rows, ncpu), '', ` *** ${outcome ?? 'VIOLATION'} ***`];
 }
 
 function pathLines(p: WitnessPath): string[] {
-  const out = [` ${p.label}: ${p.callChain.join(' -> ')}`];
+  const out = [` ${p.label}: ${chainText(p)}`];
   for (const s of p.steps) {
     const where = `${s.file}:${s.line}`;
     out.push(`   ${pad(where, 34)} ${pad(s.function, 28)} ${s.event}${s.code ? `    | ${s.code}` : ''}`);
@@ -62,7 +67,7 @@ function pathLines(p: WitnessPath): string[] {
 function assumptionLines(c: Finding['confirmation']): string[] {
   const out: string[] = [];
   const iv = Object.entries(c.initialValues ?? {});
-  if (iv.length) out.push(` initial values: ${iv.map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+  if (iv.length) out.push(` initial values: ${iv.map(([k, v]) => `${codeName(k)} = ${v}`).join(', ')}`);
   if (c.assumptions?.length) {
     out.push(' assumptions:');
     for (const a of c.assumptions) out.push(`   [${a.checked ? 'checked' : 'assumed'}] ${a.kind}: ${a.text}${a.source ? ` (${a.source})` : ''}`);
@@ -74,11 +79,11 @@ export function formatFinding(f: Finding): string {
   const lines = [`${f.file}:${f.line}:${f.col ?? 1}: ${f.severity}: ${f.message} [${f.rule}]`];
   const c = f.confirmation;
   if (c.status === 'refuted') lines.push(` refuted by the model: ${c.reason ?? 'no interleaving of its model shows it'}`);
-  const scenario = c.trace?.length ? traceLines(c.trace, c.outcome) : c.illustration?.trace.length ? [] : lockScenario(f);
+  const scenario = c.trace?.length ? traceLines(f, c.trace, c.outcome) : c.illustration?.trace.length ? [] : lockScenario(f);
   // lockdep's heading for lock findings; memory-ordering and lifetime findings name their own race
-  const heading = f.category === 'lock-order' || f.category === 'lock-balance' ? 'Possible unsafe locking scenario' : f.category === 'memory-ordering' ? 'Possible reordering (an interleaving the memory model allows)' : 'Possible use-after-free scenario';
+  const heading = isLockFinding(f) ? 'Possible unsafe locking scenario' : f.category === 'memory-ordering' ? 'Possible reordering (an interleaving the memory model allows)' : 'Possible use-after-free scenario';
   if (scenario.length) lines.push(` ${heading}:`, '', ...scenario, '');
-  if (c.illustration?.trace.length) lines.push(' Illustration (the rule\'s template model, not checked against the code):', '', ...traceLines(c.illustration.trace, c.illustration.outcome), '');
+  if (c.illustration?.trace.length) lines.push(' Illustration (the rule\'s template model, not checked against the code):', '', ...traceLines(f, c.illustration.trace, c.illustration.outcome), '');
   lines.push(...assumptionLines(c));
   for (const p of f.witness) lines.push(...pathLines(p));
   const verdict = c.status === 'not-run' ? 'not run' : `${c.status}${c.method ? ` (${c.method} model` : ''}${c.states !== undefined ? `, ${c.states} states` : ''}${c.ms !== undefined ? `, ${c.ms} ms` : ''}${c.method ? ')' : ''}${c.reason ? `: ${c.reason}` : ''}`;
@@ -96,7 +101,9 @@ export function formatText(findings: Finding[], errors: { file: string; reason: 
   const byRule = new Map<string, number>();
   for (const f of findings) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
   const summary = [...byRule].map(([r, n]) => `${n} ${r}`).join(', ');
-  parts.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}${summary ? ` (${summary})` : ''} in ${stats.files} files, ${stats.lines} lines, ${stats.functions} functions, ${stats.seconds.toFixed(2)} s${errors.length ? `; ${errors.length} input error${errors.length === 1 ? '' : 's'}` : ''}`);
+  // --each: one line per tree, so a tree with none says so
+  if (stats.trees?.length) parts.push(stats.trees.map((t) => `${t.path}: ${t.findings} finding${t.findings === 1 ? '' : 's'} (${t.files} files)`).join('\n'));
+  parts.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}${summary ? ` (${summary})` : ''} in ${stats.files} files${stats.includeHeaders ? ` (and ${stats.includeHeaders} headers read for their types: -I)` : ''}, ${stats.lines} lines, ${stats.functions} functions, ${stats.seconds.toFixed(2)} s${errors.length ? `; ${errors.length} input error${errors.length === 1 ? '' : 's'}` : ''}`);
   const verdicts = new Map<string, number>();
   for (const f of findings) verdicts.set(f.confirmation.status, (verdicts.get(f.confirmation.status) ?? 0) + 1);
   if (findings.length || stats.hiddenRefuted) {

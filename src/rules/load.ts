@@ -21,13 +21,29 @@ import {
   type IrqContext,
 } from './schema.js';
 
+export interface RuleProblem {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+/** Every mistake found in the rule files, not only the first (`file`/`line`/`reason`: the first). */
 export class RuleError extends Error {
+  readonly problems: RuleProblem[];
   constructor(
     readonly file: string,
     readonly line: number,
     readonly reason: string,
+    more: RuleProblem[] = [],
   ) {
-    super(`${file}:${line}: ${reason}`);
+    const problems = [{ file, line, reason }, ...more];
+    super(problems.map((p) => `${p.file}:${p.line}: ${p.reason}`).join('\n'));
+    this.problems = problems;
+  }
+
+  static of(problems: RuleProblem[]): RuleError {
+    const [first, ...more] = problems;
+    return new RuleError(first!.file, first!.line, first!.reason, more);
   }
 }
 
@@ -72,18 +88,21 @@ function nodeAt(doc: ReturnType<typeof parseDocument>, path: PropertyKey[]): Yam
 export function parseRuleFile(file: string, text: string): RuleFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new RuleError(file, e.linePos?.[0]?.line ?? 1, e.message.split('\n')[0]!);
-  }
+  if (doc.errors.length > 0) throw RuleError.of(doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? 1, reason: e.message.split('\n')[0]! })));
   const parsed = RuleFileSchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const node = nodeAt(doc, issue.path);
-    const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
-    const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
-    throw new RuleError(file, line, `${issue.message}${where}`);
+    throw RuleError.of(
+      parsed.error.issues.map((issue) => {
+        // an unknown key: point at the key itself, not at the map it is in
+        const keys = (issue as { keys?: string[] }).keys;
+        const node = nodeAt(doc, keys?.length ? [...issue.path, keys[0]!] : issue.path);
+        const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
+        const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
+        return { file, line, reason: `${issue.message}${where}` };
+      }),
+    );
   }
+  const dups: RuleProblem[] = [];
   // one name twice in a section of one file: the later entry would silently win
   for (const section of ['locks', 'atomics', 'barriers', 'once', 'frees', 'handoffs', 'deferred', 'waits'] as const) {
     const seen = new Map<string, number>();
@@ -93,12 +112,12 @@ export function parseRuleFile(file: string, text: string): RuleFile {
         if (first !== undefined) {
           const node = nodeAt(doc, [section, i, 'names']);
           const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
-          throw new RuleError(file, line, `${n} is already listed in ${section} entry ${first + 1}; list each name once per file`);
-        }
-        seen.set(n, i);
+          dups.push({ file, line, reason: `${n} is already listed in ${section} entry ${first + 1}; list each name once per file` });
+        } else seen.set(n, i);
       }
     });
   }
+  if (dups.length) throw RuleError.of(dups);
   return parsed.data;
 }
 
@@ -156,10 +175,21 @@ export function addRuleFile(set: RuleSet, rf: RuleFile, source: string): void {
 /** Built-in tables, then each user directory in order (later entries override earlier ones). */
 export function loadRules(extraDirs: string[] = []): RuleSet {
   const set = emptyRuleSet();
-  for (const dir of [builtinRulesDir(), ...extraDirs]) {
-    for (const file of listYaml(dir)) {
-      addRuleFile(set, parseRuleFile(file, readFileSync(file, 'utf8')), file);
+  const problems: RuleProblem[] = [];
+  const collect = (f: () => void): void => {
+    try {
+      f();
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      problems.push(...e.problems);
     }
+  };
+  for (const dir of [builtinRulesDir(), ...extraDirs]) {
+    let files: string[] = [];
+    collect(() => (files = listYaml(dir)));
+    for (const file of files) collect(() => addRuleFile(set, parseRuleFile(file, readFileSync(file, 'utf8')), file));
   }
+  // every mistake of every file at once, so one run shows all that needs fixing
+  if (problems.length) throw RuleError.of(problems);
   return set;
 }

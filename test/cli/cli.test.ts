@@ -156,6 +156,29 @@ describe('rule names, --disable, suppressions and --baseline', () => {
     expect(r.err).toMatch(/memory-order: unknown rule \(did you mean memory-ordering\?\)/);
   });
 
+  it('lists every mistake of a config file and of every rule file at once, each at its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lc-all-'));
+    writeFileSync(join(dir, 'leak.c'), LEAK);
+    writeFileSync(join(dir, 'many.yml'), 'failLevel: loud\ntimeBudgetSeconds: -1\nrulez: {}\nrules:\n  lock-leaks: "off"\n');
+    const cfg = await run('--config', join(dir, 'many.yml'), join(dir, 'leak.c'));
+    expect(cfg.code).toBe(2);
+    expect(cfg.err).toMatch(/line 1: failLevel: /);
+    expect(cfg.err).toMatch(/line 2: timeBudgetSeconds: /);
+    expect(cfg.err).toMatch(/line 3: \(root\): Unrecognized key: "rulez"/);
+    expect(cfg.err).toContain('rules: lock-leaks: unknown rule (did you mean lock-leak?)');
+    const rules = join(dir, 'rules');
+    mkdirSync(rules);
+    writeFileSync(join(rules, 'a.yaml'), 'project: p\nlocks:\n  - names: [x]\n    op: grab\n    arg: 0\n  - names: [y]\n    op: acquire\n    arg: -3\n');
+    writeFileSync(join(rules, 'b.yaml'), 'project: q\nlockz: []\n');
+    const bad = await run('--rules', rules, join(dir, 'leak.c'));
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split('\n').map((l) => l.replace(/^.*\/rules\//, ''))).toEqual([
+      'a.yaml:4: Invalid option: expected one of "acquire"|"release"|"assert"|"held-test" at locks.0.op',
+      'a.yaml:8: Too small: expected number to be >=0 at locks.1.arg',
+      'b.yaml:2: Unrecognized key: "lockz"',
+    ]);
+  });
+
   it('--disable takes a rule id or a category, and a config without failLevel keeps the default (warning)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lc-dis-'));
     writeFileSync(join(dir, 'leak.c'), LEAK);

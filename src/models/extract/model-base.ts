@@ -10,6 +10,7 @@ import { addEnvironment, dropConds } from './environment.js';
 import { shadowSteps } from './assemble.js';
 import { candidatesAround } from './slice.js';
 import type { ScriptStep } from './script.js';
+import { chainText } from '../../report/chain.js';
 
 /**
  * Writes of state outside the finding's locations stay in the model when a kept condition
@@ -68,7 +69,7 @@ export function newEnv(program: Program, over: Partial<SliceEnv> = {}): SliceEnv
   };
 }
 
-export const threadName = (p: WitnessPath): string => `${p.label}: ${p.callChain.join(' -> ')}`;
+export const threadName = (p: WitnessPath): string => `${p.label}: ${chainText(p)}`;
 
 export function mainPaths(f: Finding): WitnessPath[] {
   return f.witness.filter((p) => !/\balso\b/.test(p.label));

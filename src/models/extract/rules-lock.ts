@@ -7,6 +7,7 @@ import { ExtractError } from './frames.js';
 import { slicePath, type SOp } from './slice.js';
 import { base, count, newEnv, threadName, type RuleContext } from './model-base.js';
 import { levelViolation } from './rules-level.js';
+import { chainText } from '../../report/chain.js';
 
 export function lockInversion(ctx: RuleContext): ModelScript | undefined {
   const f = ctx.finding;
@@ -96,7 +97,7 @@ export function lockLeak(ctx: RuleContext): ModelScript {
   const src = ctx.source ? { source: ctx.source } : {};
   const threads = [
     { name: threadName(leak), steps: assemble(a, { ...src, keepHeld: new Set([lock]) }) },
-    { name: `CPU1 (another acquirer): ${(rel ?? leak).callChain.join(' -> ')}`, steps: assemble(b, src) },
+    { name: `CPU1 (another acquirer): ${chainText(rel ?? leak)}`, steps: assemble(b, src) },
   ];
   return base(ctx, env, [a, b], threads, 'BLOCKED FOREVER');
 }

@@ -4,12 +4,13 @@
 import type { Finding, WitnessPath, WitnessStep } from '../../report/finding.js';
 import type { Src } from '../explorer/model.js';
 import type { ModelScript, ScriptStep } from '../extract/script.js';
+import { chainText } from '../../report/chain.js';
 
 export type Template = (f: Finding) => ModelScript | undefined;
 
 const srcOf = (s: WitnessStep | undefined): Src => (s ? { file: s.file, line: s.line, ...(s.code ? { code: s.code } : {}) } : {});
 const stepWith = (p: WitnessPath | undefined, re: RegExp, nth = 0): WitnessStep | undefined => p?.steps.filter((s) => re.test(s.event))[nth];
-const name = (p: WitnessPath | undefined, i: number): string => (p ? `${p.label}: ${p.callChain.join(' -> ')}` : `CPU${i}`);
+const name = (p: WitnessPath | undefined, i: number): string => (p ? `${p.label}: ${chainText(p)}` : `CPU${i}`);
 
 function script(f: Finding, threads: { name: string; steps: ScriptStep[] }[], expect: string, extra: Partial<ModelScript> = {}): ModelScript {
   return { name: `${f.rule}-${f.id}`, description: f.message, vars: {}, locks: [], threads, valuations: [], expect, ...extra };

@@ -6,6 +6,7 @@ import { graphSvg } from './graph-svg.js';
 import { lockEdges } from './lock-edges.js';
 import { anchorId, sourceBlocks, SourceReader, type Mark } from './source-context.js';
 import { traceSvg } from './trace-lanes.js';
+import { chainText } from '../chain.js';
 
 export function findingAnchor(f: Finding): string {
   return `f-${slug(f.id)}`;
@@ -30,7 +31,7 @@ function pathHtml(fid: string, w: WitnessPath, anchors: Set<string>): string {
     const link = anchors.has(`${s.file}:${s.line}`) ? `<a href="#${anchorId(fid, s.file, s.line)}">${esc(loc)}</a>` : esc(loc);
     return `<li><code>${esc(s.function)}</code>: ${eventHtml(s.event)} <span class="loc">${link}</span>${s.code ? `<br><code>${esc(s.code)}</code>` : ''}</li>`;
   });
-  return `<div class="path${/\(also/.test(w.label) ? ' also' : ''}"><b>${esc(w.label)}</b>: ${esc(w.callChain.join(' → '))}<ol>${steps.join('')}</ol></div>`;
+  return `<div class="path${/\(also/.test(w.label) ? ' also' : ''}"><b>${esc(w.label)}</b>: ${esc(chainText(w).replace(/ -> /g, ' → '))}<ol>${steps.join('')}</ol></div>`;
 }
 
 function verdictHtml(f: Finding): string {
