@@ -127,6 +127,8 @@ export interface RunStats {
    * and one line per cap that cut the context (`truncated`, empty when nothing was left out).
    */
   context?: { files: number; counts: Record<string, number>; truncated: string[] };
+  /** A patch: what was not analyzed and why (`drivers/x.c: hunk at line 580 not analyzed: no function signature`). */
+  notes?: string[];
 }
 
 export interface Report {
