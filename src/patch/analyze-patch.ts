@@ -11,6 +11,7 @@ import type { DiffFile } from './diff.js';
 import { baseCommitOf, blobIdsByPath } from './blob-ids.js';
 import { classifyFindings, selectChanges, touches, type Classified } from './differential.js';
 import { fragmentImageWithLines } from './fragments.js';
+import { patchShape } from './patch-shape.js';
 import { unseenOnPath, wholeFunctions, type FileView } from './unseen.js';
 import { hunkForFinding } from './hunk-quote.js';
 import { resolveImages, type FileImages, type PreimageSource } from './preimage.js';
@@ -106,7 +107,7 @@ function sumStats(a: RunStats, b: RunStats): RunStats {
 const EMPTY_STATS: RunStats = { files: 0, lines: 0, functions: 0, seconds: 0 };
 
 function finish(p: PatchInput, pre: Finding[], post: Finding[], touched: Set<string>, low: boolean, opts: PatchAnalysisOptions): { findings: Finding[]; classified: Classified } {
-  const c = classifyFindings(pre, post, touched);
+  const c = classifyFindings(pre, post, touched, patchShape(p.files));
   const d = (fs: Finding[]) => fs.map((f) => decorate(f, p, low));
   // Introduced findings keep the hunk they are about (for replies quoting it).
   const withHunk = (f: Finding): Finding => {
