@@ -79,18 +79,23 @@ export function unseenOnPath(f: Finding, views: ReadonlyMap<string, FileView>, a
     for (let i = 0; i + 1 < w.steps.length; i++) {
       const s = w.steps[i]!;
       const t = w.steps[i + 1]!;
-      if (s.file !== t.file) continue;
       const v = views.get(s.file);
-      if (!v) continue;
-      if (s.function === t.function && s.line < t.line) {
+      const vt = views.get(t.file);
+      if (s.file === t.file && v && s.function === t.function && s.line < t.line) {
         const why = scan(v, s.line + 1, t.line, s.file);
         if (why) return why;
-      } else if (s.function !== t.function) {
+      } else if (v && s.function !== t.function && w.steps.slice(0, i).some((x) => x.function === t.function)) {
+        // back from a callee: the rest of its body, to its end (a closing brace of ours: not its real end)
+        let end = s.line + 1;
+        while (end <= v.lines.length && !/^\}/.test(v.lines[end - 1] ?? '')) end++;
+        const why = scan(v, s.line + 1, end + 1, s.file);
+        if (why) return why;
+      } else if (vt && s.function !== t.function) {
         // into a callee: its body from its start to the step
         let start = t.line;
-        while (start > 1 && !(startsDefinition(v.lines[start - 1] ?? '') || v.synthetic.has(start))) start--;
-        if (v.synthetic.has(start)) return `the patch does not show the start of ${t.function}`;
-        const why = scan(v, start + 1, t.line, t.file);
+        while (start > 1 && !(startsDefinition(vt.lines[start - 1] ?? '') || vt.synthetic.has(start))) start--;
+        if (vt.synthetic.has(start)) return `the patch does not show the start of ${t.function}`;
+        const why = scan(vt, start + 1, t.line, t.file);
         if (why) return why;
       }
     }
