@@ -110,7 +110,7 @@ export function recordFromIngest(r: IngestResult, settings: AnalysisSettings, so
       findings: res.findings,
       mode: res.mode,
       preimages: res.preimages.map((x) => ({ path: x.path, source: x.source })),
-      stats: res.stats,
+      stats: res.notes?.length ? { ...res.stats, notes: res.notes } : res.stats,
       ...(warnings.length ? { warnings } : {}),
       ms: ms(),
     };

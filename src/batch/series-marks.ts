@@ -3,6 +3,7 @@
 // (`extra.alreadyReportedIn: 'v2'`). Findings are matched across versions by rule, file,
 // functions and locks (lines move between versions).
 import { alreadyReported, groupSeries, recordReported } from '../mail/series.js';
+import { parseSubject } from '../mail/subject.js';
 import type { MessageHeader } from '../mail/types.js';
 import type { Finding } from '../report/finding.js';
 import { lineFreeKey } from '../patch/differential.js';
@@ -52,5 +53,40 @@ export function markSeries(records: MessageRecord[]): SeriesMarks {
       }
     }
   }
+  marked += markRespins(records);
   return { series: g.series.length, families: g.families.length, marked };
+}
+
+/**
+ * A respin the series grouping did not link (a new posting without `vN`, a series that lost
+ * patches): the same patch title from the same author, posted later, with the same finding,
+ * was already reported on the earlier posting.
+ */
+function markRespins(records: MessageRecord[]): number {
+  const time = (r: MessageRecord): number => {
+    const t = Date.parse(r.date);
+    return Number.isNaN(t) ? 0 : t;
+  };
+  const patches = records.filter((r) => r.status === 'analyzed' && r.findings.some((f) => f.change === 'introduced')).sort((a, b) => time(a) - time(b));
+  const seen = new Map<string, Map<string, string>>();
+  let marked = 0;
+  for (const r of patches) {
+    const s = parseSubject(r.subject);
+    if (s.isReply || !s.normalized) continue;
+    const k = `${r.from.toLowerCase()}\u0000${s.normalized}`;
+    const earlier = seen.get(k) ?? new Map<string, string>();
+    const label = r.series?.split('@')[1] ?? `v${s.version}`;
+    for (const f of r.findings) {
+      if (f.change !== 'introduced') continue;
+      const fk = findingKey(f);
+      const before = earlier.get(fk);
+      if (before !== undefined && !f.extra?.alreadyReportedIn) {
+        f.extra = { ...f.extra, alreadyReportedIn: before };
+        marked++;
+      }
+      if (before === undefined) earlier.set(fk, label);
+    }
+    seen.set(k, earlier);
+  }
+  return marked;
 }

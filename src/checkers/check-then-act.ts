@@ -126,11 +126,20 @@ function reachesFromBlock(fn: FunctionIR, start: number, target: IrEvent, stopAt
   return false;
 }
 
-/** Shared writes to other locations after `from` (bounded): what the branch does once the test passed. */
-function followOnWrites(ix: AccessIndex, fn: FunctionIR, from: IrEvent, loc: string): number {
+/**
+ * Shared writes to other locations after `from` (bounded) that the test decides: what the
+ * branch does once the test passed. A write the path reaches from the test without the act
+ * (after the `if`, on the way where the test failed too) is not decided by it.
+ */
+function followOnWrites(ix: AccessIndex, fn: FunctionIR, test: IrEvent, from: IrEvent, loc: string): number {
+  const undecided = new Set<IrEvent>();
+  ix.walk(fn, test, (e) => e === from, (e) => {
+    if (e !== from) undecided.add(e);
+  });
   let n = 0;
   let seen = 0;
   ix.walk(fn, from, (e) => e.k === 'return' || ++seen > 60, (e) => {
+    if (undecided.has(e)) return;
     const a = memAccess(e);
     if (!a?.write) return;
     if (a.kind === 'atomic' && !a.returns) return;
@@ -185,7 +194,7 @@ function candidates(ctx: CheckerContext): Cand[] {
           if (act && !atomicAct && !covered(ix, fn, t, act) && !recheckedUnderLock(ix, fn, t, act)) {
             const loc = ix.cls(t.path);
             const other = (wi.byClass.get(loc) ?? []).filter((w) => w.bit === t.operand && w.e !== act);
-            const follow = followOnWrites(ix, fn, act, loc);
+            const follow = followOnWrites(ix, fn, t, act, loc);
             const opsCallback = fn.isStatic && !(p.callers.get(fn.key)?.size) ? 1 : 0; // framework locking unknown
             // __set_bit/__clear_bit: the author asserts nobody else updates the word concurrently
             const explicitNonAtomic = /^__/.test((act as { op: string }).op) ? 1 : 0;

@@ -144,6 +144,8 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
           { files: 0, lines: 0, functions: 0, seconds: 0 },
         ),
       };
+      const notes = analyzed.flatMap((r) => (r.stats?.notes ?? []).map((n) => (analyzed.length > 1 ? `${r.subject || r.messageId}: ${n}` : n)));
+      if (notes.length) report.stats.notes = notes;
       const withContext = analyzed.filter((r) => r.stats?.context);
       if (withContext.length) {
         const counts: Record<string, number> = {};

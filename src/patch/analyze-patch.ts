@@ -11,6 +11,8 @@ import type { DiffFile } from './diff.js';
 import { baseCommitOf, blobIdsByPath } from './blob-ids.js';
 import { classifyFindings, selectChanges, touches, type Classified } from './differential.js';
 import { fragmentImageWithLines } from './fragments.js';
+import { patchShape } from './patch-shape.js';
+import { unseenOnPath, wholeFunctions, type FileView } from './unseen.js';
 import { hunkForFinding } from './hunk-quote.js';
 import { resolveImages, type FileImages, type PreimageSource } from './preimage.js';
 import { DEFAULT_CONTEXT_LIMITS, selectContext, type ContextLimits, type TreeContext } from './tree-context.js';
@@ -59,19 +61,27 @@ export interface PatchAnalysis {
   /** Set when there was nothing to analyze (`no-c-files`) or a tree-mode fallback happened. */
   reason?: string;
   warnings: string[];
+  /** What was not analyzed and why (`hunk at line 580 not analyzed: no function signature`). */
+  notes?: string[];
   context?: TreeContext['counts'];
 }
 
 const apiNames = new WeakMap<RuleSet, Set<string>>();
 
-/** Does the text call or name any function of the rule tables? */
-export function namesRuleApi(text: string, rules: RuleSet): boolean {
+/** The names of the rule tables' functions (lock, atomic, barrier, once, free, hand-off, deferred-work APIs). */
+export function ruleApiNames(rules: RuleSet): Set<string> {
   let names = apiNames.get(rules);
   if (!names) {
     names = new Set<string>();
     for (const m of [rules.locks, rules.atomics, rules.barriers, rules.once, rules.frees, rules.handoffs, rules.deferred]) for (const k of m.keys()) names.add(k);
     apiNames.set(rules, names);
   }
+  return names;
+}
+
+/** Does the text call or name any function of the rule tables? */
+export function namesRuleApi(text: string, rules: RuleSet): boolean {
+  const names = ruleApiNames(rules);
   for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (names.has(m[0])) return true;
   return false;
 }
@@ -97,7 +107,7 @@ function sumStats(a: RunStats, b: RunStats): RunStats {
 const EMPTY_STATS: RunStats = { files: 0, lines: 0, functions: 0, seconds: 0 };
 
 function finish(p: PatchInput, pre: Finding[], post: Finding[], touched: Set<string>, low: boolean, opts: PatchAnalysisOptions): { findings: Finding[]; classified: Classified } {
-  const c = classifyFindings(pre, post, touched);
+  const c = classifyFindings(pre, post, touched, patchShape(p.files));
   const d = (fs: Finding[]) => fs.map((f) => decorate(f, p, low));
   // Introduced findings keep the hunk they are about (for replies quoting it).
   const withHunk = (f: Finding): Finding => {
@@ -118,8 +128,9 @@ export function analyzePatchNoTree(p: PatchInput, opts: PatchAnalysisOptions = {
   const pre: { path: string; text: string }[] = [];
   const post: { path: string; text: string }[] = [];
   const touched = new Set<string>();
-  const synthPre = new Map<string, Set<number>>();
-  const synthPost = new Map<string, Set<number>>();
+  const viewPre = new Map<string, FileView>();
+  const viewPost = new Map<string, FileView>();
+  const notes: string[] = [];
   for (const f of files) {
     const prePath = f.oldPath ?? f.path;
     const postPath = f.newPath ?? f.path;
@@ -128,22 +139,32 @@ export function analyzePatchNoTree(p: PatchInput, opts: PatchAnalysisOptions = {
     const b = fragmentImageWithLines(f, 'post');
     if (a.text) pre.push({ path: prePath, text: a.text });
     if (b.text) post.push({ path: postPath, text: b.text });
-    synthPre.set(prePath, a.synthetic);
-    synthPost.set(postPath, b.synthetic);
+    viewPre.set(prePath, { lines: a.text.split('\n'), shown: a.shown, synthetic: a.synthetic });
+    viewPost.set(postPath, { lines: b.text.split('\n'), shown: b.shown, synthetic: b.synthetic });
+    for (const n of b.text || f.status !== 'deleted' ? b.notes : a.notes) notes.push(`${postPath}: ${n}`);
   }
   const aOpts = opts.analyze ?? {};
-  if (opts.apiPrefilter !== false && ![...pre, ...post].some((f) => namesRuleApi(f.text, aOpts.rules ?? loadRules(aOpts.rulesDirs ?? [])))) {
-    return { mode: 'no-tree', findings: [], classified: { introduced: [], fixed: [], preExisting: [] }, errors: [], stats: EMPTY_STATS, preimages: [], reason: 'no-lock-api', warnings };
+  const rules = aOpts.rules ?? loadRules(aOpts.rulesDirs ?? []);
+  if (opts.apiPrefilter !== false && ![...pre, ...post].some((f) => namesRuleApi(f.text, rules))) {
+    return { mode: 'no-tree', findings: [], classified: { introduced: [], fixed: [], preExisting: [] }, errors: [], stats: EMPTY_STATS, preimages: [], reason: 'no-lock-api', warnings, notes };
   }
   const rPost = post.length ? analyzeSources(post, aOpts) : null;
   // Introduced-only runs need the pre-image only to classify post-image findings.
   const needPre = !!opts.allChanges || (rPost?.findings.some((f) => touches(f, touched)) ?? false);
   const rPre = pre.length && needPre ? analyzeSources(pre, aOpts) : null;
-  // A function end we made up (the closing brace after a hunk) is not a real return: lock
-  // balance findings that end there are artifacts of the fragments.
-  const real = (synth: Map<string, Set<number>>) => (f: Finding): boolean =>
-    !(BALANCE_RULES.has(f.rule) && (synth.get(f.file)?.has(f.line) || f.witness.some((w) => w.steps.some((st) => synth.get(st.file)?.has(st.line)))));
-  const { findings, classified } = finish(p, (rPre?.findings ?? []).filter(real(synthPre)), (rPost?.findings ?? []).filter(real(synthPost)), touched, true, opts);
+  // A function end we made up (the closing brace after a hunk) is not a real return, and a path
+  // through code the hunks do not show proves nothing: lock balance findings resting on either
+  // are artifacts of the fragments.
+  const api = ruleApiNames(rules);
+  const real = (views: Map<string, FileView>) => {
+    const whole = wholeFunctions(views.values());
+    return (f: Finding): boolean => {
+      const synth = (file: string, line: number): boolean => !!views.get(file)?.synthetic.has(line);
+      if (BALANCE_RULES.has(f.rule) && (synth(f.file, f.line) || f.witness.some((w) => w.steps.some((st) => synth(st.file, st.line))))) return false;
+      return unseenOnPath(f, views, api, whole) === null;
+    };
+  };
+  const { findings, classified } = finish(p, (rPre?.findings ?? []).filter(real(viewPre)), (rPost?.findings ?? []).filter(real(viewPost)), touched, true, opts);
   return {
     mode: 'no-tree',
     findings,
@@ -152,6 +173,7 @@ export function analyzePatchNoTree(p: PatchInput, opts: PatchAnalysisOptions = {
     stats: sumStats(rPre?.stats ?? EMPTY_STATS, rPost?.stats ?? EMPTY_STATS),
     preimages: files.map((f) => ({ path: f.path, source: 'hunks' as const, applied: [] })),
     warnings,
+    notes,
   };
 }
 

@@ -18,17 +18,35 @@ function indexOf(h: DiffHunk, line: number, old: boolean): number {
   return -1;
 }
 
-function hunkText(file: DiffFile, h: DiffHunk, focus?: { line: number; old: boolean }): string {
+/** Lines kept either side of each of the finding's lines when they are far apart. */
+const NEAR = 4;
+
+function hunkText(file: DiffFile, h: DiffHunk, focus: { lines: number[]; old: boolean } = { lines: [], old: false }): string {
   const prefix = { context: ' ', add: '+', del: '-' } as const;
   const body = h.lines.map((l) => prefix[l.kind] + l.text);
   let shown = body;
   if (body.length > MAX_LINES) {
-    const at = focus ? indexOf(h, focus.line, focus.old) : -1;
-    if (at < 0) shown = [...body.slice(0, MAX_LINES), `[... ${body.length - MAX_LINES} more lines]`];
+    const at = [...new Set(focus.lines.map((n) => indexOf(h, n, focus.old)).filter((i) => i >= 0))].sort((a, b) => a - b);
+    if (!at.length) shown = [...body.slice(0, MAX_LINES), `[... ${body.length - MAX_LINES} more lines]`];
     else {
-      const from = Math.max(0, at - AROUND);
-      const to = Math.min(body.length, at + AROUND + 1);
-      shown = [...(from > 0 ? [`[... ${from} lines]`] : []), ...body.slice(from, to), ...(to < body.length ? [`[... ${body.length - to} more lines]`] : [])];
+      // One window around all of the finding's lines when it fits, else a few lines around each.
+      const span = at[at.length - 1]! - at[0]!;
+      const around = span + 2 * AROUND + 1 <= MAX_LINES ? AROUND : span + 2 * NEAR + 1 <= MAX_LINES ? Math.floor((MAX_LINES - span - 1) / 2) : NEAR;
+      const keep = new Array<boolean>(body.length).fill(false);
+      for (const i of at) for (let j = Math.max(0, i - around); j <= Math.min(body.length - 1, i + around); j++) keep[j] = true;
+      shown = [];
+      let skipped = 0;
+      const flush = (more: boolean): void => {
+        if (skipped) shown.push(`[... ${skipped} ${more ? 'more ' : ''}lines]`);
+        skipped = 0;
+      };
+      for (let i = 0; i < body.length; i++) {
+        if (keep[i]) {
+          flush(false);
+          shown.push(body[i]!);
+        } else skipped++;
+      }
+      flush(true);
     }
   }
   return [`--- a/${file.oldPath ?? file.path}`, `+++ b/${file.newPath ?? file.path}`, h.header, ...shown].join('\n');
@@ -47,7 +65,7 @@ export function hunkForFinding(f: Finding, files: readonly DiffFile[]): string |
   for (const s of spots) {
     const d = fileOf(s.file);
     const h = d?.hunks.find((x) => inHunk(x, s.line));
-    if (d && h) return hunkText(d, h, { line: s.line, old });
+    if (d && h) return hunkText(d, h, { lines: spots.filter((x) => x.file === s.file && inHunk(h, x.line)).map((x) => x.line), old });
   }
   for (const s of spots) {
     const d = fileOf(s.file);

@@ -35,12 +35,22 @@ export interface ReplyOptions {
 }
 
 const WRAP = 76;
+/** Marks a line wrapProse leaves alone (tags, links, commands): removed before sending. */
+const NOWRAP = '\u0000';
+
+/** `Mon, 23 Sep 2019 18:26:04 +0000` from an ISO or RFC 2822 date; the text itself when unparsable. */
+function mailDate(d: string | undefined): string {
+  if (!d) return '';
+  const t = new Date(d);
+  return Number.isNaN(t.getTime()) ? d : t.toUTCString().replace('GMT', '+0000');
+}
 
 /** Wraps prose at WRAP columns; quoted, indented, trace and code lines stay as they are. */
 export function wrapProse(text: string): string {
   return text
     .split('\n')
     .flatMap((line) => {
+      if (line.startsWith(NOWRAP)) return [line.slice(NOWRAP.length)];
       if (line.length <= WRAP || /^[\s>|+-]/.test(line) || !line.includes(' ')) return [line];
       const out: string[] = [];
       let cur = '';
@@ -111,11 +121,12 @@ export const quote = (text: string): string =>
     .join('\n');
 
 /**
- * A finding a reply reports: not one the model refuted, not one only a template illustrates,
- * and one made from the hunks alone (no tree) only when the user asked for those.
+ * A finding a reply reports: one a model extracted from the code checked and did not refute
+ * (not one only a template illustrates, nor one without any model), and one made from the
+ * hunks alone (no tree) only when the user asked for those.
  */
 export const mailable = (f: Finding, opts: { hunkOnly?: boolean } = {}): boolean =>
-  f.confirmation.status !== 'refuted' && f.confirmation.method !== 'template' && (f.extra?.confidence !== 'low' || !!opts.hunkOnly);
+  f.confirmation.status !== 'refuted' && f.confirmation.method === 'extracted' && (f.extra?.confidence !== 'low' || !!opts.hunkOnly);
 
 /** A hunk-only finding is never mailed as an error. */
 const mailSeverity = (f: Finding): Finding => (f.extra?.confidence === 'low' && f.severity === 'error' ? { ...f, severity: 'warning' } : f);
@@ -161,7 +172,7 @@ export function buildReply(target: ReplyTarget, all: Finding[], opts: ReplyOptio
     const h = typeof f.extra?.hunk === 'string' ? f.extra.hunk : '';
     byHunk.set(h, [...(byHunk.get(h) ?? []), f]);
   }
-  body.push(`On ${target.date || 'an earlier date'}, ${target.from || 'the author'} wrote:`);
+  body.push(`On ${mailDate(target.date) || 'an earlier date'}, ${target.author || target.from || 'the author'} wrote:`);
   for (const [hunk, fs] of byHunk) {
     if (hunk) body.push(quote(hunk), '');
     for (const f of fs) {
@@ -176,18 +187,20 @@ export function buildReply(target: ReplyTarget, all: Finding[], opts: ReplyOptio
   }
   const linkBase = opts.linkBase ?? 'https://lore.kernel.org/r/';
   const link = (id: string): string => `${linkBase}${id.replace(/^<|>$/g, '')}/`;
+  const low = findings.some((f) => f.extra?.confidence === 'low');
   body.push(
-    'If you fix the issue in a separate patch/commit (i.e. not just a new version of',
-    'the same patch/commit), kindly add the following tags:',
-    `Reported-by: ${bot}`,
-    `Closes: ${link(`lockcheck-${hash}@${botDomain}`)}`,
+    'If you fix the issue in a separate patch/commit (i.e. not just a new',
+    'version of the same patch/commit), kindly add the following tags:',
+    NOWRAP + `Reported-by: ${bot}`,
+    NOWRAP + `Closes: ${link(`lockcheck-${hash}@${botDomain}`)}`,
     '',
-    `Patch: ${link(target.messageId)}`,
-    `Tool: lockcheck ${VERSION}, ${findings.some((f) => f.extra?.confidence === 'low') ? 'from the patch hunks alone (no tree)' : 'against the tree the patch applies to'}`,
-    `Reproduce: ${opts.reproduce ?? `b4 am ${target.messageId.replace(/^<|>$/g, '')} && lockcheck patch --tree YOUR_TREE ./*.mbx`}`,
+    NOWRAP + `Patch: ${link(target.messageId)}`,
+    `Tool: lockcheck ${VERSION}, ${low ? 'from the patch hunks alone (no tree)' : 'against the tree the patch applies to'}`,
+    NOWRAP + `Reproduce: ${opts.reproduce ?? `b4 am ${target.messageId.replace(/^<|>$/g, '')} && lockcheck patch ${low ? '' : '--tree YOUR_TREE '}./*.mbx`}`,
     '',
     '-- ',
-    'lockcheck: automated static lock analysis. Replies to this address are not read.',
+    'lockcheck: automated static lock analysis.',
+    'Replies to this address are not read.',
     '',
   );
   return headers.join('\n') + '\n\n' + wrapProse(body.join('\n'));

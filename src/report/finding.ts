@@ -131,6 +131,8 @@ export interface RunStats {
   includeHeaders?: number;
   /** `--each`: every PATH analysed as its own tree, with its files and the findings reported in it. */
   trees?: { path: string; files: number; findings: number }[];
+  /** A patch: what was not analyzed and why (`drivers/x.c: hunk at line 580 not analyzed: no function signature`). */
+  notes?: string[];
 }
 
 export interface Report {

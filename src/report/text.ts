@@ -120,6 +120,7 @@ export function formatText(findings: Finding[], errors: { file: string; reason: 
     parts.push(`context: ${ctx.files} tree files beside the patch's${by ? ` (${by})` : ''}`);
     for (const t of ctx.truncated) parts.push(`note: context truncated: ${t}; a finding whose other side is in a file left out is not reported`);
   }
+  for (const n of stats.notes ?? []) parts.push(`note: ${n}`);
   if (u) parts.push(`note: ${u.count} lock operation${u.count === 1 ? '' : 's'} (e.g. ${u.example}) name a lock whose struct type is not declared in the analyzed files and order no other lock; add the headers that declare it`);
   return parts.join('\n\n') + '\n';
 }

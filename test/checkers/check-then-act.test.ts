@@ -108,6 +108,17 @@ retry:
 	spin_unlock(&e->q->lock);
 }`,
     },
+    {
+      name: 'an idempotent set after the test; the writes after the if run whatever the test said',
+      code: `${q}void link(struct ev *e) {
+	if (!test_bit(1, &e->word))
+		set_bit(1, &e->word);
+	e->q->tail = 5;
+	e->q->head = 0;
+}
+void send(struct ev *e) { link(e); }
+void unmask(struct ev *e) { link(e); }`,
+    },
   ],
   invalid: [
     {

@@ -27,6 +27,17 @@ describe('hunkForFinding', () => {
     expect(q.split('\n').length).toBeLessThan(35);
   });
 
+  it("quotes every witness step's line of a long hunk, the lines between far-apart steps cut", () => {
+    const files = parseUnifiedDiff(longHunk()).files;
+    const f = { ...finding(60), witness: [{ label: 'CPU0', callChain: ['f'], steps: [{ file: 'drv/x.c', line: 5, function: 'f', event: 'acquire a_lock' }, { file: 'drv/x.c', line: 60, function: 'f', event: 'acquire b_lock' }] }] };
+    const q = hunkForFinding(f, files)!;
+    expect(q).toContain('\tstep_5();');
+    expect(q).toContain('+\tspin_lock(&b_lock);');
+    expect(q).not.toContain('step_30();');
+    expect(q).toMatch(/^\[\.\.\. \d+ lines\]$/m);
+    expect(q.split('\n').length).toBeLessThan(30);
+  });
+
   it('keeps a short hunk whole', () => {
     const files = parseUnifiedDiff('--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,3 @@\n a();\n+b();\n c();\n').files;
     expect(hunkForFinding({ ...finding(2), file: 'x.c' }, files)).toBe('--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,3 @@\n a();\n+b();\n c();');

@@ -64,7 +64,9 @@ describe('reply .eml', () => {
     expect(body).toContain(`Closes: https://lore.kernel.org/r/${id}/`);
     expect(body).toContain('Patch: https://lore.kernel.org/r/abba-1@example.org/');
     expect(body).toMatch(/^Tool: lockcheck \d+\.\d+\.\d+, from the patch hunks alone/m);
-    expect(body).toMatch(/^Reproduce: b4 am abba-1@example.org && lockcheck patch --tree /m);
+    // a hunk-only finding is reproduced without a tree (with one the analysis differs); the command is never wrapped
+    expect(body).toMatch(/^Reproduce: b4 am abba-1@example.org && lockcheck patch \.\/\*\.mbx$/m);
+    expect(body).toMatch(/^On Mon, 01 Jan 2024 10:00:00 \+0000, Dev One <dev@example.org> wrote:$/m);
     // a hunk-only finding is never mailed as an error
     expect(body).not.toMatch(/^error: /m);
   });
