@@ -75,7 +75,7 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
       ? startSharedPrQueue(
           sharedUrl,
           async (ref) => runJob(ref, withRateLimitRetry((await app.auth(ref.installationId)) as unknown as Octokit, policy, (m) => app.log.warn(m)), app.log),
-          { onError: (_ref, e) => app.log.error({ err: e }, 'shared queue') },
+          { onError: (_ref, e) => app.log.error({ err: e }, `shared queue: ${e instanceof Error ? e.message : String(e)}`) },
         )
       : undefined;
 

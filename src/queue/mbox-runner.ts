@@ -25,6 +25,9 @@ export async function queueRunner(url: string): Promise<QueueRunner> {
   const events = new QueueEvents(MBOX_QUEUE, { connection });
   queue.setMaxListeners(0);
   events.setMaxListeners(0);
+  // Once reachable, a lost connection is retried (ioredis): the writer waits, it does not crash.
+  queue.on('error', () => undefined);
+  events.on('error', () => undefined);
   let stalled = 0;
   events.on('stalled', () => stalled++);
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);

@@ -35,9 +35,13 @@ const jobIdOf = (key: string) => `pr-${createHash('sha256').update(key).digest('
 
 export function startSharedPrQueue(url: string, run: (ref: PullRequestRef) => Promise<void>, options: SharedPrQueueOptions = {}): SharedPrQueue {
   const ready = checkReachable(url);
+  // Said once here; each enqueue then fails with the same error naming the URL.
+  ready.catch((e: unknown) => options.onError?.(undefined, e));
   const connection = connectionFor(url);
   const queue = new Queue(PR_QUEUE, { connection });
   const redis = new Redis(url, { maxRetriesPerRequest: null });
+  queue.on('error', () => undefined); // ioredis reconnects; enqueue calls wait for it
+  redis.on('error', () => undefined);
   const k = (what: string, key: string) => `lockcheck:pr:${what}:${key}`;
   const latest = async (key: string): Promise<PullRequestRef | undefined> => {
     const s = await redis.get(k('latest', key));
@@ -69,7 +73,11 @@ export function startSharedPrQueue(url: string, run: (ref: PullRequestRef) => Pr
       options.onError?.(undefined, e);
       if (job) void after((job.data as { key: string }).key).catch((e2) => options.onError?.(undefined, e2));
     });
-    worker.on('error', (e) => options.onError?.(undefined, e));
+    let lastError = '';
+    worker.on('error', (e) => {
+      if (e.message !== lastError) options.onError?.(undefined, e); // not once per reconnect attempt
+      lastError = e.message;
+    });
   }
 
   return {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullRequestRef } from '../../src/app/types.js';
 import { startSharedPrQueue, type SharedPrQueue } from '../../src/queue/pr-queue.js';
-import { hasRedisServer, startRedis, type RedisServer } from './redis-server.js';
+import { freePort, hasRedisServer, startRedis, type RedisServer } from './redis-server.js';
 
 const ref = (number: number, headSha: string): PullRequestRef => ({ owner: 'o', repo: 'r', number, headSha, baseSha: 'base', installationId: 7 });
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,5 +60,14 @@ describe.skipIf(!hasRedisServer)('shared pull request queue (LOCKCHECK_QUEUE)', 
     release();
     await until(() => order.includes('end h5'));
     expect(order).toEqual(['start h4', 'end h4', 'start h5', 'end h5']);
+  });
+
+  it('names the URL it cannot reach', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const errors: string[] = [];
+    const q = startSharedPrQueue(url, async () => {}, { work: false, onError: (_r, e) => errors.push(String(e)) });
+    await expect(q.enqueue(ref(9, 'z'), 'f1')).rejects.toThrow(`cannot reach the queue at ${url}`);
+    expect(errors.join('\n')).toContain(`cannot reach the queue at ${url}`);
+    await q.close();
   });
 });
