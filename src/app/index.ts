@@ -9,6 +9,8 @@ import { JobQueue } from './queue.js';
 import { DEFAULT_RETRY_POLICY, withRateLimitRetry } from './rate-limit.js';
 import type { RetryPolicy } from './rate-limit.js';
 import { TreeCache } from './tree-cache.js';
+import type { Octokit } from './github.js';
+import { startSharedPrQueue } from '../queue/pr-queue.js';
 import type { PullRequestAnalyzer, PullRequestRef } from './types.js';
 
 export type { PullRequestAnalyzer } from './types.js';
@@ -23,8 +25,30 @@ export interface AppOptions {
   trees?: TreeCache;
   queue?: JobQueue;
   retryPolicy?: RetryPolicy;
+  /** `redis://HOST:PORT` (default `$LOCKCHECK_QUEUE`): jobs go to a queue every App instance on it shares. */
+  sharedQueue?: string;
   /** Called after each job (tests and the bench observe the App with it). */
   onJobDone?: (ref: PullRequestRef, outcome: JobOutcome | { kind: 'error'; error: unknown }) => void;
+}
+
+type Log = { info: (m: string) => void; warn: (m: string) => void; error: (o: object, m: string) => void };
+const refName = (r: PullRequestRef) => `${r.owner}/${r.repo}#${r.number}@${r.headSha.slice(0, 12)}`;
+
+interface PrPayload {
+  pull_request: { number: number; head: { sha: string }; base: { sha: string } };
+  repository: { name: string; owner: { login: string } };
+  installation?: { id: number };
+}
+
+function refOf(p: PrPayload): PullRequestRef {
+  return {
+    owner: p.repository.owner.login,
+    repo: p.repository.name,
+    number: p.pull_request.number,
+    headSha: p.pull_request.head.sha,
+    baseSha: p.pull_request.base.sha,
+    ...(p.installation ? { installationId: p.installation.id } : {}),
+  };
 }
 
 export function createApp(options: AppOptions = {}): ApplicationFunction {
@@ -34,36 +58,43 @@ export function createApp(options: AppOptions = {}): ApplicationFunction {
     const queue = options.queue ?? new JobQueue();
     const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
 
+    const runJob = async (ref: PullRequestRef, octokit: Octokit, log: Log): Promise<void> => {
+      const name = refName(ref);
+      try {
+        const outcome = await runPullRequestJob({ analyzer, trees, log: { info: (m) => log.info(m), warn: (m) => log.warn(m) } }, octokit, ref);
+        log.info(`${name}: ${outcome.kind}`);
+        options.onJobDone?.(ref, outcome);
+      } catch (error) {
+        log.error({ err: error }, `${name}: analysis failed`);
+        options.onJobDone?.(ref, { kind: 'error', error });
+        throw error;
+      }
+    };
+    const sharedUrl = options.sharedQueue ?? process.env.LOCKCHECK_QUEUE;
+    const shared = sharedUrl
+      ? startSharedPrQueue(
+          sharedUrl,
+          async (ref) => runJob(ref, withRateLimitRetry((await app.auth(ref.installationId)) as unknown as Octokit, policy, (m) => app.log.warn(m)), app.log),
+          { onError: (_ref, e) => app.log.error({ err: e }, `shared queue: ${e instanceof Error ? e.message : String(e)}`) },
+        )
+      : undefined;
+
     app.on([...PULL_REQUEST_EVENTS], async (context) => {
-      const { pull_request: pr, repository } = context.payload;
-      const ref: PullRequestRef = {
-        owner: repository.owner.login,
-        repo: repository.name,
-        number: pr.number,
-        headSha: pr.head.sha,
-        baseSha: pr.base.sha,
-        ...(context.payload.installation ? { installationId: context.payload.installation.id } : {}),
-      };
-      const name = `${ref.owner}/${ref.repo}#${ref.number}@${ref.headSha.slice(0, 12)}`;
+      const ref = refOf(context.payload);
+      const label = `${context.name}.${context.payload.action} ${refName(ref)}`;
+      if (shared) {
+        context.log.info(`${label}: ${await shared.enqueue(ref, context.id)} (shared queue)`);
+        return;
+      }
       const octokit = withRateLimitRetry(context.octokit, policy, (m) => context.log.warn(m));
       const status = queue.enqueue({
         deliveryId: context.id,
         serialKey: `${ref.owner}/${ref.repo}`,
         dedupeKey: `${ref.owner}/${ref.repo}#${ref.number}@${ref.headSha}`,
         supersedeKey: `${ref.owner}/${ref.repo}#${ref.number}`,
-        run: async () => {
-          try {
-            const outcome = await runPullRequestJob({ analyzer, trees, log: { info: (m) => context.log.info(m), warn: (m) => context.log.warn(m) } }, octokit, ref);
-            context.log.info(`${name}: ${outcome.kind}`);
-            options.onJobDone?.(ref, outcome);
-          } catch (error) {
-            context.log.error({ err: error }, `${name}: analysis failed`);
-            options.onJobDone?.(ref, { kind: 'error', error });
-            throw error;
-          }
-        },
+        run: () => runJob(ref, octokit, context.log),
       });
-      context.log.info(`${context.name}.${context.payload.action} ${name}: ${status}`);
+      context.log.info(`${label}: ${status}`);
     });
   };
 }

@@ -1,6 +1,7 @@
 // `lockcheck mbox`: every message of one or more archives through ingest and patch analysis,
 // one job per message on a piscina pool (worker threads from dist/, in-process when running
-// from TypeScript sources), JSON Lines out, resumable, with series marks and replies at the end.
+// from TypeScript sources) or on a shared Redis queue (`--queue`, src/queue/: records written
+// in input order), JSON Lines out, resumable, with series marks and replies at the end.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ export interface BatchOptions {
   progress?: BatchProgress | false;
   /** Stop dispatching after this many new messages (tests: an interrupted run). */
   limit?: number;
+  /** `redis://HOST:PORT`: jobs go to `lockcheck worker` processes instead of local threads. */
+  queue?: string;
 }
 
 export interface BatchResult {
@@ -43,6 +46,8 @@ export interface BatchResult {
   /** Replies not written again because the reply directory's sent.log has the patch. */
   alreadySent?: number;
   replies: string[];
+  /** With a queue: jobs a worker died holding, run again by another. */
+  requeued?: number;
 }
 
 function workerPath(): string | undefined {
@@ -54,9 +59,24 @@ function workerPath(): string | undefined {
 
 const WORKER_HEAP_MB = Number(process.env.LOCKCHECK_WORKER_HEAP_MB ?? 256);
 
-type Runner = { run: (job: MessageJob) => Promise<MessageRecord>; close: () => Promise<void>; parallel: number };
+interface Runner {
+  run: (job: MessageJob, messageId: string, occurrence: number) => Promise<MessageRecord>;
+  close: () => Promise<void>;
+  parallel: number;
+  /** Records are accepted in input order, and each job released once written (the queue). */
+  release?: (job: MessageJob) => Promise<void>;
+  stalled?: () => number;
+}
 
-async function makeRunner(jobs: number): Promise<Runner> {
+/** Messages the queue writer keeps under way (queued, running or finished but not yet written). */
+const QUEUE_WINDOW = 256;
+
+async function makeRunner(jobs: number, queue?: string): Promise<Runner> {
+  if (queue) {
+    const { queueRunner } = await import('../queue/mbox-runner.js');
+    const q = await queueRunner(queue);
+    return { ...q, parallel: QUEUE_WINDOW / 16 };
+  }
   const wp = workerPath();
   if (!wp || jobs <= 1) return { run: runInProcess, close: async () => {}, parallel: 1 };
   const { Piscina } = await import('piscina');
@@ -96,6 +116,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
   for (const r of existing.records) doneCount.set(r.messageId, (doneCount.get(r.messageId) ?? 0) + 1);
   const seen = new Map<string, number>();
   const records: MessageRecord[] = [...existing.records];
+  const jobs = Math.max(1, opts.jobs ?? availableParallelism());
+  const runner = await makeRunner(jobs, opts.queue);
   const writer = opts.out ? new JsonlWriter(opts.out, !!opts.resume) : null;
   const counts: Counts = { done: 0, patches: 0, findings: 0, failed: 0, skippedResume: 0 };
   const progress = opts.progress === false ? undefined : (opts.progress ?? batchProgress());
@@ -104,8 +126,6 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     const set = progress.total.bind(progress);
     void countMessages(opts.archives).then((n) => n !== undefined && set(n), () => undefined);
   }
-  const jobs = Math.max(1, opts.jobs ?? availableParallelism());
-  const runner = await makeRunner(jobs);
   const maxInflight = runner.parallel * 16;
   const inflight = new Set<Promise<void>>();
   const accept = (r: MessageRecord): void => {
@@ -116,6 +136,21 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     if (r.status === 'failed') counts.failed++;
     counts.findings += r.findings.length;
     progress?.update(counts);
+  };
+  // In input order when the runner asks for it: results wait here for the ones before them.
+  const inOrder = !!runner.release;
+  const held = new Map<number, { r: MessageRecord; job?: MessageJob }>();
+  const releases: Promise<void>[] = [];
+  let nextSeq = 0;
+  let written = 0;
+  const deliver = (seq: number, r: MessageRecord, job?: MessageJob): void => {
+    if (!inOrder) return accept(r);
+    held.set(seq, { r, ...(job ? { job } : {}) });
+    for (let e = held.get(written); e; e = held.get(written)) {
+      held.delete(written++);
+      accept(e.r);
+      if (e.job) releases.push(runner.release!(e.job).catch(() => undefined));
+    }
   };
   let dispatched = 0;
   try {
@@ -136,10 +171,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
         }
         if (opts.limit !== undefined && dispatched >= opts.limit) break outer;
         dispatched++;
+        const seq = nextSeq++;
         if (opts.since) {
           const t = Date.parse(h.date);
           if (!Number.isNaN(t) && t < opts.since.getTime()) {
-            accept({
+            deliver(seq, {
               messageId: h.messageId, subject: h.subject, status: 'skipped', reason: 'before-since', findings: [], source: raw.source ?? archive,
               index: raw.index, from: h.fromAddress, date: h.date, inReplyTo: h.inReplyTo, references: h.references, ms: 0,
             });
@@ -160,15 +196,16 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
           settings: opts.settings,
         };
         const p: Promise<void> = runner
-          .run(job)
+          .run(job, h.messageId, n)
           .catch((e: unknown) => failedRecord(job, 'worker-error', e instanceof Error ? e.message : String(e)))
-          .then(accept)
+          .then((r) => deliver(seq, r, job))
           .finally(() => inflight.delete(p));
         inflight.add(p);
-        if (inflight.size >= maxInflight) await Promise.race(inflight);
+        while (inflight.size && (inflight.size >= maxInflight || (inOrder && nextSeq - written >= maxInflight))) await Promise.race(inflight);
       }
     }
     await Promise.all(inflight);
+    await Promise.all(releases);
   } finally {
     await runner.close();
     writer?.close();
@@ -187,5 +224,6 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
     alreadySent = w.alreadySent.length;
   }
   const summary = summarize(records, marks.series, (performance.now() - t0) / 1000);
-  return { summary, records, resumed: counts.skippedResume, truncatedTail: existing.truncatedTail, replies, alreadySent };
+  const requeued = runner.stalled?.();
+  return { summary, records, resumed: counts.skippedResume, truncatedTail: existing.truncatedTail, replies, alreadySent, ...(requeued ? { requeued } : {}) };
 }

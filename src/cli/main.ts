@@ -21,6 +21,7 @@ export type { CliIO } from './parse.js';
 import { modelCommand } from './model-command.js';
 import { patchCommand } from './patch-command.js';
 import { mboxCommand } from './mbox-command.js';
+import { workerCommand } from './worker-command.js';
 
 function mergeReports(reports: Report[]): Report {
   return {
@@ -93,6 +94,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   if (argv[2] === 'model') return modelCommand(argv.slice(3), io);
   if (argv[2] === 'patch') return patchCommand(argv.slice(3), io);
   if (argv[2] === 'mbox') return mboxCommand(argv.slice(3), io);
+  if (argv[2] === 'worker') return workerCommand(argv.slice(3), io);
   let code = 0;
   const program = new Command();
   program
@@ -121,7 +123,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--also-write <format:file>', `also write the report in another format to a file (${FORMATS.join(', ')}), e.g. sarif:lockcheck.sarif; repeatable`, collect, [] as string[])
     .option('--no-progress', 'no progress on stderr (shown only on a terminal: the parsing bar, then each later stage)')
     .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n' +
-      '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n')
+      '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n  lockcheck worker --queue redis://HOST:PORT                runs mbox --queue jobs (see lockcheck worker --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; include: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; srcroot?: string; alsoWrite: string[]; progress: boolean; hideRefuted?: boolean }) => {

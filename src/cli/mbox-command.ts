@@ -7,6 +7,7 @@ import { formatSummary } from '../batch/summary.js';
 import { batchProgress } from '../batch/progress.js';
 import { parseOrExitCode, type CliIO } from './parse.js';
 import { resolveRuleOptions } from './rule-options.js';
+import { parseQueueUrl, QueueUnreachableError } from '../queue/connection.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -30,6 +31,7 @@ interface MboxOptions {
   confirm: boolean;
   progress: boolean;
   json?: boolean;
+  queue?: string;
 }
 
 export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
@@ -55,6 +57,7 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--no-confirm', 'do not confirm findings with models')
     .option('--no-progress', 'no progress output on stderr')
     .option('--json', 'print the summary as JSON')
+    .option('--queue <url>', 'redis://HOST:PORT: one queue job per message, run by `lockcheck worker` processes (default: local threads)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .action(async (archives: string[], o: MboxOptions) => {
@@ -74,6 +77,13 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
       }
       const ruleOpts = resolveRuleOptions({ ...(o.config ? { config: o.config } : {}), ...(o.tree ? { tree: o.tree } : {}), rule: o.rule, disable: o.disable });
       if ('errors' in ruleOpts) return bad(ruleOpts.errors.join('\nlockcheck mbox: '));
+      if (o.queue) {
+        try {
+          parseQueueUrl(o.queue);
+        } catch (e) {
+          return bad((e as Error).message);
+        }
+      }
       const res = await runBatch({
         archives,
         settings: {
@@ -93,7 +103,13 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
         ...(o.bot ? { bot: o.bot } : {}),
         replyHunkOnly: !!o.replyHunkOnly,
         progress: o.progress ? batchProgress() : false,
+        ...(o.queue ? { queue: o.queue } : {}),
+      }).catch((e: unknown) => {
+        if (e instanceof QueueUnreachableError) return bad(e.message);
+        throw e;
       });
+      if (!res) return;
+      if (res.requeued) io.stderr(`lockcheck mbox: ${res.requeued} job(s) run again after a worker stopped holding them\n`);
       if (res.resumed) io.stderr(`lockcheck mbox: resumed: ${res.resumed} messages were already in ${o.out}${res.truncatedTail ? ' (a partial last line was dropped)' : ''}\n`);
       if (res.replies.length) io.stderr(`lockcheck mbox: ${res.replies.length} replies written to ${o.replyDir}\n`);
       if (res.alreadySent) io.stderr(`lockcheck mbox: ${res.alreadySent} patches already answered (sent.log in ${o.replyDir}): no new reply\n`);
