@@ -1,6 +1,7 @@
 // The one entry every front end calls: files -> facts (worker threads) -> program ->
 // lock graph -> checkers -> findings. `analyzePaths` for trees on disk,
 // `analyzeSources` for in-memory text (patches, tests).
+import './jit-tuning.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ import { findKbuildRoot, loadKbuild, restrictToBuild, type Kbuild } from '../ing
 import { analyzeConfigurations, configurationStats, mergeRuns, shapeOf, type ConfigRun } from './per-config.js';
 import { runCheckers } from './run-checkers.js';
 import { ConfigThread, fromRemote } from './config-thread.js';
+import { threadCpuSeconds } from './thread-cpu.js';
 
 export { runCheckers };
 
@@ -68,7 +70,10 @@ export interface AnalysisResult extends Report {
 const PROFILE = process.env.LOCKCHECK_PROFILE === '1';
 
 function phase(name: string, t0: number): void {
-  if (PROFILE) process.stderr.write(`lockcheck: ${name} done at ${((performance.now() - t0) / 1000).toFixed(2)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB\n`);
+  if (!PROFILE) return;
+  const cpu = threadCpuSeconds();
+  const all = process.cpuUsage();
+  process.stderr.write(`lockcheck: ${name} done at ${((performance.now() - t0) / 1000).toFixed(2)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB, cpu ${cpu === undefined ? '' : `${cpu.toFixed(2)} s this thread, `}${((all.user + all.system) / 1e6).toFixed(2)} s all threads\n`);
 }
 
 /** The build configurations to analyse: one (named '') for a tree with at most one architecture. */
@@ -146,7 +151,7 @@ async function finishTwoThreads(facts: FileFacts[], errors: InputError[], rules:
     const mine = analyzeConfigurations(facts, configs.slice(0, 1), rules, sources, opts, runCheckers);
     phase(`${configs[0]!.name} checkers`, t0);
     const theirs = await thread.runs();
-    if (PROFILE) process.stderr.write(`lockcheck: configuration thread had the facts after ${(theirs.receivedMs / 1000).toFixed(2)} s, its ${configs[0]!.name} program took ${(theirs.baseMs / 1000).toFixed(2)} s\n`);
+    if (PROFILE) process.stderr.write(`lockcheck: configuration thread had the facts after ${(theirs.receivedMs / 1000).toFixed(2)} s, its ${configs[0]!.name} program took ${(theirs.baseMs / 1000).toFixed(2)} s, its cpu ${theirs.cpu.map((c) => c.toFixed(2)).join(' / ')} s (facts / ${configs[0]!.name} / all)\n`);
     const runs = [...mine.runs];
     for (const r of theirs.runs) runs.push(fromRemote(r, runs));
     phase('checkers', t0);

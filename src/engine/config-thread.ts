@@ -46,6 +46,8 @@ export interface RunsReply {
   receivedMs: number;
   /** Milliseconds the worker spent on its own program of the first configuration. */
   baseMs: number;
+  /** The worker thread's CPU seconds when it had the facts, its first program and its runs (0 where unknown). */
+  cpu: number[];
 }
 
 export type ToWorker = { type: 'job'; job: ConfigJob } | { type: 'confirm'; byConfig: [string, Finding[]][] } | { type: 'close' };

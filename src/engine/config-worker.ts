@@ -7,6 +7,7 @@ import { analyzeConfigurations, type ConfigRun } from './per-config.js';
 import { runCheckers } from './run-checkers.js';
 import { CachedSources } from './source-lookup.js';
 import { restoreFiles } from './transfer.js';
+import { threadCpuSeconds } from './thread-cpu.js';
 import type { FromWorker, RemoteRun, ToWorker } from './config-thread.js';
 
 const port = parentPort!;
@@ -22,13 +23,17 @@ port.on('message', (m: ToWorker) => {
     if (m.type === 'job') {
       const { job } = m;
       const receivedMs = performance.timeOrigin + performance.now() - job.sentAt;
+      const cpu = [threadCpuSeconds() ?? 0];
       restoreFiles(job.facts);
       const rules = loadRules(job.rulesDirs);
       const t = performance.now();
       let baseMs = 0;
       // the first configuration: built as on the main thread, not checked (the main thread does)
       const { runs, skipped } = analyzeConfigurations(job.facts, job.configs, rules, sources, job.opts, runCheckers, (i) => {
-        if (i === 0) baseMs = performance.now() - t;
+        if (i === 0) {
+          baseMs = performance.now() - t;
+          cpu.push(threadCpuSeconds() ?? 0);
+        }
         return i > 0;
       });
       const later = runs.slice(1);
@@ -43,7 +48,8 @@ port.on('message', (m: ToWorker) => {
         functions: [...r.shape.fileOf],
         files: r.shape.files,
       }));
-      send({ type: 'runs', runs: out, skipped, receivedMs, baseMs });
+      cpu.push(threadCpuSeconds() ?? 0);
+      send({ type: 'runs', runs: out, skipped, receivedMs, baseMs, cpu });
     } else if (m.type === 'confirm') {
       const out = [];
       for (const [name, findings] of m.byConfig) {
