@@ -49,7 +49,8 @@ export interface AnalyzeOptions {
   /**
    * Keep every configuration's program on this thread (`programs`, `programOf`). Otherwise,
    * with more than one thread, the configurations after the first are analysed on a worker
-   * thread and only the first one's program is returned (LOCKCHECK_CONFIG_THREAD=0: never).
+   * thread (when there are at least three cores; LOCKCHECK_CONFIG_THREAD=1: always,
+   * 0: never) and only the first one's program is returned.
    */
   keepPrograms?: boolean;
   /** Hook for later pipeline stages (models): runs on the finished findings. */
@@ -121,8 +122,13 @@ function configWorkerPath(): string | undefined {
 
 /** The worker for the later configurations, when there are some worth a thread of their own. */
 function configThreadFor(facts: FileFacts[], configs: Configuration[], opts: AnalyzeOptions): string | undefined {
-  if (configs.length < 2 || opts.rules || opts.keepPrograms || process.env.LOCKCHECK_CONFIG_THREAD === '0') return undefined;
+  const env = process.env.LOCKCHECK_CONFIG_THREAD;
+  if (configs.length < 2 || opts.rules || opts.keepPrograms || env === '0') return undefined;
   if (Math.max(1, opts.jobs ?? availableParallelism()) < 2) return undefined;
+  // on two cores the worker's second program of the first configuration, the transfer and a
+  // second isolate's compilation cost about what the split saves (bench/README.md): only
+  // with a third core, or when asked (LOCKCHECK_CONFIG_THREAD=1)
+  if (env !== '1' && availableParallelism() < 3) return undefined;
   // later configurations are skipped when they take no lock of their own (per-config.ts)
   if (!opts.arch && !configs.slice(1).some((c) => c.own.some((j) => facts[j]!.functions.some((fn) => fn.blocks.some((b) => b.events.some((e) => e.k === 'acquire')))))) return undefined;
   return configWorkerPath();

@@ -93,6 +93,9 @@ export class ConfigThread {
     stripFiles(job.facts);
     try {
       this.post({ type: 'job', job: { ...job, sentAt: performance.timeOrigin + performance.now() } });
+    } catch (e) {
+      void this.close();
+      throw e;
     } finally {
       restoreFiles(job.facts);
     }
