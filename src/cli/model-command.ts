@@ -43,7 +43,7 @@ export async function modelCommand(argv: string[], io: CliIO): Promise<number> {
         code = 2;
         return;
       }
-      const report = await analyzePaths(paths, { rulesDirs: o.rules, confirm: false, allRules: true, ...(o.jobs ? { jobs: o.jobs } : {}) });
+      const report = await analyzePaths(paths, { rulesDirs: o.rules, confirm: false, allRules: true, keepPrograms: true, ...(o.jobs ? { jobs: o.jobs } : {}) });
       const hits = report.findings.filter((f) => f.id === o.emit || f.id.startsWith(o.emit!));
       if (hits.length !== 1) {
         io.stderr(`lockcheck model: ${hits.length ? `${hits.length} findings match` : 'no finding has'} id ${o.emit}\n`);

@@ -1,6 +1,7 @@
 // The one entry every front end calls: files -> facts (worker threads) -> program ->
 // lock graph -> checkers -> findings. `analyzePaths` for trees on disk,
 // `analyzeSources` for in-memory text (patches, tests).
+import './jit-tuning.js';
 import { existsSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,19 +10,20 @@ import type { FileFacts } from '../frontend/file-facts.js';
 import { collectFiles, decodeSource } from '../ingest/files.js';
 import { loadRules, type RuleSet } from '../rules/load.js';
 import { buildProgram, type Program } from '../analysis/program.js';
-import { buildLockGraph, type LockGraph } from '../analysis/lock-graph.js';
-import { checkers as allCheckers } from '../checkers/index.js';
-import type { Checker, DraftFinding } from '../checkers/api.js';
+import type { LockGraph } from '../analysis/lock-graph.js';
 import type { Finding, InputError, Report, Severity } from '../report/finding.js';
-import { fingerprint } from '../report/fingerprint.js';
 import { CachedSources } from './source-lookup.js';
 import { extractMany, extractManyAsync, type ExtractResult, type ExtractTask } from './worker.js';
 import { restoreFiles } from './transfer.js';
 import { confirmFindings } from '../models/confirm.js';
-import { inferConfigurations, selectConfigurations } from './configurations.js';
+import { inferConfigurations, selectConfigurations, type Configuration } from './configurations.js';
 import { findKbuildRoot, loadKbuild, restrictToBuild, type Kbuild } from '../ingest/kbuild.js';
-import { analyzeConfigurations, configurationStats, mergeRuns, type ConfigRun } from './per-config.js';
-import { ruleSetting } from '../config/apply.js';
+import { analyzeConfigurations, configurationStats, mergeRuns, shapeOf, type ConfigRun } from './per-config.js';
+import { runCheckers } from './run-checkers.js';
+import { ConfigThread, fromRemote } from './config-thread.js';
+import { threadCpuSeconds } from './thread-cpu.js';
+
+export { runCheckers };
 
 export interface AnalyzeOptions {
   /** Extra rule directories (`--rules DIR`). */
@@ -52,6 +54,13 @@ export interface AnalyzeOptions {
    * functions are not part of the program and no finding is reported in them.
    */
   includeDirs?: string[];
+  /**
+   * Keep every configuration's program on this thread (`programs`, `programOf`). Otherwise,
+   * with more than one thread, the configurations after the first are analysed on a worker
+   * thread (when there are at least three cores; LOCKCHECK_CONFIG_THREAD=1: always,
+   * 0: never) and only the first one's program is returned.
+   */
+  keepPrograms?: boolean;
   /** Hook for later pipeline stages (models): runs on the finished findings. */
   postProcess?: (findings: Finding[], program: Program) => Promise<void> | void;
 }
@@ -60,99 +69,131 @@ export interface AnalysisResult extends Report {
   /** The program (of the first configuration, when the tree has several). */
   program: Program;
   lockGraph: LockGraph;
-  /** One program per analysed configuration (just `program` for a one-architecture tree). */
+  /** One program per configuration analysed on this thread (just `program` for a one-architecture tree). */
   programs: Program[];
-  /** The program a finding was found in. */
+  /** The program a finding was found in (`program` when that one stayed on the configuration thread). */
   programOf(f: Finding): Program;
 }
 
 
 const PROFILE = process.env.LOCKCHECK_PROFILE === '1';
 
-function selectCheckers(opts: AnalyzeOptions): Checker[] {
-  return allCheckers.filter((c) => {
-    // A rule's own key wins over its category's; a category key never turns on an off-by-default rule.
-    const own = opts.ruleLevels?.[c.meta.id];
-    if (ruleSetting(opts.ruleLevels ?? {}, c.meta) === 'off') return false;
-    if (opts.only?.length) return opts.only.includes(c.meta.id);
-    return c.meta.defaultOn || opts.allRules || own !== undefined;
-  });
-}
-
-/**
- * Runs the selected checkers over `program`. `graphOf` (default: `program`) is the program the
- * lock-order graph is built from: a configuration's whole program when the checkers see only
- * the functions that differ from its base configuration's.
- */
-export function runCheckers(
-  program: Program,
-  sources: CachedSources,
-  opts: AnalyzeOptions,
-  graphOf: Program | LockGraph = program,
-  which: (c: Checker) => boolean = () => true,
-): { findings: Finding[]; lockGraph: LockGraph } {
-  const lockGraph = 'edges' in graphOf ? graphOf : buildLockGraph(graphOf);
-  const findings: Finding[] = [];
-  const ids = new Set<string>();
-  for (const checker of selectCheckers(opts).filter(which)) {
-    const report = (d: DraftFinding) => {
-      const { fingerprint: parts, severity, ...rest } = d;
-      const id = fingerprint(checker.meta.id, parts);
-      if (ids.has(id)) return;
-      ids.add(id);
-      const level = opts.ruleLevels?.[checker.meta.id];
-      findings.push({
-        id,
-        rule: checker.meta.id,
-        category: checker.meta.category,
-        severity: level && level !== 'off' ? level : severity ?? checker.meta.severity,
-        ...rest,
-        confirmation: { status: 'not-run' },
-      });
-    };
-    const t = PROFILE ? performance.now() : 0;
-    checker.run({ program, lockGraph, source: sources, report });
-    if (PROFILE) process.stderr.write(`lockcheck:   ${checker.meta.id} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
-  }
-  findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.rule.localeCompare(b.rule)));
-  return { findings, lockGraph };
-}
-
 function phase(name: string, t0: number): void {
-  if (PROFILE) process.stderr.write(`lockcheck: ${name} done at ${((performance.now() - t0) / 1000).toFixed(2)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB\n`);
+  if (!PROFILE) return;
+  const cpu = threadCpuSeconds();
+  const all = process.cpuUsage();
+  process.stderr.write(`lockcheck: ${name} done at ${((performance.now() - t0) / 1000).toFixed(2)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB, cpu ${cpu === undefined ? '' : `${cpu.toFixed(2)} s this thread, `}${((all.user + all.system) / 1e6).toFixed(2)} s all threads\n`);
 }
 
-function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number, kbuild?: (files: string[]) => Kbuild | undefined): Promise<AnalysisResult> | AnalysisResult {
-  phase('extract', t0);
+/** The build configurations to analyse: one (named '') for a tree with at most one architecture. */
+function configurationsOf(facts: FileFacts[], opts: AnalyzeOptions, kbuild?: (files: string[]) => Kbuild | undefined): Configuration[] {
   const names = facts.map((f) => f.file);
   let configs = inferConfigurations(names);
   // a common directory the tree's Makefiles build only under a symbol another architecture's
   // Kconfig owns is not part of this architecture's program
   if (configs.length > 1 && kbuild) configs = restrictToBuild(configs, names, kbuild(names));
-  configs = selectConfigurations(configs, opts.arch);
-  const runs: ConfigRun[] = [];
-  const skipped: string[] = [];
+  return selectConfigurations(configs, opts.arch);
+}
+
+function localRuns(facts: FileFacts[], configs: Configuration[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number): { runs: ConfigRun[]; skipped: string[] } {
   if (configs.length === 1 && configs[0]!.name === '') {
     opts.onPhase?.('call graph and lock summaries');
     const program = buildProgram(facts, rules);
     phase('program', t0);
     opts.onPhase?.('checkers');
-    runs.push({ program, ...runCheckers(program, sources, opts) });
-  } else {
-    const r = analyzeConfigurations(facts, configs, rules, sources, opts, runCheckers);
-    runs.push(...r.runs);
-    skipped.push(...r.skipped);
+    return { runs: [{ program, shape: shapeOf(program), ...runCheckers(program, sources, opts) }], skipped: [] };
   }
+  return analyzeConfigurations(facts, configs, rules, sources, opts, runCheckers);
+}
+
+/** Confirms each run's findings (those it holds first) against its program, on this thread. */
+function confirmLocal(findings: Finding[], origin: Map<string, ConfigRun>, runs: ConfigRun[], sources: CachedSources): void {
+  // a finding the model refutes keeps its severity: `confirmation.status` says refuted and
+  // why; front ends leave it out of the fail level only when asked (`--hide-refuted`)
+  for (const r of runs) if (r.program) confirmFindings(findings.filter((f) => origin.get(f.id) === r), r.program, { source: sources, lockGraph: r.lockGraph! });
+}
+
+function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number, configs?: Configuration[]): Promise<AnalysisResult> | AnalysisResult {
+  if (!configs) phase('extract', t0);
+  const { runs, skipped } = localRuns(facts, configs ?? configurationsOf(facts, opts), rules, sources, opts, t0);
   phase('checkers', t0);
   const { findings, origin } = mergeRuns(runs);
   if (opts.confirm !== false) {
     opts.onPhase?.(`models: confirming ${findings.length} finding${findings.length === 1 ? '' : 's'}`);
-    // a finding the model refutes keeps its severity: `confirmation.status` says refuted and
-    // why; front ends leave it out of the fail level only when asked (`--hide-refuted`)
-    for (const r of runs) confirmFindings(findings.filter((f) => origin.get(f.id) === r.program), r.program, { source: sources, lockGraph: r.lockGraph });
+    confirmLocal(findings, origin, runs, sources);
   }
   phase('confirmation', t0);
-  const program = runs[0]!.program;
+  return assemble(facts, errors, runs, skipped, findings, origin, opts, t0);
+}
+
+function configWorkerPath(): string | undefined {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.js')) return undefined; // running from TypeScript sources (tests): in-process
+  const p = here.replace(/analyze\.js$/, 'config-worker.js');
+  return existsSync(p) ? p : undefined;
+}
+
+/** The worker for the later configurations, when there are some worth a thread of their own. */
+function configThreadFor(facts: FileFacts[], configs: Configuration[], opts: AnalyzeOptions): string | undefined {
+  const env = process.env.LOCKCHECK_CONFIG_THREAD;
+  if (configs.length < 2 || opts.rules || opts.keepPrograms || env === '0') return undefined;
+  if (Math.max(1, opts.jobs ?? availableParallelism()) < 2) return undefined;
+  // on two cores the worker's second program of the first configuration, the transfer and a
+  // second isolate's compilation cost about what the split saves (bench/README.md): only
+  // with a third core, or when asked (LOCKCHECK_CONFIG_THREAD=1)
+  if (env !== '1' && availableParallelism() < 3) return undefined;
+  // later configurations are skipped when they take no lock of their own (per-config.ts)
+  if (!opts.arch && !configs.slice(1).some((c) => c.own.some((j) => facts[j]!.functions.some((fn) => fn.blocks.some((b) => b.events.some((e) => e.k === 'acquire')))))) return undefined;
+  return configWorkerPath();
+}
+
+/**
+ * Like `finish`, with the configurations after the first on a worker thread (config-thread.ts):
+ * the same runs, merged and confirmed the same way, so the report is the same.
+ */
+async function finishTwoThreads(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number, kbuild?: (files: string[]) => Kbuild | undefined): Promise<AnalysisResult> {
+  phase('extract', t0);
+  const configs = configurationsOf(facts, opts, kbuild);
+  const file = configThreadFor(facts, configs, opts);
+  if (!file) return finish(facts, errors, rules, sources, opts, t0, configs);
+  const confirm = opts.confirm !== false;
+  const checkerOpts = {
+    ...(opts.only ? { only: opts.only } : {}),
+    ...(opts.allRules ? { allRules: opts.allRules } : {}),
+    ...(opts.ruleLevels ? { ruleLevels: opts.ruleLevels } : {}),
+    ...(opts.arch ? { arch: opts.arch } : {}),
+  };
+  // the facts are cloned when sent: this thread's program may then rewrite them in place
+  const thread = new ConfigThread(file, { facts, configs, rulesDirs: opts.rulesDirs ?? [], opts: checkerOpts, confirm });
+  try {
+    phase(`facts sent to the configuration thread in ${(thread.sendMs / 1000).toFixed(2)} s,`, t0);
+    const mine = analyzeConfigurations(facts, configs.slice(0, 1), rules, sources, opts, runCheckers);
+    phase(`${configs[0]!.name} checkers`, t0);
+    const theirs = await thread.runs();
+    if (PROFILE) process.stderr.write(`lockcheck: configuration thread had the facts after ${(theirs.receivedMs / 1000).toFixed(2)} s, its ${configs[0]!.name} program took ${(theirs.baseMs / 1000).toFixed(2)} s, its cpu ${theirs.cpu.map((c) => c.toFixed(2)).join(' / ')} s (facts / ${configs[0]!.name} / all)\n`);
+    const runs = [...mine.runs];
+    for (const r of theirs.runs) runs.push(fromRemote(r, runs));
+    phase('checkers', t0);
+    const { findings, origin } = mergeRuns(runs);
+    if (confirm) {
+      const byConfig: [string, Finding[]][] = runs.filter((r) => !r.program).map((r) => [r.shape.config!, findings.filter((f) => origin.get(f.id) === r)]);
+      const remote = thread.confirm(byConfig);
+      confirmLocal(findings, origin, runs, sources);
+      const confirmed = new Map((await remote).map((f) => [f.id, f]));
+      findings.forEach((f, i) => {
+        const c = confirmed.get(f.id);
+        if (c) findings[i] = c;
+      });
+    }
+    phase('confirmation', t0);
+    return await assemble(facts, errors, runs, [...mine.skipped, ...theirs.skipped], findings, origin, opts, t0);
+  } finally {
+    await thread.close();
+  }
+}
+
+function assemble(facts: FileFacts[], errors: InputError[], runs: ConfigRun[], skipped: string[], findings: Finding[], origin: Map<string, ConfigRun>, opts: AnalyzeOptions, t0: number): Promise<AnalysisResult> | AnalysisResult {
+  const program = runs[0]!.program!;
   const multi = runs.length > 1 || program.config !== undefined;
   const result: AnalysisResult = {
     version: 1,
@@ -161,15 +202,15 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
     stats: {
       files: facts.length,
       lines: facts.reduce((n, f) => n + f.lines, 0),
-      functions: multi ? new Set(runs.flatMap((r) => r.program.functions.map((f) => `${f.file}\0${f.key}`))).size : program.functions.length,
+      functions: multi ? new Set(runs.flatMap((r) => [...r.shape.fileOf].map(([key, file]) => `${file}\0${key}`))).size : program.functions.length,
       seconds: 0,
       ...unclassifiedLocks(program),
       ...(multi ? { configurations: configurationStats(runs, skipped) } : {}),
     },
     program,
-    lockGraph: runs[0]!.lockGraph,
-    programs: runs.map((r) => r.program),
-    programOf: (f) => origin.get(f.id) ?? program,
+    lockGraph: runs[0]!.lockGraph!,
+    programs: runs.flatMap((r) => (r.program ? [r.program] : [])),
+    programOf: (f) => origin.get(f.id)?.program ?? program,
   };
   const done = () => {
     result.stats.seconds = Number(((performance.now() - t0) / 1000).toFixed(3));
@@ -307,11 +348,11 @@ export async function analyzePaths(paths: string[], opts: AnalyzeOptions = {}): 
   const { files, errors } = collectFiles(paths);
   const headers = typeOnlyHeaders(opts.includeDirs ?? [], files);
   const res = await extractParallel([...files, ...headers], opts, rules);
-  if (!headers.length) return finish(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, treeBuild);
+  if (!headers.length) return finishTwoThreads(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, treeBuild);
   // after the analysed files, so a type the tree defines itself wins over an include's
   const typeOnly = new Set(headers);
   const facts = res.facts.map((f) => (typeOnly.has(f.file) ? typesOnly(f) : f));
-  const r = await finish(facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, (names) => treeBuild(names.filter((n) => !typeOnly.has(n))));
+  const r = await finishTwoThreads(facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, (names) => treeBuild(names.filter((n) => !typeOnly.has(n))));
   const read = facts.filter((f) => typeOnly.has(f.file));
   r.findings = r.findings.filter((f) => !typeOnly.has(f.file));
   r.stats = { ...r.stats, files: r.stats.files - read.length, lines: r.stats.lines - read.reduce((n, f) => n + f.lines, 0), includeHeaders: read.length };

@@ -13,9 +13,28 @@ import type { CachedSources } from './source-lookup.js';
 import type { Configuration } from './configurations.js';
 import type { Checker } from '../checkers/api.js';
 
+/**
+ * What merging findings and the statistics read of a configuration's program: all a run on the
+ * configuration thread sends back (its program stays there).
+ */
+export interface RunShape {
+  config?: string;
+  /** Keys of functions taken unchanged from the base configuration's program. */
+  reused?: Set<string>;
+  /** The file of each function key. */
+  fileOf: Map<string, string>;
+  files: number;
+}
+
+export function shapeOf(p: Program): RunShape {
+  return { ...(p.config !== undefined ? { config: p.config } : {}), ...(p.reused ? { reused: p.reused } : {}), fileOf: new Map(p.functions.map((f) => [f.key, f.file])), files: p.files.length };
+}
+
 export interface ConfigRun {
-  program: Program;
-  lockGraph: LockGraph;
+  /** The program, when built on this thread. */
+  program?: Program;
+  lockGraph?: LockGraph;
+  shape: RunShape;
   /** Findings the checkers reported in this configuration's program. */
   findings: Finding[];
   config?: Configuration;
@@ -58,6 +77,10 @@ export interface ConfigOptions {
   onPhase?: (phase: string) => void;
 }
 
+/**
+ * `check(i)` false: configuration i's program is built (a base for later ones) but not
+ * checked, its run has no findings.
+ */
 export function analyzeConfigurations<O extends ConfigOptions>(
   facts: FileFacts[],
   configs: Configuration[],
@@ -65,6 +88,7 @@ export function analyzeConfigurations<O extends ConfigOptions>(
   sources: CachedSources,
   opts: O,
   run: RunCheckers<O>,
+  check: (i: number) => boolean = () => true,
 ): { runs: ConfigRun[]; skipped: string[] } {
   const runs: ConfigRun[] = [];
   const skipped: string[] = [];
@@ -88,9 +112,13 @@ export function analyzeConfigurations<O extends ConfigOptions>(
     opts.onPhase?.(`${c.name}: call graph and lock summaries, then the checkers`);
     const program = buildProgram(c.files.map((j) => facts[j]!), rules, { copy: i < configs.length - 1, base: base?.program, config: c.name });
     const reused = program.reused;
+    if (!check(i)) {
+      runs.push({ program, shape: shapeOf(program), findings: [], config: c, ...(base ? { base } : {}) });
+      return;
+    }
     if (!reused?.size) {
       const { findings, lockGraph } = run(program, sources, opts, program, () => true);
-      runs.push({ program, lockGraph, findings, config: c, seconds: (performance.now() - t) / 1000, ownFiles: new Set(c.own.map((j) => facts[j]!.file)) });
+      runs.push({ program, shape: shapeOf(program), lockGraph, findings, config: c, seconds: (performance.now() - t) / 1000, ownFiles: new Set(c.own.map((j) => facts[j]!.file)) });
       return;
     }
     // lock rules: every function whose lock facts are this configuration's own; memory-ordering
@@ -102,27 +130,26 @@ export function analyzeConfigurations<O extends ConfigOptions>(
     const rest = run(ownView, sources, opts, locked.lockGraph, (ch) => !lockRule(ch));
     const findings = [...locked.findings, ...rest.findings];
     const lockGraph = locked.lockGraph;
-    runs.push({ program, lockGraph, findings, config: c, ...(base ? { base } : {}), seconds: (performance.now() - t) / 1000, ownFiles: own });
+    runs.push({ program, shape: shapeOf(program), lockGraph, findings, config: c, ...(base ? { base } : {}), seconds: (performance.now() - t) / 1000, ownFiles: own });
   });
   return { runs, skipped };
 }
 
 /** The key of the function a finding is in, in `p`. */
-function keyOf(f: Finding, p: Program): string | undefined {
-  const st = p.byKey.get(`${f.file}::${f.function}`);
-  if (st) return st.key;
-  const g = p.byKey.get(f.function);
-  return g && g.file === f.file ? g.key : undefined;
+function keyOf(f: Finding, p: RunShape): string | undefined {
+  const st = `${f.file}::${f.function}`;
+  if (p.fileOf.has(st)) return st;
+  return p.fileOf.get(f.function) === f.file ? f.function : undefined;
 }
 
 /**
  * One finding per fingerprint. A configuration holds a finding its checkers reported, and one
  * its base holds in a function it took from that base unchanged.
  */
-export function mergeRuns(runs: ConfigRun[]): { findings: Finding[]; origin: Map<string, Program> } {
-  const origin = new Map<string, Program>();
-  if (runs.length === 1 && runs[0]!.program.config === undefined) {
-    for (const f of runs[0]!.findings) origin.set(f.id, runs[0]!.program);
+export function mergeRuns(runs: ConfigRun[]): { findings: Finding[]; origin: Map<string, ConfigRun> } {
+  const origin = new Map<string, ConfigRun>();
+  if (runs.length === 1 && runs[0]!.shape.config === undefined) {
+    for (const f of runs[0]!.findings) origin.set(f.id, runs[0]!);
     return { findings: runs[0]!.findings, origin };
   }
   const held = new Map<ConfigRun, Finding[]>();
@@ -133,11 +160,10 @@ export function mergeRuns(runs: ConfigRun[]): { findings: Finding[]; origin: Map
     // and lifetime rules, checked here in the architecture's own code only) in common code
     const inherited = r.base
       ? held.get(r.base)!.filter((f) => {
-          const k = keyOf(f, r.base!.program);
+          const k = keyOf(f, r.base!.shape);
           if (k === undefined) return false;
-          if (r.program.reused?.has(k)) return true;
-          const mine = r.program.byKey.get(k);
-          return (f.category === 'memory-ordering' || f.category === 'lifetime') && mine?.file === f.file && !r.ownFiles?.has(f.file);
+          if (r.shape.reused?.has(k)) return true;
+          return (f.category === 'memory-ordering' || f.category === 'lifetime') && r.shape.fileOf.get(k) === f.file && !r.ownFiles?.has(f.file);
         })
       : [];
     const mine = [...r.findings, ...inherited];
@@ -146,10 +172,10 @@ export function mergeRuns(runs: ConfigRun[]): { findings: Finding[]; origin: Map
       const first = byId.get(f.id);
       if (!first) {
         byId.set(f.id, f);
-        origin.set(f.id, r.program);
-      } else if (first !== f) keepWitness(first, f, r.program.config!);
+        origin.set(f.id, r);
+      } else if (first !== f) keepWitness(first, f, r.shape.config!);
       const w = where.get(f.id) ?? [];
-      if (!w.includes(r.program.config!)) w.push(r.program.config!);
+      if (!w.includes(r.shape.config!)) w.push(r.shape.config!);
       where.set(f.id, w);
     }
   }
@@ -192,11 +218,11 @@ export interface ConfigurationStat {
 
 export function configurationStats(runs: ConfigRun[], skipped: string[]): ConfigurationStat[] {
   const out: ConfigurationStat[] = runs.map((r) => ({
-    name: r.program.config!,
-    files: r.program.files.length,
-    functions: r.program.functions.length,
-    analysed: r.program.functions.length - (r.program.reused?.size ?? 0),
-    ...(r.base ? { base: r.base.program.config! } : {}),
+    name: r.shape.config!,
+    files: r.shape.files,
+    functions: r.shape.fileOf.size,
+    analysed: r.shape.fileOf.size - (r.shape.reused?.size ?? 0),
+    ...(r.base ? { base: r.base.shape.config! } : {}),
     findings: r.findings.length,
     ...(r.seconds !== undefined ? { seconds: Number(r.seconds.toFixed(2)) } : {}),
   }));
