@@ -27,6 +27,12 @@ export interface LocksetContext {
   resolveCallee(caller: FunctionIR, name: string): FunctionIR | undefined;
   /** Functions an indirect call may run (function-pointer tables); none when unknown. */
   indirectTargets?(caller: FunctionIR, e: CallEvent): FunctionIR[];
+  /**
+   * Lock classes that the implementations of an indirect call's sibling hooks (any member of
+   * the same ops struct type) release themselves: a hook returning holding one of them is a
+   * claim the table's release hook pairs.
+   */
+  hookReleases?(e: CallEvent): Set<string> | undefined;
   /** Callbacks a call waits for, or handlers it may fault into: their locks are taken here. */
   waitTargets?(caller: FunctionIR, e: CallEvent): WaitTarget[];
   summaries: Map<string, Summary>;
@@ -779,6 +785,9 @@ export function viaHook(e: { chain: ChainStep[] }): boolean {
 function hookEffects(name: string, e: CallEvent, targets: FunctionIR[], state: State, own: () => State, ctx: LocksetContext): void {
   if (!targets.length) return;
   const site: ChainStep = { fn: name, loc: e.loc, indirect: true };
+  // only a lock the table's own release hook drops: a hook that seems to return holding a
+  // lock nothing in its table releases is more likely a summary the analysis got wrong
+  const paired = ctx.hookReleases?.(e);
   for (const t of targets) {
     const ts = ctx.summaries.get(t.key);
     if (!ts) continue;
@@ -789,12 +798,13 @@ function hookEffects(name: string, e: CallEvent, targets: FunctionIR[], state: S
       if (found && found[1].status !== 'released' && viaHook(found[1])) own().set(found[0], { ...found[1], status: 'released', releasedAt: [site, ...r.chain] });
     }
     for (const h of ts.returnsHolding) {
-      if (h.guard || h.try) continue;
+      if (h.guard || h.try || !paired?.has(h.lock.cls)) continue;
       const { lock, key } = mapped(h.lock);
       if (state.get(key)?.status === 'held') continue;
       own().set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held' });
     }
     for (const h of ts.condHolding ?? []) {
+      if (!paired?.has(h.lock.cls)) continue;
       const { lock, key } = mapped(h.lock);
       const prior = state.get(key);
       if (prior?.status === 'held' || !e.assignedTo) continue;

@@ -92,6 +92,10 @@ ruleTester('recursive-lock', {
       code: `${decls}${fb('h->priv')}${intercept('copy_in(buf, r->addr, 8);')}`,
     },
     {
+      name: 'a claim that seems to return holding a lock no hook of its table releases is not followed',
+      code: `${decls}${fb('&this_host()->fb').replace('.done = fb_done', '.done = NULL')}${intercept('copy_in(buf, r->addr, 8);')}`,
+    },
+    {
       name: 'the release hook runs before the hook is re-entered',
       code: `${decls}${fb('&this_host()->fb')}int intercept(struct req *r)
 {
