@@ -173,7 +173,8 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   const hooks: HookReleases = {};
   let indirect = indirectResolver(files, functions, env, lookup, hooks);
   const indirectTargets = (caller: FunctionIR, e: CallEvent, max?: number): FunctionIR[] => indirect(caller, e, max);
-  let waits = waitResolver(functions, env, rules, lookup);
+  const macroDefs = files.flatMap((f) => f.macros);
+  let waits = waitResolver(functions, env, rules, lookup, macroDefs);
   const waitTargets = (caller: FunctionIR, e: CallEvent): WaitTarget[] => (waits ? waits(caller, e) : []);
   const calls = new Map<string, Set<string>>();
   const callers = new Map<string, Set<string>>();
@@ -257,7 +258,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
       if (!m) swapped.set(r, (m = r.map((t) => byKey.get(t.key) ?? t)));
       return m;
     };
-    waits = waitResolver(functions, env, rules, lookup);
+    waits = waitResolver(functions, env, rules, lookup, macroDefs);
   }
   const byName = tables.byName;
   const mayCall = (caller: FunctionIR, e: CallEvent, calleeKey: string): boolean =>
