@@ -36,6 +36,12 @@ export interface ExecContexts {
    * (guest_mode(regs))`: the context interrupted guest code, which holds no hypervisor lock).
    */
   underSafeTest(fn: FunctionIR, e: IrEvent): boolean;
+  /**
+   * Whether call/acquire event `e` of `fn` runs only where a guest-mode test on the faulting
+   * registers said false (`if (!guest_mode(regs))`): the code says this path serves faults
+   * raised by hypervisor code.
+   */
+  underHypervisorTest(fn: FunctionIR, e: IrEvent): boolean;
 }
 
 const caches = { interrupt: new WeakMap<Program, ExecContexts>(), fault: new WeakMap<Program, ExecContexts>() };
@@ -126,17 +132,21 @@ export function execContexts(p: Program, which: 'interrupt' | 'fault' = 'interru
   }
   const guestTests = new Set(specs.flatMap((s) => s.guestTests));
   const guardedCache = new Map<string, Set<IrEvent>>();
-  const guarded = (fn: FunctionIR): Set<IrEvent> => {
-    let g = guardedCache.get(fn.key);
+  const hyperCache = new Map<string, Set<IrEvent>>();
+  // hyper: the events under a guest-mode test that said false, instead of the safe ones
+  const guarded = (fn: FunctionIR, hyper = false): Set<IrEvent> => {
+    const cache = hyper ? hyperCache : guardedCache;
+    let g = cache.get(fn.key);
     if (g) return g;
     g = new Set();
-    guardedCache.set(fn.key, g);
+    cache.set(fn.key, g);
     // results of guest-mode tests in this function (`if (guest_mode(regs))`: the call's result atom)
     const guestAtoms = new Set<string>();
     for (const b of fn.blocks) for (const e of b.events) if (e.k === 'call' && e.assignedTo && guestTests.has(e.callee)) guestAtoms.add(e.assignedTo);
-    if (!crashFlags.size && !guestAtoms.size) return g;
+    if (hyper ? !guestAtoms.size : !crashFlags.size && !guestAtoms.size) return g;
     // which way an assume makes the code past it safe: a crash flag false, a guest-mode test true
-    const safeWhen = (name: string): boolean | undefined => (guestAtoms.has(name) ? true : crashFlags.has(name.replace(/@.*$/, '')) ? false : undefined);
+    const safeWhen = (name: string): boolean | undefined =>
+      hyper ? (guestAtoms.has(name) ? false : undefined) : guestAtoms.has(name) ? true : crashFlags.has(name.replace(/@.*$/, '')) ? false : undefined;
     const apply = (s: Set<string>, e: IrEvent) => {
       if (e.k !== 'assume') return;
       const w = safeWhen(e.name);
@@ -172,7 +182,7 @@ export function execContexts(p: Program, which: 'interrupt' | 'fault' = 'interru
     }
     return g;
   };
-  const ctx: ExecContexts = { entries, reach, only, forced, crashFlags, underSafeTest: (fn, e) => guarded(fn).has(e) };
+  const ctx: ExecContexts = { entries, reach, only, forced, crashFlags, underSafeTest: (fn, e) => guarded(fn).has(e), underHypervisorTest: (fn, e) => guarded(fn, true).has(e) };
   cache.set(p, ctx);
   return ctx;
 }

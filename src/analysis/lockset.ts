@@ -27,6 +27,12 @@ export interface LocksetContext {
   resolveCallee(caller: FunctionIR, name: string): FunctionIR | undefined;
   /** Functions an indirect call may run (function-pointer tables); none when unknown. */
   indirectTargets?(caller: FunctionIR, e: CallEvent): FunctionIR[];
+  /**
+   * Lock classes that the implementations of an indirect call's sibling hooks (any member of
+   * the same ops struct type) release themselves: a hook returning holding one of them is a
+   * claim the table's release hook pairs.
+   */
+  hookReleases?(e: CallEvent): Set<string> | undefined;
   /** Callbacks a call waits for, or handlers it may fault into: their locks are taken here. */
   waitTargets?(caller: FunctionIR, e: CallEvent): WaitTarget[];
   summaries: Map<string, Summary>;
@@ -198,7 +204,12 @@ function exactEntry(state: State, key: string): [string, LockEntry] | undefined 
 /** Whether a call can change or order locks at all (its summary, or a possible target's, is not empty). */
 function lockingCallee(fn: FunctionIR, e: CallEvent, ctx: LocksetContext): boolean {
   if (ctx.waitTargets?.(fn, e).some((t) => (ctx.summaries.get(t.fn.key)?.acquires.length ?? 0) > 0)) return true;
-  if (e.via) return !!ctx.indirectTargets?.(fn, e).some((t) => (ctx.summaries.get(t.key)?.acquires.length ?? 0) > 0);
+  if (e.via) {
+    return !!ctx.indirectTargets?.(fn, e).some((t) => {
+      const s = ctx.summaries.get(t.key);
+      return !!s && (s.acquires.length > 0 || s.releasesHeld.length > 0);
+    });
+  }
   const c = ctx.resolveCallee(fn, e.callee);
   const s = c ? ctx.summaries.get(c.key) : undefined;
   return !!s && (s.acquires.length > 0 || s.returnsHolding.length > 0 || s.releasesHeld.length > 0 || !!s.mayRelease?.length || !!s.mayAcquire?.length || !!s.condHolding?.length || !!s.requires?.length);
@@ -630,11 +641,15 @@ function transferBlock(fn: FunctionIR, id: number, input: State, ctx: LocksetCon
           }
           // what the functions it may run take orders after what is held here (lock order,
           // recursion); which one runs is unknown, so the held/released state is left alone
-          if (facts && e.via && ctx.indirectTargets) {
-            for (const t of ctx.indirectTargets(fn, e)) {
-              const ts = ctx.summaries.get(t.key);
-              if (ts?.acquires.length) callAcquires(name, e, t, ts, state, facts, ctx);
+          if (e.via && ctx.indirectTargets) {
+            const targets = ctx.indirectTargets(fn, e);
+            if (facts) {
+              for (const t of targets) {
+                const ts = ctx.summaries.get(t.key);
+                if (ts?.acquires.length) callAcquires(name, e, t, ts, state, facts, ctx);
+              }
             }
+            hookEffects(name, e, targets, state, own, ctx);
           }
           break;
         }
@@ -753,6 +768,50 @@ function waitedSummary(s: Summary | undefined, rules: RuleSet): Summary | undefi
     waited.set(s, (w = { acquires, returnsHolding: [], releasesHeld: [] }));
   }
   return w;
+}
+
+/** Whether an entry is held through a hook (a step of its chain is an indirect call). */
+export function viaHook(e: { chain: ChainStep[] }): boolean {
+  return e.chain.some((c) => c.indirect);
+}
+
+/**
+ * A hook (`ops->claim(h, r)`) one of whose implementations returns holding a lock (or holding
+ * it when it returns non-zero) and another releases it (`ops->done(h)`): the lock is held
+ * between the two for the lock order and for recursion, as far as that implementation runs.
+ * Entries held this way carry an indirect step in their chain (viaHook), which the lock-balance
+ * rules leave alone: which implementation runs, and whether it has a release hook, is unknown.
+ */
+function hookEffects(name: string, e: CallEvent, targets: FunctionIR[], state: State, own: () => State, ctx: LocksetContext): void {
+  if (!targets.length) return;
+  const site: ChainStep = { fn: name, loc: e.loc, indirect: true };
+  // only a lock the table's own release hook drops: a hook that seems to return holding a
+  // lock nothing in its table releases is more likely a summary the analysis got wrong
+  const paired = ctx.hookReleases?.(e);
+  for (const t of targets) {
+    const ts = ctx.summaries.get(t.key);
+    if (!ts) continue;
+    const mapped = (l: LockRef) => mappedAt(e, l, t.name, ctx.env);
+    for (const r of ts.releasesHeld) {
+      const { lock, key } = mapped(r.lock);
+      const found = findEntry(state, key, lock);
+      if (found && found[1].status !== 'released' && viaHook(found[1])) own().set(found[0], { ...found[1], status: 'released', releasedAt: [site, ...r.chain] });
+    }
+    for (const h of ts.returnsHolding) {
+      if (h.guard || h.try || !paired?.has(h.lock.cls)) continue;
+      const { lock, key } = mapped(h.lock);
+      if (state.get(key)?.status === 'held') continue;
+      own().set(key, { ...h, lock, key, chain: [site, ...h.chain], status: 'held' });
+    }
+    for (const h of ts.condHolding ?? []) {
+      if (!paired?.has(h.lock.cls)) continue;
+      const { lock, key } = mapped(h.lock);
+      const prior = state.get(key);
+      if (prior?.status === 'held' || !e.assignedTo) continue;
+      const { when, ...acq } = h;
+      own().set(key, { ...acq, lock, key, chain: [site, ...h.chain], status: 'mixed', condOn: e.assignedTo, condWhen: when, ...(prior ? { condPrior: prior } : {}) });
+    }
+  }
 }
 
 /** A callee's acquisitions seen at one call site: lock-order facts and this function's summary. */

@@ -170,9 +170,11 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
     if (r === undefined) m.set(name, (r = lookup(caller.file, name)));
     return r ?? undefined;
   };
-  let indirect = indirectResolver(files, functions, env, lookup);
+  const hooks: HookReleases = {};
+  let indirect = indirectResolver(files, functions, env, lookup, hooks);
   const indirectTargets = (caller: FunctionIR, e: CallEvent, max?: number): FunctionIR[] => indirect(caller, e, max);
-  let waits = waitResolver(functions, env, rules, lookup);
+  const macroDefs = files.flatMap((f) => f.macros);
+  let waits = waitResolver(functions, env, rules, lookup, macroDefs);
   const waitTargets = (caller: FunctionIR, e: CallEvent): WaitTarget[] => (waits ? waits(caller, e) : []);
   const calls = new Map<string, Set<string>>();
   const callers = new Map<string, Set<string>>();
@@ -207,7 +209,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   }
   const summaries = new Map<string, Summary>();
   const locks = new Map<string, FunctionLocks>();
-  const ctx: LocksetContext = { env, rules, resolveCallee, indirectTargets, ...(waits ? { waitTargets } : {}), summaries };
+  const ctx: LocksetContext = { env, rules, resolveCallee, indirectTargets, ...(hooks.releases ? { hookReleases: hooks.releases } : {}), ...(waits ? { waitTargets } : {}), summaries };
   const sig = (s: Summary) =>
     `${s.acquires.map((a) => a.key).join(',')}|${s.returnsHolding.map((a) => a.key).join(',')}|${s.releasesHeld.map((a) => a.key).join(',')}|${(s.mayRelease ?? []).map((a) => a.key).join(',')}|${(s.mayAcquire ?? []).map((a) => a.key).join(',')}|${(s.requires ?? []).map((a) => `${a.key}${a.always ? '!' : ''}`).join(',')}`;
   const base = opts.base;
@@ -256,7 +258,7 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
       if (!m) swapped.set(r, (m = r.map((t) => byKey.get(t.key) ?? t)));
       return m;
     };
-    waits = waitResolver(functions, env, rules, lookup);
+    waits = waitResolver(functions, env, rules, lookup, macroDefs);
   }
   const byName = tables.byName;
   const mayCall = (caller: FunctionIR, e: CallEvent, calleeKey: string): boolean =>
@@ -338,7 +340,13 @@ export const MAX_INDIRECT_TARGETS = 4;
  * Binds struct members to functions from designated initializers (`.read = vgic_read`) and
  * from stores of a function's name (`ops->read = vgic_read;`), by the member's struct type.
  */
-function indirectResolver(files: FileFacts[], functions: FunctionIR[], env: TypeEnv, lookup: (file: string, name: string) => FunctionIR | null): (caller: FunctionIR, e: CallEvent, max?: number) => FunctionIR[] {
+/** Lock classes released by the implementations of an indirect call's sibling hooks. */
+interface HookReleases {
+  /** The classes that some function bound to any member of `e.via`'s struct type releases itself. */
+  releases?: (e: CallEvent) => Set<string> | undefined;
+}
+
+function indirectResolver(files: FileFacts[], functions: FunctionIR[], env: TypeEnv, lookup: (file: string, name: string) => FunctionIR | null, hooks: HookReleases = {}): (caller: FunctionIR, e: CallEvent, max?: number) => FunctionIR[] {
   const table = new Map<string, Map<string, FunctionIR>>();
   const bind = (type: string | undefined, member: string, fn: FunctionIR | null): void => {
     if (!type || !fn) return;
@@ -387,6 +395,37 @@ function indirectResolver(files: FileFacts[], functions: FunctionIR[], env: Type
       }
     }
   }
+  // per struct type, the lock classes its hook implementations release themselves (the
+  // `.done` of a table whose `.claim` returns holding the lock)
+  let released: Map<string, Set<string>> | undefined;
+  hooks.releases = (e) => {
+    if (!e.via) return undefined;
+    if (!released) {
+      released = new Map();
+      for (const [k, m] of table) {
+        const type = k.slice(0, k.lastIndexOf('.'));
+        for (const fn of m.values()) {
+          // an unlock hook: releases a class it never takes itself
+          const rel = new Set<string>();
+          const acq = new Set<string>();
+          for (const b of fn.blocks) {
+            for (const ev of b.events) {
+              if (ev.k === 'release' && ev.lock.cls) rel.add(ev.lock.cls);
+              else if (ev.k === 'acquire' && ev.lock.cls) acq.add(ev.lock.cls);
+            }
+          }
+          for (const c of rel) {
+            if (acq.has(c)) continue;
+            let set = released.get(type);
+            if (!set) released.set(type, (set = new Set()));
+            set.add(c);
+          }
+        }
+      }
+    }
+    const type = env.containerOf(e.via);
+    return type ? released.get(type) : undefined;
+  };
   const cache = new WeakMap<CallEvent, FunctionIR[]>();
   return (caller, e, max = MAX_INDIRECT_TARGETS) => {
     if (!e.via) return [];

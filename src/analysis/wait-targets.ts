@@ -8,6 +8,7 @@
 import type { AccessPath, CallEvent, FunctionIR } from '../ir/types.js';
 import type { RuleSet } from '../rules/load.js';
 import type { TypeEnv } from './type-env.js';
+import type { MacroDef } from '../frontend/decls.js';
 
 export interface WaitTarget {
   fn: FunctionIR;
@@ -26,7 +27,7 @@ const FALSY = new Set(['0', 'false', 'NULL']);
 
 export type WaitResolver = (caller: FunctionIR, e: CallEvent) => WaitTarget[];
 
-export function waitResolver(functions: FunctionIR[], env: TypeEnv, rules: RuleSet, lookup: (file: string, name: string) => FunctionIR | null): WaitResolver | undefined {
+export function waitResolver(functions: FunctionIR[], env: TypeEnv, rules: RuleSet, lookup: (file: string, name: string) => FunctionIR | null, macros: MacroDef[] = []): WaitResolver | undefined {
   const faults = rules.contexts.filter((c) => c.kind === 'fault');
   if (!rules.waits.size && !faults.length) return undefined;
   // callbacks registered on each object class: init_timer(&v->t, handler, ...) binds vcpu.t -> handler
@@ -68,7 +69,7 @@ export function waitResolver(functions: FunctionIR[], env: TypeEnv, rules: RuleS
   const faultAt = new Map<string, { entries: FunctionIR[]; why: string }>();
   for (const c of faults) {
     const entries = c.entries.map((n) => handlers.get(n)).filter((f): f is FunctionIR => !!f);
-    if (entries.length) for (const n of c.at) faultAt.set(n, { entries, why: c.why });
+    if (entries.length) for (const n of faultingAccessors(c.at, c.fixupMarks, macros)) faultAt.set(n, { entries, why: c.why });
   }
   const cache = new WeakMap<CallEvent, WaitTarget[]>();
   return (caller, e) => {
@@ -100,6 +101,49 @@ export function waitResolver(functions: FunctionIR[], env: TypeEnv, rules: RuleS
     cache.set(e, r);
     return r;
   };
+}
+
+/** An asm memory operand (`"m" (__m(addr))`, `"=m"`, `"+m"`). */
+const MEM_OPERAND = /"[=+&]*m"|\b__m\s*\(/;
+
+/**
+ * The calls that may fault: `at` (rules), the tree's function-like macros whose inline asm
+ * has an exception-table fixup (a `marks` name) on a memory access, and every macro that
+ * uses one of those (get_unsafe -> get_unsafe_size -> get_unsafe_asm), to a fixpoint.
+ */
+export function faultingAccessors(at: string[], marks: string[], macros: MacroDef[]): Set<string> {
+  const out = new Set(at);
+  if (!marks.length || !macros.length) return out;
+  const markRe = new RegExp(marks.map((m) => m.replace(/[.]/g, '\\.')).join('|'));
+  const byName = new Map<string, MacroDef[]>();
+  for (const m of macros) {
+    const l = byName.get(m.name);
+    if (l) l.push(m);
+    else byName.set(m.name, [m]);
+  }
+  for (const [n, defs] of byName) if (defs.some((d) => markRe.test(d.body) && MEM_OPERAND.test(d.body))) out.add(n);
+  // macros calling a faulting accessor (one name per call: `name (`)
+  const callsOf = new Map<string, Set<string>>();
+  for (const [n, defs] of byName) {
+    const c = new Set<string>();
+    for (const d of defs) for (const m of d.body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (m[1] !== n) c.add(m[1]!);
+    callsOf.set(n, c);
+  }
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const [n, c] of callsOf) {
+      if (out.has(n)) continue;
+      for (const x of c) {
+        if (out.has(x)) {
+          out.add(n);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** How many leading fields of `obj` (`&v->arch.t`) one of `others` names (`v`: 0), or null. */

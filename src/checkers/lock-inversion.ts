@@ -6,6 +6,8 @@ import { findCycles, kindUndecided, levelsOf } from '../analysis/lock-graph.js';
 import type { WitnessPath } from '../report/finding.js';
 import type { Checker, CheckerContext } from './api.js';
 import { chainSteps, normalizeCode, pathOf } from './witness.js';
+import { execContexts } from '../analysis/exec-contexts.js';
+import { guardedChain, hypervisorChain } from './nmi-unsafe-lock.js';
 
 function edgePath(label: string, w: EdgeWitness, ctx: CheckerContext): WitnessPath {
   // an assertion (`ASSERT(spin_is_locked(..))`) does not take the lock: a caller holds it
@@ -38,12 +40,21 @@ const MAX_CONFIDENT_HOPS = 8;
  * Why a cycle is a weaker report (kept off by default, under lock-inversion-lowconf): an
  * edge only seen through an error/teardown handler, a very deep call chain, or 4+ locks.
  */
+/**
+ * Fault edges whose handler path the code itself says serves a fault raised by hypervisor
+ * code: under a guest-mode test (rules `contexts` guestTests) that said false (`if
+ * (!guest_mode(regs)) ... spurious_fault()`), with no call through a function-pointer table
+ * on the way to the lock. A fault edge with no such test stays low confidence.
+ */
+const hypervisorFault = new WeakSet<EdgeWitness>();
+
 export function lowConfidence(cycle: string[], firsts: EdgeWitness[], split: Set<string> = new Set()): string | undefined {
   const s = cycle.find((c) => split.has(c));
   if (s) return `the code gives ${s} several lockdep classes (lockdep_set_class), so one name stands for unrelated locks`;
   for (const w of firsts) {
-    // a fault handler's locks belong to the faulting context (current->domain), rarely the object held
-    if (w.acq.chain.some((c) => c.fault)) return `an edge needs a page fault while the lock is held, and the handler's locks are the faulting context's, not necessarily this object's`;
+    // a fault handler's locks belong to the faulting context (current->domain), rarely the
+    // object held, unless the handler takes the lock on its hypervisor-fault path (see run)
+    if (w.acq.chain.some((c) => c.fault) && !hypervisorFault.has(w)) return `an edge needs a page fault while the lock is held, and the handler's locks are the faulting context's, not necessarily this object's`;
     const fns = [...w.held.chain, ...w.acq.chain].map((c) => c.fn);
     const bad = fns.find((f) => ERROR_PATH.test(f));
     if (bad) return `an edge is only seen through the error path ${bad}()`;
@@ -94,12 +105,35 @@ export function levelsAlongCycle(firsts: EdgeWitness[]): 'none' | string | undef
   return why;
 }
 
+/** The witnesses of one edge, without fault edges whose handler path is confined to guest faults. */
+function faultFeasible(ctx: CheckerContext, ws: EdgeWitness[]): EdgeWitness[] {
+  if (!ws.some((w) => w.acq.chain.some((c) => c.fault))) return ws;
+  const x = execContexts(ctx.program, 'fault');
+  const out: EdgeWitness[] = [];
+  for (const w of ws) {
+    const at = w.acq.chain.findIndex((c) => c.fault);
+    if (at < 0) {
+      out.push(w);
+      continue;
+    }
+    const handler = w.acq.chain.slice(at + 1);
+    if (guardedChain(ctx.program, x, handler)) continue;
+    if (!handler.some((c) => c.indirect || c.waits) && hypervisorChain(ctx.program, x, handler)) hypervisorFault.add(w);
+    out.push(w);
+  }
+  // the hypervisor-fault witness first: it is the one the report stands on
+  return out.sort((a, b) => Number(hypervisorFault.has(b)) - Number(hypervisorFault.has(a)));
+}
+
 function run(ctx: CheckerContext, wantLow: boolean): void {
     const g = ctx.lockGraph;
     const split = splitClasses(ctx);
     const inCycle = new Set<string>();
     for (const cycle of findCycles(g)) {
-      const edges = cycle.map((from, i) => g.edges.get(from)!.get(cycle[(i + 1) % cycle.length]!)!);
+      // a fault edge whose handler path runs only for faults from guest code is no edge for
+      // the hypervisor access that faulted (which holds the lock): drop those witnesses
+      const edges = cycle.map((from, i) => faultFeasible(ctx, g.edges.get(from)!.get(cycle[(i + 1) % cycle.length]!)!));
+      if (edges.some((ws) => !ws.length)) continue;
       const firsts = edges.map((ws) => ws[0]!);
       if (sharedBreaksCycle(firsts)) continue;
       // a page-fault edge is already a weak link (the handler's locks are the faulting context's):

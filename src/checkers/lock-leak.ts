@@ -4,6 +4,7 @@
 // Paths that return different success values are conditional-lock functions, not leaks.
 import type { Checker } from './api.js';
 import { chainSteps, normalizeCode, pathOf } from './witness.js';
+import { viaHook } from '../analysis/lockset.js';
 
 const LOCK_OPERATION = /(^|_)(read_|write_)?(try)?lock(_irq|_irqsave|_bh|_recursive)?$/;
 
@@ -39,6 +40,9 @@ export const lockLeak: Checker = {
           // a trylock's lock counts once its success branch was taken (the state says held)
           if (e.status !== 'held' || e.retake || e.assumed || reported.has(e.key)) continue;
           if (e.lock.inst.root.startsWith('?')) continue;
+          // held through a hook (one implementation of `ops->claim`): whether the one that runs
+          // has a release hook is not known here
+          if (viaHook(e)) continue;
           // a returned variable may hold different values on the two paths (0 holding, -EAGAIN not):
           // only a literal return value, or none, says the two paths report the same outcome
           const v1 = r1.literal ?? r1.value;

@@ -55,7 +55,15 @@ function eventAt(p: Program, step: ChainStep, file?: string): { fn: FunctionIR; 
   return undefined;
 }
 
-function guardedChain(p: Program, x: ExecContexts, chain: ChainStep[]): boolean {
+/** Whether some step of `chain` runs only under a guest-mode test that said false (a hypervisor fault). */
+export function hypervisorChain(p: Program, x: ExecContexts, chain: ChainStep[]): boolean {
+  return chain.some((c) => {
+    const at = eventAt(p, c);
+    return !!at && x.underHypervisorTest(at.fn, at.e);
+  });
+}
+
+export function guardedChain(p: Program, x: ExecContexts, chain: ChainStep[]): boolean {
   return chain.some((c) => {
     const at = eventAt(p, c);
     return !!at && x.underSafeTest(at.fn, at.e);

@@ -4,6 +4,7 @@ import type { Checker, CheckerContext } from './api.js';
 import { ERROR_PATH } from './lock-inversion.js';
 import { chainSteps, normalizeCode, pathOf } from './witness.js';
 import { rootReassigned } from './local-rebind.js';
+import { selfFoundInstance } from '../analysis/self-found.js';
 
 function run(ctx: CheckerContext, wantLow: boolean): void {
     const seen = new Set<string>();
@@ -22,8 +23,12 @@ function run(ctx: CheckerContext, wantLow: boolean): void {
         // recursion with the real acquisition; only a function nobody in the tree calls does
         if (first.assumed && (ctx.program.callers.get(fnKey)?.size ?? 0) > 0) continue;
         const root = acq.lock.inst.root;
-        if (root.startsWith('?') || root.startsWith('@') || acq.lock.inst.fields.includes('[]')) continue;
-        if (rootReassigned(fn, root)) continue;
+        if (root.startsWith('?') || acq.lock.inst.fields.includes('[]')) continue;
+        // an object a callee finds for itself (`s = &current->domain->x`), taken by that callee
+        // on both sides: one object; any other callee-found instance may be two
+        if (root.startsWith('@')) {
+          if (!(first.lock.inst.root === root && selfFoundInstance(ctx.program, root, acq.chain.at(-1)!.loc.file))) continue;
+        } else if (rootReassigned(fn, root)) continue;
         const a = first.chain[0]!.loc;
         const b = acq.chain[0]!.loc;
         if (a.line === b.line && a.col === b.col && a.file === b.file && first.chain.length === acq.chain.length) continue; // one site in a loop

@@ -600,14 +600,17 @@ export class FunctionBuilder {
         return l?.type === 'identifier' && n.child(1)?.text === '=' ? [{ atom: l.text, t: true, f: false }] : [];
       }
       case 'call_expression': {
-        const name = n.childForFieldName('function')?.text ?? '';
+        const callee = n.childForFieldName('function');
+        const name = callee?.text ?? '';
         if (PASS_THROUGH.has(name)) {
           const a = n.childForFieldName('arguments')?.namedChildren[0];
           return a ? this.condFacts(a) : [];
         }
         // only a call the IR records as a call event (not an atomic, a ONCE access, a free)
         const r = this.rules;
-        if (r.locks.has(name) || r.atomics.has(name) || r.once.has(name) || r.frees.has(name) || r.barriers.has(name) || NOT_CALLS.has(name) || !/^[A-Za-z_]\w*$/.test(name)) return [];
+        // a named function, or a hook (`ops->claim(h, r)`: an indirect call event)
+        const hook = callee?.type === 'field_expression';
+        if (!hook && (r.locks.has(name) || r.atomics.has(name) || r.once.has(name) || r.frees.has(name) || r.barriers.has(name) || NOT_CALLS.has(name) || !/^[A-Za-z_]\w*$/.test(name))) return [];
         const p = n.startPosition;
         const atom = `%${p.row + 1}:${p.column + 1}`;
         this.condCalls.set(atom.slice(1), atom);
@@ -701,7 +704,8 @@ export class FunctionBuilder {
         return null;
       }
       case 'call_expression': {
-        const name = n.childForFieldName('function')?.text ?? '';
+        const callee = n.childForFieldName('function');
+        const name = callee?.text ?? '';
         if (PASS_THROUGH.has(name)) {
           const a = n.childForFieldName('arguments')?.namedChildren[0];
           return a ? this.tryPolarity(a, neg) : null;
@@ -1001,7 +1005,11 @@ export class FunctionBuilder {
       const field = fn?.type === 'field_expression' ? fn.childForFieldName('field')?.text : fn?.type === 'parenthesized_expression' ? undefined : undefined;
       if (field) {
         const via = fn ? this.path(fn) : null;
-        this.emit({ k: 'call', loc: this.loc(n), callee: `*${field}`, args: args.map((a) => this.path(a)), argText: args.map((a) => shortText(a.text, 40)), ...(via ? { via } : {}) });
+        // a hook whose result a condition tests (`if (ops->claim(h, r))`): an implementation
+        // may hold a lock exactly when it says yes
+        const p = n.startPosition;
+        const tested = this.condCalls.get(`${p.row + 1}:${p.column + 1}`);
+        this.emit({ k: 'call', loc: this.loc(n), callee: `*${field}`, args: args.map((a) => this.path(a)), argText: args.map((a) => shortText(a.text, 40)), ...(via ? { via } : {}), ...(tested ? { assignedTo: tested } : {}) });
       }
       return;
     }

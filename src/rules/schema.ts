@@ -153,6 +153,13 @@ export const ContextSchema = z
     entries: names,
     /** Calls that may raise it (guest-memory copies): `fault` only. */
     at: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a C identifier')).default([]),
+    /**
+     * Names that mark an exception-table fixup in a macro body (`_ASM_EXTABLE(1b, 3b)`): a
+     * function-like macro of the tree whose inline asm has one and a memory operand is a
+     * faulting accessor too, and so is a macro that uses one, or a call in `at` (the tree's
+     * own guest-copy helpers). `fault` only.
+     */
+    fixupMarks: z.array(z.string().regex(/^[A-Za-z_.][A-Za-z0-9_.]*$/, 'a C identifier or section name')).default([]),
     /** Registrations whose argument `arg` is a function run in this context (`set_nmi_callback(fn)`). */
     handlers: z.array(z.object({ names, arg: z.number().int().min(0) }).strict()).default([]),
     /** Calls that force the lock in argument 0 open (`spin_lock_init`). */

@@ -146,3 +146,28 @@ describe('rules: waits', () => {
     expect(parseRuleFile('x.yaml', 'project: x\nwaits:\n  - names: [w]\n    fn: 1\n    why: waits\n').waits[0]!.fn).toBe(1);
   });
 });
+
+describe('faulting accessors from the tree', () => {
+  it('a macro whose asm has an exception-table fixup on a memory operand, used through another macro, may fault', () => {
+    const code = `struct dom { spinlock_t lock; };
+struct dom *current_dom(void);
+#define read_probe_asm(x, addr, err) asm volatile ( "1: mov %2,%0\\n2:\\n" _ASM_EXTABLE(1b, 2b) : "=r" (x), "+r" (err) : "m" (*(addr)) )
+#define read_probe(x, addr, err) read_probe_asm(x, addr, err)
+static int fixup(void) { struct dom *d = current_dom(); spin_lock(&d->lock); spin_unlock(&d->lock); return 0; }
+void do_page_fault(void *regs) { fixup(); }
+int peek(struct dom *d, unsigned long *p) { unsigned long v; int err = 0; spin_lock(&d->lock); read_probe(v, p, err); spin_unlock(&d->lock); return err; }`;
+    const low = runRule('reentry-deadlock-lowconf', { name: 'x', code });
+    expect(low).toHaveLength(1);
+    expect(low[0]!.message).toMatch(/read_probe\(\) may fault into do_page_fault\(\)/);
+  });
+
+  it('an exception-table fixup with no memory operand (a faulting instruction, not an access) is no page fault', () => {
+    const code = `struct dom { spinlock_t lock; };
+struct dom *current_dom(void);
+#define probe_insn(err) asm volatile ( "1: ud2\\n2:\\n" _ASM_EXTABLE(1b, 2b) : "+r" (err) )
+static int fixup(void) { struct dom *d = current_dom(); spin_lock(&d->lock); spin_unlock(&d->lock); return 0; }
+void do_page_fault(void *regs) { fixup(); }
+int poke(struct dom *d) { int err = 0; spin_lock(&d->lock); probe_insn(err); spin_unlock(&d->lock); return err; }`;
+    expect(runRule('reentry-deadlock-lowconf', { name: 'x', code })).toEqual([]);
+  });
+});
