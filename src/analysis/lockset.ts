@@ -187,13 +187,24 @@ function findEntry(state: State, key: string, lock: LockRef): [string, LockEntry
   // (`p = lock_parent(d); ... spin_unlock(&p->d_lock)`), never two differently named objects
   const anon = anonymous(lock);
   let found: [string, LockEntry] | undefined;
+  let held: [string, LockEntry] | undefined;
+  let heldCount = 0;
+  let count = 0;
   for (const [k, v] of state) {
     if (v.lock.cls === lock.cls && v.status !== 'released' && (anon || anonymous(v.lock))) {
-      if (found) return undefined;
-      found = [k, v];
+      count++;
+      found ??= [k, v];
+      if (v.status === 'held') {
+        heldCount++;
+        held ??= [k, v];
+      }
     }
   }
-  return found;
+  if (count === 1) return found;
+  // several candidates, one of them surely held and the others only maybe held (a deep
+  // callee's conditional acquisition passed on as 'mixed'): the release is of the one this
+  // path surely holds, not left unmatched (which reported the surely-held one as leaked)
+  return heldCount === 1 ? held : undefined;
 }
 
 function exactEntry(state: State, key: string): [string, LockEntry] | undefined {

@@ -79,9 +79,12 @@ class Storers {
   private memo = new Map<string, number>();
   constructor(private readonly p: Program, private readonly ix: AccessIndex) {}
   rank(fn: FunctionIR, depth = 2): number {
-    const m = this.memo.get(fn.key);
+    // keyed by the depth left: an answer computed with fewer levels is not reused with more (nor
+    // the reverse), so the result does not depend on the order functions are visited in
+    const key = `${depth}\0${fn.key}`;
+    const m = this.memo.get(key);
     if (m !== undefined) return m;
-    this.memo.set(fn.key, 0);
+    this.memo.set(key, 0);
     const allocs = this.ix.allocLocals(fn);
     let r = 0;
     for (const b of fn.blocks) {
@@ -96,7 +99,7 @@ class Storers {
       }
       if (r === 2) break;
     }
-    this.memo.set(fn.key, r);
+    this.memo.set(key, r);
     return r;
   }
 }

@@ -75,9 +75,12 @@ export class BarrierCallees {
   private memo = new Map<string, boolean>();
   constructor(private readonly program: Program, private readonly kinds: Set<string>) {}
   has(fn: FunctionIR, depth = 3): boolean {
-    const m = this.memo.get(fn.key);
+    // keyed by the depth left, so the answer does not depend on the visiting order (a memo by
+    // function alone reuses an answer found with more levels where fewer are left)
+    const key = `${depth}\0${fn.key}`;
+    const m = this.memo.get(key);
     if (m !== undefined) return m;
-    this.memo.set(fn.key, false);
+    this.memo.set(key, false);
     let r = false;
     for (const b of fn.blocks) {
       for (const e of b.events) {
@@ -91,7 +94,7 @@ export class BarrierCallees {
       }
       if (r) break;
     }
-    this.memo.set(fn.key, r);
+    this.memo.set(key, r);
     return r;
   }
 }

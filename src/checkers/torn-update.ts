@@ -163,10 +163,12 @@ function pointeeTypes(ix: AccessIndex, a: AccessPath): string[] {
  * macro accessor (`e = atomic_read_entry(p)` for `#define atomic_read_entry(p) { .raw = read_atomic(&(p)->raw) }`).
  */
 function markedTypes(ix: AccessIndex, macros: Map<string, number[]>, memo: Map<string, Set<string>>, fn: FunctionIR, depth = 2): Set<string> {
-  const m = memo.get(fn.key);
+  // keyed by the depth left: the answer must not depend on which caller reached fn first
+  const key = `${depth}\0${fn.key}`;
+  const m = memo.get(key);
   if (m) return m;
   const out = new Set<string>();
-  memo.set(fn.key, out);
+  memo.set(key, out);
   for (const b of fn.blocks) for (const e of b.events) {
     if ((e.k === 'load' || e.k === 'store') && e.once) out.add(typeOf(ix.cls(e.path)));
     else if (e.k === 'atomic') out.add(typeOf(ix.cls(e.path)));

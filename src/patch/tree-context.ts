@@ -153,8 +153,8 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
     counts.directory += Math.min(inDir.length, limits.perDirectory);
     if (inDir.length > limits.perDirectory) truncated.push(`${dir}/: ${limits.perDirectory} of its ${inDir.length} other .c files (cap perDirectory)`);
   }
-  // 2. Included headers, resolved by suffix (`asm/vgic.h` -> `xen/include/asm-arm/vgic.h` is not
-  //    resolvable by suffix; `xen/sched.h` -> `xen/include/xen/sched.h` is), two levels deep.
+  // 2. Included headers, resolved by suffix (`xen/sched.h` -> `xen/include/xen/sched.h`; `asm/`
+  //    headers to the architecture's directory, below), two levels deep.
   const bySuffix = new Map<string, string[]>();
   for (const f of all) {
     if (!f.endsWith('.h')) continue;
@@ -166,7 +166,27 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
       bySuffix.set(k, arr);
     }
   }
+  // `asm/x.h` is the architecture's own header: `include/asm-<A>/x.h` in older trees,
+  // `arch/<A>/include/asm/x.h` in newer ones. For a file under `arch/<A>/`, that A; for common
+  // code, the architecture with the most files in the tree (the one its build is read with).
+  const archCount = new Map<string, number>();
+  for (const f of all) {
+    const a = /^(?:.*\/)?arch\/([^/]+)\//.exec(f)?.[1];
+    if (a) archCount.set(a, (archCount.get(a) ?? 0) + 1);
+  }
+  const mainArch = [...archCount].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0]?.[0];
+  const asmHeader = (from: string, inc: string): string | undefined => {
+    const arch = /^(?:.*\/)?arch\/([^/]+)\//.exec(from)?.[1] ?? /(?:^|\/)include\/asm-([^/]+)\//.exec(from)?.[1] ?? mainArch;
+    if (!arch) return undefined;
+    const rest = inc.slice(4);
+    const cands = [...(bySuffix.get(`asm-${arch}/${rest}`.split('/').slice(-3).join('/')) ?? []), ...(bySuffix.get(inc.split('/').slice(-3).join('/')) ?? [])];
+    return cands.find((c) => c.endsWith(`include/asm-${arch}/${rest}`) || c.endsWith(`arch/${arch}/include/asm/${rest}`));
+  };
   const resolveInclude = (from: string, inc: string): string | undefined => {
+    if (inc.startsWith('asm/')) {
+      const h = asmHeader(from, inc);
+      if (h) return h;
+    }
     const local = posix.normalize(posix.join(posix.dirname(from), inc));
     if (bySuffix.get(local.split('/').slice(-3).join('/'))?.includes(local)) return local;
     const cands = bySuffix.get(inc.split('/').slice(-3).join('/'));

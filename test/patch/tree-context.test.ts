@@ -180,3 +180,30 @@ describe('patch context: callers and lock partners beyond the touched directory'
     expect(err).not.toContain('context truncated');
   });
 });
+
+describe('patch context: `asm/` headers are the architecture\'s own', () => {
+  const src = `#include <asm/owner.h>\nint use(struct box *b) { return b->n; }\n`;
+  const hdr = (a: string) => `struct box { int n; int ${a}_only; };\n`;
+
+  it('old layout (include/asm-<A>/): the touched file\'s architecture, and the main one for common code', () => {
+    const tree = gitTree({
+      'arch/x86/a.c': src, 'arch/x86/b.c': '', 'arch/arm/c.c': src, 'common/d.c': src,
+      'include/asm-x86/owner.h': hdr('x86'), 'include/asm-arm/owner.h': hdr('arm'),
+    });
+    clearTreeCache();
+    const pick = (p: string) => selectContext(tree, new Map([[p, [src, src + '\n']]]), { ...DEFAULT_CONTEXT_LIMITS, far: 0 }, rules).files.filter((f) => f.endsWith('.h'));
+    expect(pick('arch/arm/c.c')).toEqual(['include/asm-arm/owner.h']);
+    expect(pick('arch/x86/a.c')).toEqual(['include/asm-x86/owner.h']);
+    // x86 has more files: common code is read with its headers
+    expect(pick('common/d.c')).toEqual(['include/asm-x86/owner.h']);
+  });
+
+  it('new layout (arch/<A>/include/asm/)', () => {
+    const tree = gitTree({
+      'arch/arm/c.c': src, 'arch/arm/include/asm/owner.h': hdr('arm'), 'arch/x86/include/asm/owner.h': hdr('x86'),
+    });
+    clearTreeCache();
+    const files = selectContext(tree, new Map([['arch/arm/c.c', [src, src + '\n']]]), { ...DEFAULT_CONTEXT_LIMITS, far: 0 }, rules).files;
+    expect(files.filter((f) => f.endsWith('.h'))).toEqual(['arch/arm/include/asm/owner.h']);
+  });
+});
