@@ -28,6 +28,7 @@ interface MboxOptions {
   config?: string;
   allRules?: boolean;
   confirm: boolean;
+  cache: boolean;
   progress: boolean;
   json?: boolean;
 }
@@ -53,6 +54,7 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--disable <rule>', 'do not run this rule (a rule id or a category); repeatable', collect, [] as string[])
     .option('--config <file>', "lockcheck.yml: rule levels and off (default: the --tree's .github/lockcheck.yml, if any)")
     .option('--no-confirm', 'do not confirm findings with models')
+    .option('--no-cache', 'parse every file: neither read nor write the per-file facts cache (lockcheck cache --help)')
     .option('--no-progress', 'no progress output on stderr')
     .option('--json', 'print the summary as JSON')
     .exitOverride()
@@ -83,6 +85,7 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
           only: o.rule,
           allRules: !!o.allRules,
           confirm: o.confirm,
+          ...(o.cache ? {} : { cache: false }),
           ...(ruleOpts.config ? { ruleLevels: ruleOpts.config.rules } : {}),
         },
         ...(o.jobs ? { jobs: o.jobs } : {}),

@@ -34,6 +34,7 @@ export interface PatchCommandOptions {
   config?: string;
   allRules?: boolean;
   confirm: boolean;
+  cache: boolean;
   output?: string;
   alsoWrite: string[];
   replyDir?: string;
@@ -62,6 +63,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .option('--disable <rule>', 'do not run this rule (a rule id or a category); repeatable', collect, [] as string[])
     .option('--config <file>', "lockcheck.yml (default: the --tree's .github/lockcheck.yml, if any)")
     .option('--no-confirm', 'do not confirm findings with models')
+    .option('--no-cache', 'parse every file: neither read nor write the per-file facts cache (lockcheck cache --help)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--also-write <format:file>', 'also write the report in another format to a file (e.g. sarif:lockcheck.sarif); repeatable', collect, [] as string[])
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code')
@@ -119,6 +121,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         only: o.rule,
         allRules: !!o.allRules,
         confirm: o.confirm,
+        ...(o.cache ? {} : { cache: false }),
         // One patch: no need for the batch's fast path.
         apiPrefilter: false,
       };

@@ -6,7 +6,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import type { FileFacts } from '../frontend/file-facts.js';
-import { collectFiles, decodeSource } from '../ingest/files.js';
+import { collectFiles } from '../ingest/files.js';
 import { loadRules, type RuleSet } from '../rules/load.js';
 import { buildProgram, type Program } from '../analysis/program.js';
 import { buildLockGraph, type LockGraph } from '../analysis/lock-graph.js';
@@ -22,6 +22,8 @@ import { inferConfigurations, selectConfigurations } from './configurations.js';
 import { findKbuildRoot, loadKbuild, restrictToBuild, type Kbuild } from '../ingest/kbuild.js';
 import { analyzeConfigurations, configurationStats, mergeRuns, type ConfigRun } from './per-config.js';
 import { ruleSetting } from '../config/apply.js';
+import { defaultCacheDir, maxCacheBytes } from '../cache/dir.js';
+import { addCounts, evict, noCounts, type CacheCounts } from '../cache/store.js';
 
 export interface AnalyzeOptions {
   /** Extra rule directories (`--rules DIR`). */
@@ -44,6 +46,11 @@ export interface AnalyzeOptions {
   defines?: Record<string, string>;
   /** Analyse only this build configuration of a tree with several architectures (`--arch`). */
   arch?: string;
+  /**
+   * The per-file facts cache: a directory, or false for none (`--no-cache`). Default: the
+   * user's cache directory (src/cache/dir.ts).
+   */
+  cache?: boolean | string;
   /** Hook for later pipeline stages (models): runs on the finished findings. */
   postProcess?: (findings: Finding[], program: Program) => Promise<void> | void;
 }
@@ -114,8 +121,9 @@ function phase(name: string, t0: number): void {
   if (PROFILE) process.stderr.write(`lockcheck: ${name} done at ${((performance.now() - t0) / 1000).toFixed(2)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB\n`);
 }
 
-function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number, kbuild?: (files: string[]) => Kbuild | undefined): Promise<AnalysisResult> | AnalysisResult {
+function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, sources: CachedSources, opts: AnalyzeOptions, t0: number, cache: CacheCounts | undefined, kbuild?: (files: string[]) => Kbuild | undefined): Promise<AnalysisResult> | AnalysisResult {
   phase('extract', t0);
+  if (cache) afterWrites(opts, cache);
   const names = facts.map((f) => f.file);
   let configs = inferConfigurations(names);
   // a common directory the tree's Makefiles build only under a symbol another architecture's
@@ -154,6 +162,7 @@ function finish(facts: FileFacts[], errors: InputError[], rules: RuleSet, source
       seconds: 0,
       ...unclassifiedLocks(program),
       ...(multi ? { configurations: configurationStats(runs, skipped) } : {}),
+      ...(cache ? { cache: { hits: cache.hits, misses: cache.misses, ...(cache.unreadable ? { unreadable: cache.unreadable } : {}) } } : {}),
     },
     program,
     lockGraph: runs[0]!.lockGraph,
@@ -199,10 +208,7 @@ export function analyzeSources(files: { path: string; text: string }[], opts: An
   const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const fresh = files.filter((f) => cache?.get(f.path)?.text !== f.text).map((f) => f.path);
-  const res = extractMany(fresh, rules, (p) => {
-    const t = texts.get(p)!;
-    return decodeSource(Buffer.from(t, 'utf8'));
-  }, definesOf(opts));
+  const res = extractMany(fresh, rules, (p) => ({ bytes: Buffer.from(texts.get(p)!, 'utf8') }), definesOf(opts), cacheDirOf(opts));
   let facts = res.facts;
   if (cache) {
     for (const f of res.facts) cache.set(f.file, { text: texts.get(f.file)!, facts: f });
@@ -210,8 +216,31 @@ export function analyzeSources(files: { path: string; text: string }[], opts: An
     const failed = new Set(res.errors.map((e) => e.file));
     facts = files.filter((f) => !failed.has(f.path)).map((f) => cache.get(f.path)?.facts).filter((f): f is FileFacts => f !== undefined);
   }
-  const out = finish(facts, res.errors, rules, new CachedSources(texts), { ...opts, postProcess: undefined }, t0);
+  const out = finish(facts, res.errors, rules, new CachedSources(texts), { ...opts, postProcess: undefined }, t0, res.cache);
   return out as AnalysisResult;
+}
+
+/** The facts cache directory of a run, or undefined for none. */
+export function cacheDirOf(opts: AnalyzeOptions): string | undefined {
+  if (opts.cache === false) return undefined;
+  return typeof opts.cache === 'string' ? opts.cache : defaultCacheDir();
+}
+
+// bytes this process wrote to each cache directory since it last looked at the directory's size
+const writtenSince = new Map<string, number>();
+
+/** Keeps the cache under its bound: looks at its size once this process wrote a sixteenth of it. */
+function afterWrites(opts: AnalyzeOptions, c: CacheCounts): void {
+  const dir = cacheDirOf(opts);
+  if (!dir || !c.written) return;
+  const max = maxCacheBytes();
+  const n = (writtenSince.get(dir) ?? 0) + c.written;
+  if (n < max / 16) {
+    writtenSince.set(dir, n);
+    return;
+  }
+  writtenSince.set(dir, 0);
+  evict(dir, max);
 }
 
 function definesOf(opts: AnalyzeOptions): Map<string, string> | undefined {
@@ -228,13 +257,15 @@ function workerPath(): string | undefined {
 async function extractParallel(files: string[], opts: AnalyzeOptions, rules: RuleSet): Promise<ExtractResult> {
   const jobs = Math.max(1, opts.jobs ?? availableParallelism());
   const wp = workerPath();
+  const cacheDir = cacheDirOf(opts);
   if (jobs === 1 || !wp || files.length < 8) {
-    const out: ExtractResult = { facts: [], errors: [] };
+    const out: ExtractResult = { facts: [], errors: [], ...(cacheDir ? { cache: noCounts() } : {}) };
     const step = 64;
     for (let i = 0; i < files.length; i += step) {
-      const r = await extractManyAsync(files.slice(i, i + step), rules, definesOf(opts));
+      const r = await extractManyAsync(files.slice(i, i + step), rules, definesOf(opts), cacheDir);
       out.facts.push(...r.facts);
       out.errors.push(...r.errors);
+      if (out.cache) addCounts(out.cache, r.cache);
       opts.onProgress?.(Math.min(files.length, i + step), files.length);
     }
     return out;
@@ -248,17 +279,18 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
     const size = Math.max(4, Math.min(64, Math.ceil(files.length / (jobs * 16))));
     const queue: string[][] = [];
     for (let i = 0; i < files.length; i += size) queue.push(files.slice(i, i + size));
-    const out: ExtractResult = { facts: [], errors: [] };
+    const out: ExtractResult = { facts: [], errors: [], ...(cacheDir ? { cache: noCounts() } : {}) };
     let done = 0;
     const take = (r: ExtractResult, n: number) => {
       out.facts.push(...r.facts);
       out.errors.push(...r.errors);
+      if (out.cache) addCounts(out.cache, r.cache);
       done += n;
       opts.onProgress?.(done, files.length);
     };
     const viaWorker = async (): Promise<void> => {
       for (let slice = queue.shift(); slice; slice = queue.shift()) {
-        const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [], ...(opts.defines ? { defines: opts.defines } : {}) };
+        const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [], ...(opts.defines ? { defines: opts.defines } : {}), ...(cacheDir ? { cacheDir } : {}) };
         try {
           const r = (await pool.run(task)) as ExtractResult;
           restoreFiles(r.facts);
@@ -273,7 +305,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
         // a file at a time, yielding in between, so finished worker batches are taken and the
         // workers handed new ones without waiting for this thread's whole batch
         for (const f of slice) {
-          take(await extractManyAsync([f], rules, definesOf(opts)), 1);
+          take(await extractManyAsync([f], rules, definesOf(opts), cacheDir), 1);
           await new Promise<void>((r) => setImmediate(r));
         }
       }
@@ -295,7 +327,7 @@ export async function analyzePaths(paths: string[], opts: AnalyzeOptions = {}): 
   const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
   const { files, errors } = collectFiles(paths);
   const res = await extractParallel(files, opts, rules);
-  return finish(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, treeBuild);
+  return finish(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, res.cache, treeBuild);
 }
 
 /** The Kconfig/Makefile build of the tree the files are in (none for a bare directory of C files). */
