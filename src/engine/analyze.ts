@@ -24,6 +24,7 @@ import { analyzeConfigurations, configurationStats, mergeRuns, type ConfigRun } 
 import { ruleSetting } from '../config/apply.js';
 import { defaultCacheDir, maxCacheBytes } from '../cache/dir.js';
 import { addCounts, evict, noCounts, type CacheCounts } from '../cache/store.js';
+import { lookupMany } from '../cache/cached-extract.js';
 
 export interface AnalyzeOptions {
   /** Extra rule directories (`--rules DIR`). */
@@ -262,7 +263,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
     const out: ExtractResult = { facts: [], errors: [], ...(cacheDir ? { cache: noCounts() } : {}) };
     const step = 64;
     for (let i = 0; i < files.length; i += step) {
-      const r = await extractManyAsync(files.slice(i, i + step), rules, definesOf(opts), cacheDir);
+      const r = await extractManyAsync(files.slice(i, i + step), rules, definesOf(opts), cacheDir, true);
       out.facts.push(...r.facts);
       out.errors.push(...r.errors);
       if (out.cache) addCounts(out.cache, r.cache);
@@ -290,7 +291,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
     };
     const viaWorker = async (): Promise<void> => {
       for (let slice = queue.shift(); slice; slice = queue.shift()) {
-        const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [], ...(opts.defines ? { defines: opts.defines } : {}), ...(cacheDir ? { cacheDir } : {}) };
+        const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [], ...(opts.defines ? { defines: opts.defines } : {}), ...(cacheDir ? { cacheDir, storeOnly: true } : {}) };
         try {
           const r = (await pool.run(task)) as ExtractResult;
           restoreFiles(r.facts);
@@ -305,7 +306,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
         // a file at a time, yielding in between, so finished worker batches are taken and the
         // workers handed new ones without waiting for this thread's whole batch
         for (const f of slice) {
-          take(await extractManyAsync([f], rules, definesOf(opts), cacheDir), 1);
+          take(await extractManyAsync([f], rules, definesOf(opts), cacheDir, true), 1);
           await new Promise<void>((r) => setImmediate(r));
         }
       }
@@ -321,12 +322,31 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
   }
 }
 
+/** The cache's hits first (in this thread), then the misses through `extractParallel`; facts in input order. */
+async function extractCachedParallel(files: string[], opts: AnalyzeOptions, rules: RuleSet): Promise<ExtractResult> {
+  const dir = cacheDirOf(opts);
+  if (!dir) return extractParallel(files, opts, rules);
+  const progress = opts.onProgress;
+  const { found, counts } = lookupMany(files, rules, definesOf(opts), dir, progress && ((d) => progress(d, files.length)));
+  const missed = files.filter((_, i) => !found[i]);
+  const hits = files.length - missed.length;
+  const res = await extractParallel(missed, { ...opts, ...(progress ? { onProgress: (d: number) => progress(hits + d, files.length) } : {}) }, rules);
+  const byFile = new Map<string, FileFacts[]>();
+  for (const f of res.facts) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  const facts: FileFacts[] = [];
+  files.forEach((file, i) => {
+    const f = found[i] ?? byFile.get(file)?.shift();
+    if (f) facts.push(f);
+  });
+  return { facts, errors: res.errors, cache: addCounts(counts, res.cache) };
+}
+
 /** Analyze files and directories on disk (recursively, .c and .h). */
 export async function analyzePaths(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const t0 = performance.now();
   const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
   const { files, errors } = collectFiles(paths);
-  const res = await extractParallel(files, opts, rules);
+  const res = await extractCachedParallel(files, opts, rules);
   return finish(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, res.cache, treeBuild);
 }
 

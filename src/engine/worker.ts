@@ -16,6 +16,8 @@ export interface ExtractTask {
   defines?: Record<string, string>;
   /** The facts cache directory (none: no cache). */
   cacheDir?: string;
+  /** The files were looked up already and missed: only store their facts. */
+  storeOnly?: boolean;
 }
 
 export interface ExtractResult {
@@ -29,7 +31,7 @@ export type ByteReader = (f: string) => { bytes: Uint8Array } | { reason: string
 
 const ruleCache = new Map<string, RuleSet>();
 
-export function extractMany(files: string[], rules: RuleSet, read: ByteReader = readBytes, defines?: Defines, cacheDir?: string): ExtractResult {
+export function extractMany(files: string[], rules: RuleSet, read: ByteReader = readBytes, defines?: Defines, cacheDir?: string, storeOnly = false): ExtractResult {
   const out: ExtractResult = { facts: [], errors: [] };
   const store = cacheDir ? storeFor(cacheDir) : undefined;
   const before = store ? { ...store.counts } : undefined;
@@ -41,7 +43,7 @@ export function extractMany(files: string[], rules: RuleSet, read: ByteReader = 
     }
     try {
       if (store) {
-        const r = extractCached(file, src.bytes, rules, defines, store);
+        const r = extractCached(file, src.bytes, rules, defines, store, !storeOnly);
         if ('reason' in r) out.errors.push({ file, reason: r.reason });
         else out.facts.push(r.facts);
         continue;
@@ -62,10 +64,10 @@ export function extractMany(files: string[], rules: RuleSet, read: ByteReader = 
 }
 
 /** Like extractMany, yielding now and then so tree-sitter's native memory is given back. */
-export async function extractManyAsync(files: string[], rules: RuleSet, defines?: Defines, cacheDir?: string): Promise<ExtractResult> {
+export async function extractManyAsync(files: string[], rules: RuleSet, defines?: Defines, cacheDir?: string, storeOnly = false): Promise<ExtractResult> {
   const out: ExtractResult = { facts: [], errors: [] };
   for (const file of files) {
-    const r = extractMany([file], rules, readBytes, defines, cacheDir);
+    const r = extractMany([file], rules, readBytes, defines, cacheDir, storeOnly);
     out.facts.push(...r.facts);
     out.errors.push(...r.errors);
     if (r.cache) out.cache = addCounts(out.cache ?? noCounts(), r.cache);
@@ -80,7 +82,7 @@ export default async function run(task: ExtractTask): Promise<ExtractResult> {
   const key = task.rulesDirs.join('\0');
   let rules = ruleCache.get(key);
   if (!rules) ruleCache.set(key, (rules = loadRules(task.rulesDirs)));
-  const out = await extractManyAsync(task.files, rules, task.defines ? new Map(Object.entries(task.defines)) : undefined, task.cacheDir);
+  const out = await extractManyAsync(task.files, rules, task.defines ? new Map(Object.entries(task.defines)) : undefined, task.cacheDir, task.storeOnly);
   stripFiles(out.facts);
   return out;
 }
