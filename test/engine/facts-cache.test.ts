@@ -143,6 +143,27 @@ describe('per-file facts cache', () => {
     expect(JSON.stringify(warm.classified)).toBe(JSON.stringify(fresh.classified));
   });
 
+  it('stays under LOCKCHECK_CACHE_MAX_MB: the least recently used entries are removed', async () => {
+    const tree = generatedTree();
+    const cache = mkdtempSync(join(tmpdir(), 'lc-cache-'));
+    const saved = process.env.LOCKCHECK_CACHE_MAX_MB;
+    process.env.LOCKCHECK_CACHE_MAX_MB = String(1500 / 1048576); // 1500 bytes: fewer than the tree's entries
+    try {
+      const first = await analyzePaths([tree], { ...base, cache });
+      const sizes = entries(cache).map((p) => statSync(p).size);
+      expect(sizes.length).toBeGreaterThan(0);
+      expect(sizes.length).toBeLessThan(FILES);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1500 * 0.9);
+      // what is left still serves, the rest is parsed again, with the same result
+      const again = await analyzePaths([tree], { ...base, cache });
+      expect(again.stats.cache!.hits).toBe(sizes.length);
+      expect(comparable(again)).toBe(comparable(first));
+    } finally {
+      if (saved === undefined) delete process.env.LOCKCHECK_CACHE_MAX_MB;
+      else process.env.LOCKCHECK_CACHE_MAX_MB = saved;
+    }
+  });
+
   it('lockcheck cache size / clear, and --no-cache leaves the cache untouched', async () => {
     const tree = generatedTree();
     const cache = mkdtempSync(join(tmpdir(), 'lc-cache-'));
