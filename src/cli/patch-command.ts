@@ -153,6 +153,11 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         const truncated = withContext.flatMap((r) => r.stats!.context!.truncated.map((t) => (withContext.length > 1 ? `${r.subject || r.messageId}: ${t}` : t)));
         report.stats.context = { files: withContext.reduce((n, r) => n + r.stats!.context!.files, 0), counts, truncated };
       }
+      const cached = analyzed.filter((r) => r.stats?.cache);
+      if (cached.length) {
+        const unreadable = cached.reduce((n, r) => n + (r.stats!.cache!.unreadable ?? 0), 0);
+        report.stats.cache = { hits: cached.reduce((n, r) => n + r.stats!.cache!.hits, 0), misses: cached.reduce((n, r) => n + r.stats!.cache!.misses, 0), ...(unreadable ? { unreadable } : {}) };
+      }
       if (config) report = { ...report, findings: applyConfig(report.findings, config) };
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);
       await writeReport(report, o.format, o.output, extra.outputs, io);
