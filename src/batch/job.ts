@@ -22,6 +22,8 @@ export interface AnalysisSettings {
   maxMessageBytes?: number;
   /** Without a tree, skip patches whose hunks name no rule-table API (default true). */
   apiPrefilter?: boolean;
+  /** Read and write the per-file facts cache (default true; `--no-cache`). */
+  cache?: boolean;
 }
 
 export interface MessageJob {
@@ -93,6 +95,7 @@ export function recordFromIngest(r: IngestResult, settings: AnalysisSettings, so
           allRules: !!settings.allRules,
           ...(settings.ruleLevels ? { ruleLevels: settings.ruleLevels } : {}),
           confirm: settings.confirm !== false,
+          ...(settings.cache === false ? { cache: false } : {}),
         },
       },
     );

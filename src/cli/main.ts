@@ -22,6 +22,7 @@ import { modelCommand } from './model-command.js';
 import { patchCommand } from './patch-command.js';
 import { mboxCommand } from './mbox-command.js';
 import { workerCommand } from './worker-command.js';
+import { cacheCommand } from './cache-command.js';
 
 function mergeReports(reports: Report[]): Report {
   return {
@@ -95,6 +96,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   if (argv[2] === 'patch') return patchCommand(argv.slice(3), io);
   if (argv[2] === 'mbox') return mboxCommand(argv.slice(3), io);
   if (argv[2] === 'worker') return workerCommand(argv.slice(3), io);
+  if (argv[2] === 'cache') return cacheCommand(argv.slice(3), io);
   let code = 0;
   const program = new Command();
   program
@@ -122,11 +124,13 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     .option('--srcroot <dir>', 'SARIF: file URIs relative to this directory (default: the common directory of the PATHs)')
     .option('--also-write <format:file>', `also write the report in another format to a file (${FORMATS.join(', ')}), e.g. sarif:lockcheck.sarif; repeatable`, collect, [] as string[])
     .option('--no-progress', 'no progress on stderr (shown only on a terminal: the parsing bar, then each later stage)')
+    .option('--no-cache', 'parse every file: neither read nor write the per-file facts cache (lockcheck cache --help)')
     .addHelpText('after', '\nModels:\n  lockcheck model --emit FINDING_ID [-o FILE] PATH...   write the extracted model of a finding (TypeScript)\n  lockcheck model run FILE.ts                          run a model file, print the verdict and trace\n' +
-      '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n  lockcheck worker --queue redis://HOST:PORT                runs mbox --queue jobs (see lockcheck worker --help)\n')
+      '\nPatches:\n  lockcheck patch FILE|- [--tree DIR] [--all-changes]       findings a patch introduces (see lockcheck patch --help)\n  lockcheck mbox ARCHIVE... [--out FILE] [--resume] ...     every patch of mail archives (see lockcheck mbox --help)\n  lockcheck worker --queue redis://HOST:PORT                runs mbox --queue jobs (see lockcheck worker --help)\n' +
+      '\nCache:\n  lockcheck cache [dir|size|clear]                          the per-file facts cache (see lockcheck cache --help)\n')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; include: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; srcroot?: string; alsoWrite: string[]; progress: boolean; hideRefuted?: boolean }) => {
+    .action(async (paths: string[], o: { format: Format; failLevel: Severity; jobs?: number; rules: string[]; rule: string[]; disable: string[]; baseline?: string; suppress: boolean; allRules?: boolean; define: string[]; include: string[]; compileCommands?: string; arch?: string; each?: boolean; config?: string; output?: string; srcroot?: string; alsoWrite: string[]; progress: boolean; cache: boolean; hideRefuted?: boolean }) => {
       if (o.jobs !== undefined && (!Number.isInteger(o.jobs) || o.jobs < 1)) {
         io.stderr('lockcheck: --jobs takes a whole number of at least 1\n');
         code = 2;
@@ -165,6 +169,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         ...(Object.keys(build.defines).length ? { defines: build.defines } : {}),
         ...(build.includeDirs.length ? { includeDirs: build.includeDirs } : {}),
         ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
+        ...(o.cache ? {} : { cache: false as const }),
       };
       let report: Report;
       const trees: { path: string; files: number }[] = [];
@@ -178,6 +183,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         report = mergeReports(parts);
       } else report = await analyzePaths(paths, opts);
       progress?.stop();
+      if (report.stats.cache?.unreadable) io.stderr(`lockcheck: ${report.stats.cache.unreadable} cache entries could not be read; those files were parsed again\n`);
       if (config) report = { ...report, findings: applyConfig(report.findings, config) };
       if (o.suppress) report = applySuppressions(report, (msg) => io.stderr(`lockcheck: ${msg}\n`));
       if (o.baseline) {

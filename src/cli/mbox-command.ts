@@ -29,6 +29,7 @@ interface MboxOptions {
   config?: string;
   allRules?: boolean;
   confirm: boolean;
+  cache: boolean;
   progress: boolean;
   json?: boolean;
   queue?: string;
@@ -55,6 +56,7 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
     .option('--disable <rule>', 'do not run this rule (a rule id or a category); repeatable', collect, [] as string[])
     .option('--config <file>', "lockcheck.yml: rule levels and off (default: the --tree's .github/lockcheck.yml, if any)")
     .option('--no-confirm', 'do not confirm findings with models')
+    .option('--no-cache', 'parse every file: neither read nor write the per-file facts cache (lockcheck cache --help)')
     .option('--no-progress', 'no progress output on stderr')
     .option('--json', 'print the summary as JSON')
     .option('--queue <url>', 'redis://HOST:PORT: one queue job per message, run by `lockcheck worker` processes (default: local threads)')
@@ -93,6 +95,7 @@ export async function mboxCommand(argv: string[], io: CliIO): Promise<number> {
           only: o.rule,
           allRules: !!o.allRules,
           confirm: o.confirm,
+          ...(o.cache ? {} : { cache: false }),
           ...(ruleOpts.config ? { ruleLevels: ruleOpts.config.rules } : {}),
         },
         ...(o.jobs ? { jobs: o.jobs } : {}),

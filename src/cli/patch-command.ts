@@ -34,6 +34,7 @@ export interface PatchCommandOptions {
   config?: string;
   allRules?: boolean;
   confirm: boolean;
+  cache: boolean;
   output?: string;
   alsoWrite: string[];
   replyDir?: string;
@@ -62,6 +63,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
     .option('--disable <rule>', 'do not run this rule (a rule id or a category); repeatable', collect, [] as string[])
     .option('--config <file>', "lockcheck.yml (default: the --tree's .github/lockcheck.yml, if any)")
     .option('--no-confirm', 'do not confirm findings with models')
+    .option('--no-cache', 'parse every file: neither read nor write the per-file facts cache (lockcheck cache --help)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--also-write <format:file>', 'also write the report in another format to a file (e.g. sarif:lockcheck.sarif); repeatable', collect, [] as string[])
     .option('--hide-refuted', 'leave findings the model refuted out of the output and the exit code')
@@ -120,6 +122,7 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         only: o.rule,
         allRules: !!o.allRules,
         confirm: o.confirm,
+        ...(o.cache ? {} : { cache: false }),
         // One patch: no need for the batch's fast path.
         apiPrefilter: false,
       };
@@ -152,6 +155,11 @@ export async function patchCommand(argv: string[], io: CliIO, readStdin: () => B
         for (const r of withContext) for (const [k, n] of Object.entries(r.stats!.context!.counts)) counts[k] = (counts[k] ?? 0) + n;
         const truncated = withContext.flatMap((r) => r.stats!.context!.truncated.map((t) => (withContext.length > 1 ? `${r.subject || r.messageId}: ${t}` : t)));
         report.stats.context = { files: withContext.reduce((n, r) => n + r.stats!.context!.files, 0), counts, truncated };
+      }
+      const cached = analyzed.filter((r) => r.stats?.cache);
+      if (cached.length) {
+        const unreadable = cached.reduce((n, r) => n + (r.stats!.cache!.unreadable ?? 0), 0);
+        report.stats.cache = { hits: cached.reduce((n, r) => n + r.stats!.cache!.hits, 0), misses: cached.reduce((n, r) => n + r.stats!.cache!.misses, 0), ...(unreadable ? { unreadable } : {}) };
       }
       if (config) report = { ...report, findings: applyConfig(report.findings, config) };
       if (o.hideRefuted || config?.refuted === 'hide') report = hideRefuted(report);

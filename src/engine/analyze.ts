@@ -7,7 +7,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import type { FileFacts } from '../frontend/file-facts.js';
-import { collectFiles, decodeSource } from '../ingest/files.js';
+import { collectFiles } from '../ingest/files.js';
 import { loadRules, type RuleSet } from '../rules/load.js';
 import { buildProgram, type Program } from '../analysis/program.js';
 import type { LockGraph } from '../analysis/lock-graph.js';
@@ -22,6 +22,9 @@ import { analyzeConfigurations, configurationStats, mergeRuns, shapeOf, type Con
 import { runCheckers } from './run-checkers.js';
 import { ConfigThread, fromRemote } from './config-thread.js';
 import { threadCpuSeconds } from './thread-cpu.js';
+import { defaultCacheDir, maxCacheBytes } from '../cache/dir.js';
+import { addCounts, evict, noCounts, type CacheCounts } from '../cache/store.js';
+import { lookupMany } from '../cache/cached-extract.js';
 
 export { runCheckers };
 
@@ -61,6 +64,11 @@ export interface AnalyzeOptions {
    * 0: never) and only the first one's program is returned.
    */
   keepPrograms?: boolean;
+  /**
+   * The per-file facts cache: a directory, or false for none (`--no-cache`). Default: the
+   * user's cache directory (src/cache/dir.ts).
+   */
+  cache?: boolean | string;
   /** Hook for later pipeline stages (models): runs on the finished findings. */
   postProcess?: (findings: Finding[], program: Program) => Promise<void> | void;
 }
@@ -251,10 +259,7 @@ export function analyzeSources(files: { path: string; text: string }[], opts: An
   const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const fresh = files.filter((f) => cache?.get(f.path)?.text !== f.text).map((f) => f.path);
-  const res = extractMany(fresh, rules, (p) => {
-    const t = texts.get(p)!;
-    return decodeSource(Buffer.from(t, 'utf8'));
-  }, definesOf(opts));
+  const res = extractMany(fresh, rules, (p) => ({ bytes: Buffer.from(texts.get(p)!, 'utf8') }), definesOf(opts), cacheDirOf(opts));
   let facts = res.facts;
   if (cache) {
     for (const f of res.facts) cache.set(f.file, { text: texts.get(f.file)!, facts: f });
@@ -263,7 +268,38 @@ export function analyzeSources(files: { path: string; text: string }[], opts: An
     facts = files.filter((f) => !failed.has(f.path)).map((f) => cache.get(f.path)?.facts).filter((f): f is FileFacts => f !== undefined);
   }
   const out = finish(facts, res.errors, rules, new CachedSources(texts), { ...opts, postProcess: undefined }, t0);
-  return out as AnalysisResult;
+  return withCacheStats(out as AnalysisResult, opts, res.cache);
+}
+
+/** The facts cache directory of a run, or undefined for none. */
+export function cacheDirOf(opts: AnalyzeOptions): string | undefined {
+  if (opts.cache === false) return undefined;
+  return typeof opts.cache === 'string' ? opts.cache : defaultCacheDir();
+}
+
+// bytes this process wrote to each cache directory since it last looked at the directory's size
+const writtenSince = new Map<string, number>();
+
+/** Keeps the cache under its bound: looks at its size once this process wrote a sixteenth of it. */
+function afterWrites(opts: AnalyzeOptions, c: CacheCounts): void {
+  const dir = cacheDirOf(opts);
+  if (!dir || !c.written) return;
+  const max = maxCacheBytes();
+  const n = (writtenSince.get(dir) ?? 0) + c.written;
+  if (n < max / 16) {
+    writtenSince.set(dir, n);
+    return;
+  }
+  writtenSince.set(dir, 0);
+  evict(dir, max);
+}
+
+/** The run's cache counts in its stats (and the cache kept under its bound). */
+function withCacheStats<R extends AnalysisResult>(r: R, opts: AnalyzeOptions, cache: CacheCounts | undefined): R {
+  if (!cache) return r;
+  afterWrites(opts, cache);
+  r.stats = { ...r.stats, cache: { hits: cache.hits, misses: cache.misses, ...(cache.unreadable ? { unreadable: cache.unreadable } : {}) } };
+  return r;
 }
 
 function definesOf(opts: AnalyzeOptions): Map<string, string> | undefined {
@@ -280,13 +316,15 @@ function workerPath(): string | undefined {
 async function extractParallel(files: string[], opts: AnalyzeOptions, rules: RuleSet): Promise<ExtractResult> {
   const jobs = Math.max(1, opts.jobs ?? availableParallelism());
   const wp = workerPath();
+  const cacheDir = cacheDirOf(opts);
   if (jobs === 1 || !wp || files.length < 8) {
-    const out: ExtractResult = { facts: [], errors: [] };
+    const out: ExtractResult = { facts: [], errors: [], ...(cacheDir ? { cache: noCounts() } : {}) };
     const step = 64;
     for (let i = 0; i < files.length; i += step) {
-      const r = await extractManyAsync(files.slice(i, i + step), rules, definesOf(opts));
+      const r = await extractManyAsync(files.slice(i, i + step), rules, definesOf(opts), cacheDir, true);
       out.facts.push(...r.facts);
       out.errors.push(...r.errors);
+      if (out.cache) addCounts(out.cache, r.cache);
       opts.onProgress?.(Math.min(files.length, i + step), files.length);
     }
     return out;
@@ -300,17 +338,18 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
     const size = Math.max(4, Math.min(64, Math.ceil(files.length / (jobs * 16))));
     const queue: string[][] = [];
     for (let i = 0; i < files.length; i += size) queue.push(files.slice(i, i + size));
-    const out: ExtractResult = { facts: [], errors: [] };
+    const out: ExtractResult = { facts: [], errors: [], ...(cacheDir ? { cache: noCounts() } : {}) };
     let done = 0;
     const take = (r: ExtractResult, n: number) => {
       out.facts.push(...r.facts);
       out.errors.push(...r.errors);
+      if (out.cache) addCounts(out.cache, r.cache);
       done += n;
       opts.onProgress?.(done, files.length);
     };
     const viaWorker = async (): Promise<void> => {
       for (let slice = queue.shift(); slice; slice = queue.shift()) {
-        const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [], ...(opts.defines ? { defines: opts.defines } : {}) };
+        const task: ExtractTask = { files: slice, rulesDirs: opts.rulesDirs ?? [], ...(opts.defines ? { defines: opts.defines } : {}), ...(cacheDir ? { cacheDir, storeOnly: true } : {}) };
         try {
           const r = (await pool.run(task)) as ExtractResult;
           restoreFiles(r.facts);
@@ -325,7 +364,7 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
         // a file at a time, yielding in between, so finished worker batches are taken and the
         // workers handed new ones without waiting for this thread's whole batch
         for (const f of slice) {
-          take(await extractManyAsync([f], rules, definesOf(opts)), 1);
+          take(await extractManyAsync([f], rules, definesOf(opts), cacheDir, true), 1);
           await new Promise<void>((r) => setImmediate(r));
         }
       }
@@ -341,14 +380,33 @@ async function extractParallel(files: string[], opts: AnalyzeOptions, rules: Rul
   }
 }
 
+/** The cache's hits first (in this thread), then the misses through `extractParallel`; facts in input order. */
+async function extractCachedParallel(files: string[], opts: AnalyzeOptions, rules: RuleSet): Promise<ExtractResult> {
+  const dir = cacheDirOf(opts);
+  if (!dir) return extractParallel(files, opts, rules);
+  const progress = opts.onProgress;
+  const { found, counts } = lookupMany(files, rules, definesOf(opts), dir, progress && ((d) => progress(d, files.length)));
+  const missed = files.filter((_, i) => !found[i]);
+  const hits = files.length - missed.length;
+  const res = await extractParallel(missed, { ...opts, ...(progress ? { onProgress: (d: number) => progress(hits + d, files.length) } : {}) }, rules);
+  const byFile = new Map<string, FileFacts[]>();
+  for (const f of res.facts) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  const facts: FileFacts[] = [];
+  files.forEach((file, i) => {
+    const f = found[i] ?? byFile.get(file)?.shift();
+    if (f) facts.push(f);
+  });
+  return { facts, errors: res.errors, cache: addCounts(counts, res.cache) };
+}
+
 /** Analyze files and directories on disk (recursively, .c and .h). */
 export async function analyzePaths(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const t0 = performance.now();
   const rules = opts.rules ?? loadRules(opts.rulesDirs ?? []);
   const { files, errors } = collectFiles(paths);
   const headers = typeOnlyHeaders(opts.includeDirs ?? [], files);
-  const res = await extractParallel([...files, ...headers], opts, rules);
-  if (!headers.length) return finishTwoThreads(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, treeBuild);
+  const res = await extractCachedParallel([...files, ...headers], opts, rules);
+  if (!headers.length) return withCacheStats(await finishTwoThreads(res.facts, [...errors, ...res.errors], rules, new CachedSources(), opts, t0, treeBuild), opts, res.cache);
   // after the analysed files, so a type the tree defines itself wins over an include's
   const typeOnly = new Set(headers);
   const facts = res.facts.map((f) => (typeOnly.has(f.file) ? typesOnly(f) : f));
@@ -356,7 +414,7 @@ export async function analyzePaths(paths: string[], opts: AnalyzeOptions = {}): 
   const read = facts.filter((f) => typeOnly.has(f.file));
   r.findings = r.findings.filter((f) => !typeOnly.has(f.file));
   r.stats = { ...r.stats, files: r.stats.files - read.length, lines: r.stats.lines - read.reduce((n, f) => n + f.lines, 0), includeHeaders: read.length };
-  return r;
+  return withCacheStats(r, opts, res.cache);
 }
 
 /** The `.h` files under the `-I` directories that are not among the analysed files. */

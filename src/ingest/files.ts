@@ -62,15 +62,19 @@ export function decodeSource(buf: Uint8Array, maxBytes = MAX_FILE_BYTES): { text
   }
 }
 
-export function readSource(file: string): { text: string } | { reason: string } {
-  let buf: Buffer;
+/** A file's bytes, or why it cannot be read (an oversized file is said by decodeSource). */
+export function readBytes(file: string): { bytes: Uint8Array } | { reason: string } {
   try {
     const st = statSync(file);
     if (!st.isFile()) return { reason: 'not a regular file' };
-    if (st.size > MAX_FILE_BYTES) return decodeSource(new Uint8Array(st.size));
-    buf = readFileSync(file);
+    if (st.size > MAX_FILE_BYTES) return decodeSource(new Uint8Array(st.size)) as { reason: string };
+    return { bytes: readFileSync(file) };
   } catch (e) {
     return { reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
-  return decodeSource(buf);
+}
+
+export function readSource(file: string): { text: string } | { reason: string } {
+  const r = readBytes(file);
+  return 'reason' in r ? r : decodeSource(r.bytes);
 }

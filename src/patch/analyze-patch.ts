@@ -101,7 +101,15 @@ function decorate(f: Finding, p: PatchInput, low: boolean): Finding {
 }
 
 function sumStats(a: RunStats, b: RunStats): RunStats {
-  return { files: Math.max(a.files, b.files), lines: Math.max(a.lines, b.lines), functions: Math.max(a.functions, b.functions), seconds: a.seconds + b.seconds };
+  const cache = a.cache || b.cache ? { hits: (a.cache?.hits ?? 0) + (b.cache?.hits ?? 0), misses: (a.cache?.misses ?? 0) + (b.cache?.misses ?? 0) } : undefined;
+  const unreadable = (a.cache?.unreadable ?? 0) + (b.cache?.unreadable ?? 0);
+  return {
+    files: Math.max(a.files, b.files),
+    lines: Math.max(a.lines, b.lines),
+    functions: Math.max(a.functions, b.functions),
+    seconds: a.seconds + b.seconds,
+    ...(cache ? { cache: { ...cache, ...(unreadable ? { unreadable } : {}) } } : {}),
+  };
 }
 
 const EMPTY_STATS: RunStats = { files: 0, lines: 0, functions: 0, seconds: 0 };

@@ -109,6 +109,11 @@ export interface RunStats {
    * lock-order edge. `example` names one.
    */
   unclassifiedLocks?: { count: number; example: string };
+  /**
+   * The per-file facts cache (absent with `--no-cache`): files whose facts were read from it,
+   * files parsed, and entries found unreadable (recomputed).
+   */
+  cache?: { hits: number; misses: number; unreadable?: number };
   /** Findings the model refuted that `--hide-refuted` / `refuted: hide` left out. */
   hiddenRefuted?: number;
   /** Findings a `lockcheck-disable-line` / `-next-line` comment silenced. */

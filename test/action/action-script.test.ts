@@ -46,7 +46,7 @@ const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { 
 function action(env: Record<string, string>): { code: number; out: string; err: string; outputs: Record<string, string> } {
   const ghOut = join(mkdtempSync(join(tmpdir(), 'lc-ghout-')), 'output');
   writeFileSync(ghOut, '');
-  const r = spawnSync('bash', [SCRIPT], { cwd: repo, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? tmpdir(), GITHUB_OUTPUT: ghOut, LOCKCHECK_JOBS: '1', ...env } });
+  const r = spawnSync('bash', [SCRIPT], { cwd: repo, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? tmpdir(), LOCKCHECK_CACHE_DIR: process.env.LOCKCHECK_CACHE_DIR!, GITHUB_OUTPUT: ghOut, LOCKCHECK_JOBS: '1', ...env } });
   const outputs = Object.fromEntries(readFileSync(ghOut, 'utf8').trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, outputs };
 }
