@@ -1,6 +1,6 @@
 // Same input, same output: the verdicts (and so severities and the exit code) do not depend on
 // the number of worker threads or on the machine's load. Runs the built CLI (dist/), since
-// worker threads only start from compiled code.
+// worker threads only start from compiled code. --no-cache: every run parses, on its own threads.
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -15,7 +15,7 @@ function untimed(json: string): unknown {
 }
 
 function run(jobs: number): { code: number | null; report: unknown } {
-  const r = spawnSync(process.execPath, [BIN, '-f', 'json', '--no-progress', '--jobs', String(jobs), ...PRE], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [BIN, '-f', 'json', '--no-progress', '--no-cache', '--jobs', String(jobs), ...PRE], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return { code: r.status, report: untimed(r.stdout) };
 }
 

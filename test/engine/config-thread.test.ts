@@ -36,7 +36,7 @@ for (let i = 0; i < 12; i++) tree[`common/user${i}.c`] = `#include "locks.h"\nin
 let dir = '';
 
 function lockcheck(env: Record<string, string>, ...args: string[]): { json: { findings: { rule: string; function: string; configurations?: string[]; confirmation: { status: string } }[] }; text: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, '--no-progress', '-f', 'json', ...args, join(dir, 'xen')], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [CLI, '--no-progress', '--no-cache', '-f', 'json', ...args, join(dir, 'xen')], { encoding: 'utf8', env: { ...process.env, ...env } });
   if (r.status !== 0 && r.status !== 1) throw new Error(`lockcheck exited ${r.status}: ${r.stderr}`);
   return { json: JSON.parse(r.stdout), text: r.stdout, err: r.stderr };
 }
