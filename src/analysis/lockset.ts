@@ -954,7 +954,9 @@ function summarize(fn: FunctionIR, facts: FunctionLocks): Summary {
     returnsHolding,
     releasesHeld,
     ...(mayRelease.size ? { mayRelease: [...mayRelease.values()] } : {}),
-    ...(mayAcquire.length ? { mayAcquire } : {}),
+    // capped like `acquires` (shortest chains first): uncapped, the lists grew up the call graph
+    // (hundreds of entries, chains of ~100 calls on Linux fs/) and every path state carried them
+    ...(mayAcquire.length ? { mayAcquire: mayAcquire.length > MAX_SUMMARY_ACQUIRES ? [...mayAcquire].sort((a, b) => a.chain.length - b.chain.length).slice(0, MAX_SUMMARY_ACQUIRES) : mayAcquire } : {}),
     ...(condHolding.length ? { condHolding } : {}),
     ...(requires.length ? { requires } : {}),
   };
