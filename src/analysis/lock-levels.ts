@@ -25,6 +25,13 @@ export interface LevelSpec {
   levels: number[];
   /** With several levels: the lock function whose test decides among them. */
   by?: string;
+  /**
+   * An order-check marker: every generated function behind it hands its level to a function
+   * that takes no lock (`_mm_enforce_order_lock_pre`), or to one the tree does not define. A
+   * call of a lock function this analysis could not turn into a lock (`shr_lock()` on a
+   * generated `mm_lock_shr`) is no marker: its level must not land on the next lock taken.
+   */
+  marker?: boolean;
 }
 
 export interface LockLevels {
@@ -102,7 +109,26 @@ export function levelOfCall(L: LockLevels, callee: string, argText: string[]): L
 function specOf(inner: LevelSpec[], by: string): LevelSpec {
   const l = [...new Set(inner.flatMap((s) => s.levels))].sort((a, b) => a - b);
   const deciders = [...new Set(inner.map((s) => s.by).filter((b) => b !== undefined))];
-  return l.length > 1 ? { levels: l, by: deciders.length === 1 ? deciders[0]! : by } : { levels: l };
+  const marker = inner.every((s) => s.marker) ? { marker: true } : {};
+  return l.length > 1 ? { levels: l, by: deciders.length === 1 ? deciders[0]! : by, ...marker } : { levels: l, ...marker };
+}
+
+/** Whether the tree's function of this name takes a lock itself or in the functions it calls (a few calls deep). */
+function lockTaker(functions: FunctionIR[]): (name: string) => boolean {
+  const byName = new Map<string, FunctionIR>();
+  for (const fn of functions) if (!byName.has(fn.name)) byName.set(fn.name, fn);
+  const memo = new Map<string, boolean>();
+  const takes = (name: string, depth: number): boolean => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    const fn = byName.get(name);
+    if (!fn || depth > 3) return false;
+    memo.set(name, false);
+    const r = fn.blocks.some((b) => b.events.some((e) => (e.k === 'acquire' && !e.assumed) || (e.k === 'call' && !e.via && takes(e.callee, depth + 1))));
+    memo.set(name, r);
+    return r;
+  };
+  return (name) => takes(name, 0);
 }
 
 export function deriveLockLevels(files: FileFacts[], functions: FunctionIR[], rules: RuleSet): LockLevels {
@@ -127,12 +153,13 @@ export function deriveLockLevels(files: FileFacts[], functions: FunctionIR[], ru
     if (out.length) gens.set(m.name, out);
   }
   if (gens.size === 0) return L;
+  const takes = lockTaker(functions);
   for (const f of files) {
     for (const [name, arg, line] of f.topCalls ?? []) {
       for (const t of gens.get(name) ?? []) {
         const level = t.line ? line : constants.get(t.constPrefix! + arg);
         if (level === undefined) continue;
-        L.byName.set(t.prefix + arg, { levels: [level] });
+        L.byName.set(t.prefix + arg, { levels: [level], ...(t.callee && takes(t.callee) ? {} : { marker: true }) });
         const gl = L.generated.get(level) ?? [];
         if (!gl.some((g) => g.name === t.prefix + arg)) gl.push({ name: t.prefix + arg, ...(t.callee ? { callee: t.callee, param: t.param! } : {}) });
         L.generated.set(level, gl);
@@ -224,6 +251,8 @@ export function applyLockLevels(functions: FunctionIR[], L: LockLevels): void {
           }
         } else if (e.k === 'call') {
           const spec = levelOfCall(L, e.callee, e.argText);
+          // a leveled lock call that is no acquire here (a lock it could not name): no marker
+          if (spec && !spec.marker) continue;
           if (spec && spec.levels.length === 1) {
             const l = spec.levels[0]!;
             // the second half of a pre/post pair around the lock it orders

@@ -78,6 +78,28 @@ void flush_all(struct domain *d, struct p2m_domain *ap2m) {
 	altp2m_list_unlock(d);
 }`,
     },
+    {
+      name: 'a lock macro on a generated lock function is no order-check marker: the locks after it keep their own (no) level',
+      code: header({ tbl: 8, paging: 24 }) + `
+struct mm_lock { spinlock_t lock; int level; };
+static inline void _mm_lock(struct domain *d, struct mm_lock *l, int level, int rec) {
+	spin_lock_recursive(&l->lock);
+	l->level = level;
+}
+static struct mm_lock tbl_lk;
+spinlock_t log_lock;
+declare_mm_lock(tbl)
+#define tbl_take() mm_lock(tbl, NULL, &tbl_lk)
+declare_mm_lock(paging)
+#define paging_lock(d) mm_lock(paging, d, &(d)->arch.paging.lock)
+static void log_it(void) { spin_lock(&log_lock); spin_unlock(&log_lock); }
+void audit(struct domain *d) {
+	paging_lock(d);
+	tbl_take();
+	log_it();
+	paging_unlock(d);
+}`,
+    },
   ],
   invalid: [
     {
