@@ -12,12 +12,15 @@ export class TypeEnv {
   readonly fnReturn = new Map<string, string>();
   /** Getter macros that name a member of their argument (`#define p2m_get_hostp2m(d) ((d)->arch.p2m)`): the member. */
   readonly macroMember = new Map<string, string>();
+  /** Unions that lay a whole word over bitfields (decls.ts `overlay`), by type name. */
+  readonly overlays = new Map<string, { raw: string; bits: string[]; file: string; line: number }>();
 
   add(f: FileFacts): void {
     for (const s of f.structs) {
       const prev = this.structs.get(s.name);
       if (!prev) this.structs.set(s.name, s.fields);
       else for (const [k, v] of Object.entries(s.fields)) if (!(k in prev)) prev[k] = v;
+      if (s.overlay && !this.overlays.has(s.name)) this.overlays.set(s.name, { ...s.overlay, file: f.file });
     }
     for (const [a, t] of f.typedefs) if (!this.typedefs.has(a)) this.typedefs.set(a, t);
     for (const g of f.globals) if (!g.isStatic && !this.globals.has(g.name)) this.globals.set(g.name, g.type);

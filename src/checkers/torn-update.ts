@@ -39,6 +39,8 @@ interface Cand {
   via?: { caller: FunctionIR; loc: Loc };
   ordered: boolean;
   score: number;
+  /** No whole write to point at: the type itself is a union laying a word over these bitfields. */
+  overlay?: { raw: string; file: string; line: number };
 }
 
 /** `entry.ptr128->raw[1]` -> instance `entry.ptr128`, member `raw[1]`; no `->`: not through a pointer. */
@@ -181,11 +183,23 @@ function markedTypes(ix: AccessIndex, macros: Map<string, number[]>, memo: Map<s
   return out;
 }
 
+/** Whether fn loads a member of the entry `inst` (on `root`) itself: it inspects the entry it updates. */
+function readsEntry(fn: FunctionIR, root: string, inst: string): boolean {
+  for (const b of fn.blocks) for (const e of b.events) {
+    if (e.k !== 'load' || e.path.root !== root) continue;
+    if (split(e.path.text.replace(/^&/, ''))?.inst === inst) return true;
+  }
+  return false;
+}
+
 function candidates(ctx: CheckerContext): Cand[] {
   const p = ctx.program;
   const ix = accessIndex(p);
   const whole = wholeWritten(ix);
-  if (!whole.size) return [];
+  // a union that lays a whole word over bitfields is read whole by design (a hardware descriptor)
+  const overlays = p.env.overlays;
+  if (!whole.size && !overlays.size) return [];
+  const overlaid = (type: string, member: string): boolean => !whole.has(type) && !!overlays.get(type)?.bits.includes(member);
   const marked = new Map<string, Set<string>>();
   const macros = markedMacros(ix);
   const out: Cand[] = [];
@@ -197,7 +211,7 @@ function candidates(ctx: CheckerContext): Cand[] {
       const s = split(e.path.text);
       if (!s) continue;
       const type = typeOf(ix.cls(e.path));
-      if (!type || !whole.has(type)) continue;
+      if (!type || (!whole.has(type) && !overlaid(type, s.member))) continue;
       if (e.path.root.startsWith('local:') && allocs.has(e.path.root.slice(6))) continue;
       if (ix.freshParam(fn, e.path)) continue;
       const k = `${e.path.root}\0${s.inst}`;
@@ -221,8 +235,9 @@ function candidates(ctx: CheckerContext): Cand[] {
       const lastStore = g.stores[g.stores.length - 1]!;
       if (publishedAfter(ix, fn, lastStore, g.type)) continue;
       if (via ? publishedAfter(ix, via.caller, callEventAt(via.caller, via.loc) ?? lastStore, g.type) : publishedByCallers(ix, fn, g.type)) continue;
-      const ev = whole.get(g.type)!;
-      if (!sameSubsystem(ev.fn.file, fn.file)) continue;
+      const ov = whole.has(g.type) ? undefined : overlays.get(g.type)!;
+      const ev = whole.get(g.type) ?? { fn, e: lastStore, op: 'overlay' };
+      if (!ov && !sameSubsystem(ev.fn.file, fn.file)) continue;
       const stores = g.stores.slice().sort((a, b) => a.loc.line - b.loc.line);
       // a write barrier between two of the member stores: the author ordered them on purpose
       const inGroup = new Set<IrEvent>(g.stores);
@@ -238,8 +253,10 @@ function candidates(ctx: CheckerContext): Cand[] {
       if (ordered) score -= 2;
       // the updating side itself treats such entries as shared (reads or writes one marked,
       // itself or through a helper): otherwise the entry may be one not yet in use
-      if (!markedTypes(ix, macros, marked, via?.caller ?? fn).has(g.type) && !markedTypes(ix, macros, marked, fn).has(g.type)) score -= 1;
-      out.push({ fn, type: g.type, inst: k.split('\0')[1]!, stores, members: [...g.members], evidence: ev, ...(via ? { via } : {}), ordered, score });
+      // (for a bitfield overlay: or the updating function reads the entry it rewrites, a live one)
+      const inst = k.split('\0')[1]!;
+      if (!markedTypes(ix, macros, marked, via?.caller ?? fn).has(g.type) && !markedTypes(ix, macros, marked, fn).has(g.type) && !(ov && readsEntry(fn, root, inst))) score -= 1;
+      out.push({ fn, type: g.type, inst, stores, members: [...g.members], evidence: ev, ...(via ? { via } : {}), ordered, score, ...(ov ? { overlay: { raw: ov.raw, file: ov.file, line: ov.line } } : {}) });
     }
   }
   return out;
@@ -260,7 +277,9 @@ function report(ctx: CheckerContext, c: Cand): void {
     writer = sidePath('CPU0 (member-by-member update)', ix, c.fn, steps, ctx.source);
   }
   const ev = c.evidence;
-  const other = sidePath('elsewhere (entry written whole)', ix, ev.fn, [{ loc: ev.e.loc, event: `${ev.op} of a whole ${c.type} from a local copy: the entry is read concurrently` }], ctx.source);
+  const other: WitnessPath = c.overlay
+    ? pathOf('reader of the whole entry (the hardware or another CPU)', [{ file: c.overlay.file, line: c.overlay.line, function: `union ${c.type}`, event: `union ${c.type} lays ${c.overlay.raw} over the bitfields: a reader loads the entry as one word`, ...(ctx.source.line(c.overlay.file, c.overlay.line) ? { code: ctx.source.line(c.overlay.file, c.overlay.line)!.trim() } : {}) }])
+    : sidePath('elsewhere (entry written whole)', ix, ev.fn, [{ loc: ev.e.loc, event: `${ev.op} of a whole ${c.type} from a local copy: the entry is read concurrently` }], ctx.source);
   const members = c.members.slice(0, 5).join(', ') + (c.members.length > 5 ? ', ...' : '');
   const how = c.ordered ? ' (ordered by a write barrier: safe only while the entry is not live)' : '';
   const where = c.via ? `${c.via.caller.name} passes a live entry to ${c.fn.name}, which updates` : `${c.fn.name} updates`;
@@ -271,10 +290,12 @@ function report(ctx: CheckerContext, c: Cand): void {
     function: c.fn.name,
     functions: [...new Set([...writer.callChain, ...other.callChain])],
     locks: [],
-    message: `${where} ${c.type} ${c.inst} member by member with ${c.stores.length} separate stores (${members})${how}, while ${ev.fn.name} writes ${c.type} whole with ${ev.op}: a concurrent reader (another CPU or the hardware) may see a torn entry; build it in a local and write it once`,
+    message: c.overlay
+      ? `${where} ${c.type} ${c.inst} bitfield by bitfield with ${c.stores.length} separate stores (${members})${how}; union ${c.type} lays ${c.overlay.raw} over these bitfields, so the entry is read as one word (by the hardware or another CPU) and may be seen half updated, and each bitfield store is a read-modify-write of that word the compiler may reorder or split: build it in a local and write ${c.overlay.raw} once`
+      : `${where} ${c.type} ${c.inst} member by member with ${c.stores.length} separate stores (${members})${how}, while ${ev.fn.name} writes ${c.type} whole with ${ev.op}: a concurrent reader (another CPU or the hardware) may see a torn entry; build it in a local and write it once`,
     witness: [writer, other],
     fingerprint: [c.type, c.fn.name, ...shown.map((s) => normalizeCode(ctx.source.line(s.loc.file, s.loc.line)))],
-    extra: { score: c.score, pattern: c.via ? 'callee' : 'local', locations: [c.type] },
+    extra: { score: c.score, pattern: c.overlay ? 'overlay' : c.via ? 'callee' : 'local', locations: [c.type] },
   });
 }
 

@@ -10,6 +10,14 @@ import { enumConstants, macroConstant } from './constants.js';
 export interface StructDef {
   name: string;
   fields: Record<string, string>;
+  /** Members declared as bitfields (`bool pr:1;`). */
+  bits?: string[];
+  /**
+   * A union that lays a whole word over bitfields (`union pte { uint64_t raw; struct { bool pr:1;
+   * ... }; }`): the word member, and the bitfields as reached from the union (`pr`, `flds.remap_en`).
+   * Such a type exists to be read and written whole: a hardware descriptor or a lock-free word.
+   */
+  overlay?: { raw: string; bits: string[]; line: number };
 }
 
 export interface GlobalDecl {
@@ -66,26 +74,46 @@ function collectStruct(spec: SyntaxNode, out: StructDef[], anonName: string): st
   const body = spec.childForFieldName('body');
   if (!body) return name;
   const fields: Record<string, string> = {};
+  const bits: string[] = [];
+  // for a union: the bitfields of its struct members, as reached from the union; its plain words
+  const overlaid: string[] = [];
+  const words: string[] = [];
   for (const f of body.namedChildren) {
     if (f.type !== 'field_declaration') continue;
     const t = f.childForFieldName('type');
     let base = specName(t);
     const declarators = f.childrenForFieldName('declarator');
+    let inner: StructDef | undefined;
     if (t && (t.type === 'struct_specifier' || t.type === 'union_specifier') && t.childForFieldName('body')) {
       const firstName = declarators.length ? unwrapDeclarator(declarators[0]!).name : null;
       base = collectStruct(t, out, `${name}::${firstName ?? 'anon'}`);
-      if (declarators.length === 0) {
+      inner = out.find((s) => s.name === base);
+      if (declarators.length === 0 && inner) {
         // anonymous member struct/union: its fields are reachable directly
-        const inner = out.find((s) => s.name === base);
-        if (inner) Object.assign(fields, inner.fields);
+        Object.assign(fields, inner.fields);
+        overlaid.push(...(inner.bits ?? []));
+      }
+    } else if (t?.type === 'struct_specifier' && t.childForFieldName('name')) {
+      inner = out.find((s) => s.name === t.childForFieldName('name')!.text);
+    }
+    if (f.namedChildren.some((c) => c.type === 'bitfield_clause')) {
+      for (const d of declarators) {
+        const u = unwrapDeclarator(d);
+        if (u.name) bits.push(u.name);
       }
     }
     for (const d of declarators) {
       const u = unwrapDeclarator(d);
-      if (u.name) fields[u.name] = typeToString({ name: base, ptr: u.isFunction ? 0 : u.ptr });
+      if (!u.name) continue;
+      fields[u.name] = typeToString({ name: base, ptr: u.isFunction ? 0 : u.ptr });
+      if (inner?.bits?.length && u.ptr === 0) overlaid.push(...inner.bits.map((b) => `${u.name}.${b}`));
+      else if (!inner && !u.isFunction && (u.ptr === 0 || d.type === 'array_declarator') && t?.type !== 'struct_specifier' && t?.type !== 'union_specifier') words.push(u.name);
     }
   }
-  out.push({ name, fields });
+  const def: StructDef = { name, fields };
+  if (bits.length) def.bits = bits;
+  if (spec.type === 'union_specifier' && overlaid.length >= 2 && words.length) def.overlay = { raw: words[0]!, bits: overlaid, line: spec.startPosition.row + 1 };
+  out.push(def);
   return name;
 }
 

@@ -16,6 +16,19 @@ const fill = `static void *fill_entry(hw_entry_t *e, unsigned long frame) {
 }
 `;
 
+const pte = `union pte { unsigned long raw; struct { bool pr:1; unsigned int lvl:3; unsigned long mfn:40; }; };
+`;
+const setPresent = `static unsigned int set_present(union pte *e, unsigned long mfn, unsigned int lvl) {
+	unsigned int flush = 0;
+	if (e->pr && (e->mfn != mfn || e->lvl != lvl))
+		flush = 1;
+	e->mfn = mfn;
+	e->lvl = lvl;
+	e->pr = 1;
+	return flush;
+}
+`;
+
 ruleTester('torn-update', {
   valid: [
     {
@@ -47,8 +60,41 @@ void link_table(hw_entry_t *slot, hw_entry_t *t, hw_entry_t n) {
       name: 'one member stored',
       code: `${entry}void mark(hw_entry_t *e) { hw_entry_t o = read_entry(e); if (o.present) e->wr = 0; }`,
     },
+    {
+      name: 'a bitfield-overlay entry freshly allocated and filled before anyone can see it',
+      code: `${pte}union pte *new_entry(unsigned long mfn) {
+	union pte *e = xzalloc(union pte);
+	if (!e) return 0;
+	e->mfn = mfn;
+	e->lvl = 1;
+	e->pr = 1;
+	return e;
+}`,
+    },
+    {
+      name: 'a register image embedded in a device struct (no pointer to the union itself): a software copy',
+      code: `union ctrl_reg { unsigned long raw; struct { bool en:1; unsigned int mode:3; }; };
+struct dev { union ctrl_reg ctrl; void *mmio; };
+void enable(struct dev *d) {
+	if (d->ctrl.en) return;
+	d->ctrl.mode = 2;
+	d->ctrl.en = 1;
+	writeq(d->ctrl.raw, d->mmio);
+}`,
+    },
   ],
   invalid: [
+    {
+      name: 'a bitfield-overlay entry of a mapped table, read then rewritten in place bitfield by bitfield',
+      code: `${pte}${setPresent}unsigned int map_one(unsigned long table_mfn, unsigned int idx, unsigned long mfn) {
+	union pte *table = map_domain_page(table_mfn);
+	unsigned int f = set_present(&table[idx], mfn, 1);
+	unmap_domain_page(table);
+	return f;
+}`,
+      functions: ['map_one', 'set_present'],
+      message: /map_one passes a live entry to set_present, which updates pte e bitfield by bitfield with 3 separate stores \(mfn, lvl, pr\).*union pte lays raw over these bitfields/,
+    },
     {
       name: 'a live entry passed to a helper that fills it member by member (the caller reads it with a marked accessor)',
       code: `${entry}${fill}int walk(hw_entry_t *table, int i, unsigned long frame) {
