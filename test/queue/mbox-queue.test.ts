@@ -113,13 +113,16 @@ describe.skipIf(!hasRedisServer)('lockcheck mbox --queue with lockcheck worker p
     const out = join(tmp(), 'queue.jsonl');
     const writer = run(['mbox', path, '--out', out, '--queue', redis.url, '--no-progress']);
     procs.push(writer);
-    // Half way through: a's next start of a patch analysis (not an instant non-patch message).
+    // Half way through: the next start of a patch analysis (not an instant non-patch message)
+    // by either worker; that worker is killed while it holds the job. Which of the two takes the
+    // next job depends on scheduling, so both are watched.
     const done = () => a.lines.concat(b.lines).filter((l) => l.endsWith(' done')).length;
-    await a.waitFor((l) => {
+    const startsPatch = (l: string) => {
       const m = / started #(\d+)$/.exec(l);
       return !!m && analyzed.has(Number(m[1])) && done() >= 4;
-    });
-    a.p.kill('SIGKILL');
+    };
+    const victim = await Promise.race([a.waitFor(startsPatch).then(() => a), b.waitFor(startsPatch).then(() => b)]);
+    victim.p.kill('SIGKILL');
     expect(await writer.exited).toBe(1);
     const recs = readExisting(out).records;
     expect(recs.map(untimed)).toEqual(expected);
