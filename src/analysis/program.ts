@@ -8,6 +8,7 @@ import { runLockset, type LocksetContext } from './lockset.js';
 import type { FunctionLocks, Summary } from './summary-types.js';
 import { stronglyConnected } from './scc.js';
 import { waitResolver, type WaitTarget } from './wait-targets.js';
+import { applyDispatchMacros, deriveDispatchMacros } from './dispatch-macros.js';
 import { applyMacroAliases, applyMacroLocks, deriveMacroAliases, deriveMacroLocks, dropBareNames } from './macro-locks.js';
 import { applyHeldTests, deriveHeldTests } from './held-tests.js';
 import { deriveAnnotationLocks } from './annotation-locks.js';
@@ -145,6 +146,8 @@ export function buildProgram(files: FileFacts[], rules: RuleSet, opts: BuildOpti
   // `ASSERT(shadow_locked_by_me(d))`: held-test macros the tree defines (held-tests.ts)
   applyHeldTests(functions, deriveHeldTests(files, rules), (n) => fnNames.has(n), isStatic);
   applyMacroAliases(functions, deriveMacroAliases(files, (n) => fnNames.has(n)));
+  // `SCHED_OP(ops, free_vdata, p)`: the hook call a dispatch macro makes (dispatch-macros.ts)
+  applyDispatchMacros(functions, deriveDispatchMacros(files, (n) => fnNames.has(n)));
   applyLockLevels(functions, levels);
   applyFlagGuards(functions);
   // lock classes, now that every struct and typedef is known
@@ -426,12 +429,26 @@ function indirectResolver(files: FileFacts[], functions: FunctionIR[], env: Type
     const type = env.containerOf(e.via);
     return type ? released.get(type) : undefined;
   };
+  // a table pointer whose type is unknown (a dispatch macro given `VCPU2OP(v)`): the one type
+  // that binds hooks to this member, if only one does
+  let byMember: Map<string, string | null> | undefined;
+  const onlyTypeWith = (member: string): string | undefined => {
+    if (!byMember) {
+      byMember = new Map();
+      for (const k of table.keys()) {
+        const i = k.lastIndexOf('.');
+        const [t, m] = [k.slice(0, i), k.slice(i + 1)];
+        byMember.set(m, byMember.has(m) && byMember.get(m) !== t ? null : t);
+      }
+    }
+    return byMember.get(member) ?? undefined;
+  };
   const cache = new WeakMap<CallEvent, FunctionIR[]>();
   return (caller, e, max = MAX_INDIRECT_TARGETS) => {
     if (!e.via) return [];
     let r = cache.get(e);
     if (!r) {
-      const type = env.containerOf(e.via);
+      const type = env.containerOf(e.via) ?? ((e.via.root === '?' || e.via.root.startsWith('ret:')) && e.via.fields.length === 1 ? onlyTypeWith(e.callee.slice(1)) : undefined);
       const m = type ? table.get(`${type}.${e.callee.slice(1)}`) : undefined;
       r = m ? [...m.values()].filter((t) => t.key !== caller.key) : [];
       cache.set(e, r);
