@@ -94,3 +94,30 @@ function reachesExitAlive(fn: FunctionIR, ends: Map<IrEvent, number[]>, i: numbe
   }
   return false;
 }
+
+/**
+ * An indirect call's end of life (`ops->free_vdata(ops, p)`): a parameter some target the call
+ * can reach ends on every path of that target (the table in use decides; one implementation
+ * that frees is enough for the object to be gone). Named by the targets that end it.
+ */
+export function indirectEndOfLife(prog: Program, fn: FunctionIR, e: IrEvent): EndOfLife[] {
+  if (e.k !== 'call' || !e.via) return [];
+  const targets = prog.indirectTargets(fn, e);
+  if (!targets.length) return [];
+  const by = new Map<number, { names: string[]; kind: EndKind; api: string; via: string[] }>();
+  for (const t of targets) {
+    for (const [i, s] of summary(prog, t, MAX_DEPTH - 1)) {
+      const x = by.get(i);
+      if (x) x.names.push(t.name);
+      else by.set(i, { names: [t.name], kind: s.kind, api: s.api, via: s.via });
+    }
+  }
+  const out: EndOfLife[] = [];
+  for (const [i, s] of by) {
+    const a = e.args[i];
+    const uniq = [...new Set(s.names)];
+    const names = `${uniq.slice(0, 3).join(', ')}${uniq.length > 3 ? ', ...' : ''}`;
+    if (a && e.argText[i] && !e.argText[i]!.startsWith('&')) out.push({ path: a, kind: s.kind, api: s.api, via: [`${e.callee.slice(1)} (${names})`, ...s.via] });
+  }
+  return out;
+}
