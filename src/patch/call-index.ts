@@ -30,6 +30,14 @@ export interface CallIndex {
   functions: number;
   seconds: number;
   macros: MacroTable;
+  /**
+   * Function-pointer members: the functions stored into each member name (`.accept =
+   * stdvga_mem_accept,` in an ops table, `ops->accept = f;`), so a call `ops->accept(...)`,
+   * indexed as a call of `accept`, reaches them.
+   */
+  members: Map<string, Set<string>>;
+  /** The member names each function is stored into (the reverse of `members`). */
+  storedAs: Map<string, Set<string>>;
 }
 
 export type LockArg = (api: string, args: () => string[]) => string | undefined;
@@ -174,21 +182,47 @@ export function expandMacros(fn: IndexedFunction, macros: MacroTable): void {
 export function buildCallIndex(tree: string, files: readonly string[], rules: RuleSet): CallIndex {
   const t0 = performance.now();
   const namer = lockNamer(rules);
-  const idx: CallIndex = { defs: new Map(), callers: new Map(), takers: new Map(), functions: 0, seconds: 0, macros: new Map() };
+  const idx: CallIndex = { defs: new Map(), callers: new Map(), takers: new Map(), functions: 0, seconds: 0, macros: new Map(), members: new Map(), storedAs: new Map() };
   const fns: IndexedFunction[] = [];
+  const stores: [string, string][] = [];
   for (const f of files) {
     if (!f.endsWith('.c') && !f.endsWith('.h')) continue;
     const src = readSource(join(tree, f));
     if (!('text' in src)) continue;
     macrosOf(src.text, namer, idx.macros);
-    if (f.endsWith('.c')) fns.push(...functionsOf(f, src.text, namer, false));
+    if (f.endsWith('.c')) {
+      fns.push(...functionsOf(f, src.text, namer, false));
+      stores.push(...memberStores(src.text));
+    }
   }
   for (const fn of fns) {
     expandMacros(fn, idx.macros);
     addFunction(idx, fn);
   }
+  for (const [member, fn] of stores) {
+    if (!idx.defs.has(fn) || fn === member) continue;
+    addTo(idx.members, member, fn);
+    addTo(idx.storedAs, fn, member);
+  }
   idx.seconds = (performance.now() - t0) / 1000;
   return idx;
+}
+
+function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
+  const s = m.get(k);
+  if (s) s.add(v);
+  else m.set(k, new Set([v]));
+}
+
+/** `[member, function]` for each name stored into a member: `.m = f,` / `.m = &f }` in an initializer, `x->m = f;`. */
+export function memberStores(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const m of blankComments(text).matchAll(/(?:\.|->)\s*([A-Za-z_]\w*)\s*=\s*&?\s*([A-Za-z_]\w*)\s*(?=[,;}\n])/g)) {
+    const [member, fn] = [m[1] ?? '', m[2] ?? ''];
+    if (/^[A-Z0-9_]+$/.test(fn) || NOT_CALLS.has(fn) || fn === 'NULL') continue;
+    out.push([member, fn]);
+  }
+  return out;
 }
 
 export function addFunction(idx: CallIndex, fn: IndexedFunction): void {

@@ -9,6 +9,9 @@
 //     files of the call chain down to the patch;
 //   - lock partners: functions that take one of the patch's locks and another of them, in
 //     their own body or in a direct callee (a possible reverse order);
+//   - context roots: an interrupting context's entry (the NMI or machine-check handler, a
+//     fatal trap, the interrupt entry; from the rules) among the callers, with the chain down:
+//     a lock the patch takes is taken from that context too (nmi-unsafe-lock, irq-safety);
 //   - direct callers that take any lock.
 // Ranked in that order (rarer lock names first: a name most of the tree takes, `lock`, says
 // little) and capped; what the cap leaves out is counted so the report can say so.
@@ -25,14 +28,18 @@ export interface FarLimits {
 
 export const DEFAULT_FAR_LIMITS: FarLimits = { far: 60, callerDepth: 3, calleeDepth: 5 };
 
+const COUNT_OF = { 'closing-caller': 'closingCallers', 'lock-chain': 'lockChain', 'lock-partner': 'lockPartners', 'context-root': 'contextRoots', caller: 'callers' } as const;
+
 /** Functions visited per direction (a name every file calls, `printk`, fans out fast). */
 const VISIT_CAP = 6000;
 /** A name defined in more files than this (a per-driver static helper) is not followed. */
 const MAX_DEFS = 4;
+/** A member stored with more functions than this (`.init`, `.read`) is not followed. */
+const MAX_MEMBER_FNS = 8;
 
 export interface FarCandidate {
   file: string;
-  kind: 'closing-caller' | 'lock-chain' | 'lock-partner' | 'caller';
+  kind: 'closing-caller' | 'lock-chain' | 'lock-partner' | 'context-root' | 'caller';
   /** Why: the function and lock that made it a candidate. */
   why: string;
   score: number;
@@ -42,7 +49,7 @@ export interface FarCandidate {
 
 export interface FarContext {
   files: string[];
-  counts: { closingCallers: number; lockChain: number; lockPartners: number; callers: number };
+  counts: { closingCallers: number; lockChain: number; lockPartners: number; contextRoots: number; callers: number };
   /** The patch's lock names (what the search looked for). */
   locks: string[];
   /** Candidate files the cap left out (0: the whole far side is in). */
@@ -89,6 +96,13 @@ function walk(seeds: IndexedFunction[], next: (fn: IndexedFunction) => IndexedFu
   return false;
 }
 
+/** The name at the patch's end of a visit chain. */
+function chainTail(v: Visit): string {
+  let x = v;
+  while (x.via) x = x.via;
+  return x.fn.name;
+}
+
 function chainFiles(v: Visit | undefined): string[] {
   const out: string[] = [];
   for (let x = v; x; x = x.via) out.push(x.fn.file);
@@ -100,16 +114,36 @@ function chainFiles(v: Visit | undefined): string[] {
  * `own`: every function of the touched files (calls among them need no file);
  * `present`: files already in the analysis (touched and near context).
  */
-export function selectFar(idx: CallIndex, changed: IndexedFunction[], own: IndexedFunction[], present: ReadonlySet<string>, touched: ReadonlySet<string>, limits: FarLimits = DEFAULT_FAR_LIMITS): FarContext {
+export function selectFar(
+  idx: CallIndex,
+  changed: IndexedFunction[],
+  own: IndexedFunction[],
+  present: ReadonlySet<string>,
+  touched: ReadonlySet<string>,
+  limits: FarLimits = DEFAULT_FAR_LIMITS,
+  roots: ReadonlySet<string> = new Set(),
+): FarContext {
   const outside = (fn: IndexedFunction): boolean => !touched.has(fn.file);
   const ownByName = new Map<string, IndexedFunction[]>();
   for (const f of own) ownByName.set(f.name, [...(ownByName.get(f.name) ?? []), f]);
-  const defsOf = (name: string): IndexedFunction[] => {
+  const direct = (name: string): IndexedFunction[] => {
     const mine = ownByName.get(name);
     if (mine) return mine;
     const d = (idx.defs.get(name) ?? []).filter(outside);
     return d.length > MAX_DEFS ? [] : d;
   };
+  // a call through a function-pointer member reaches the functions stored into it
+  const stored = (member: string): string[] => {
+    const fns = idx.members.get(member);
+    return fns && fns.size <= MAX_MEMBER_FNS ? [...fns] : [];
+  };
+  const defsOf = (name: string): IndexedFunction[] => [...direct(name), ...stored(name).flatMap(direct)];
+  // callers of a name: direct, and through each member it is stored into
+  const callersOf = (name: string): IndexedFunction[] => [
+    ...(idx.callers.get(name) ?? []),
+    ...[...(idx.storedAs.get(name) ?? [])].filter((m) => stored(m).includes(name)).flatMap((m) => idx.callers.get(m) ?? []),
+  ];
+  const callsName = (o: IndexedFunction, name: string): boolean => o.calls.has(name) || [...(idx.storedAs.get(name) ?? [])].some((m) => o.calls.has(m) && stored(m).includes(name));
   let visitCapped = false;
   // 1. Down: the changed functions' callees, and the locks taken on the way.
   const lockDepth = new Map<string, { depth: number; at: Visit }>();
@@ -128,11 +162,13 @@ export function selectFar(idx: CallIndex, changed: IndexedFunction[], own: Index
   }
   // 2. Up: callers of the changed functions.
   const up = new Set<IndexedFunction>();
-  const upCalls = (fn: IndexedFunction): IndexedFunction[] => [...(idx.callers.get(fn.name) ?? []).filter(outside), ...own.filter((o) => o.calls.has(fn.name))];
+  const upCalls = (fn: IndexedFunction): IndexedFunction[] => [...callersOf(fn.name).filter(outside), ...own.filter((o) => callsName(o, fn.name))];
   visitCapped = walk(changed, upCalls, limits.callerDepth, outside, (w) => {
     up.add(w.fn);
     const v = w.via;
     if (!v || !outside(w.fn)) return;
+    // an interrupting context's entry above the patch (its locks are taken from that context too)
+    if (roots.has(w.fn.name)) cands.push({ file: w.fn.file, kind: 'context-root', why: `${w.fn.name} (an interrupting context's entry) reaches ${changed.find((c) => c.name === chainTail(w))?.name ?? 'the patch'}`, score: 450 - w.depth, needs: chainFiles(v) });
     const shared = [...w.fn.locks].filter((l) => locks.has(l));
     if (shared.length) {
       const best = shared.sort((x, y) => weight(y) - weight(x))[0]!;
@@ -164,7 +200,7 @@ export function selectFar(idx: CallIndex, changed: IndexedFunction[], own: Index
   cands.sort((a, b) => b.score - a.score || a.file.localeCompare(b.file));
   const files: string[] = [];
   const have = new Set(present);
-  const counts = { closingCallers: 0, lockChain: 0, lockPartners: 0, callers: 0 };
+  const counts = { closingCallers: 0, lockChain: 0, lockPartners: 0, contextRoots: 0, callers: 0 };
   const seen = new Set<string>();
   let leftOut = 0;
   for (const c of cands) {
@@ -179,7 +215,7 @@ export function selectFar(idx: CallIndex, changed: IndexedFunction[], own: Index
       have.add(f);
       files.push(f);
     }
-    if (add.length) counts[c.kind === 'closing-caller' ? 'closingCallers' : c.kind === 'lock-chain' ? 'lockChain' : c.kind === 'lock-partner' ? 'lockPartners' : 'callers']++;
+    if (add.length) counts[COUNT_OF[c.kind]]++;
   }
   return { files, counts, locks: [...locks].sort(), leftOut, candidates: seen.size, visitCapped };
 }

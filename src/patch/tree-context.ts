@@ -1,7 +1,7 @@
 // Interprocedural context for a patch analyzed against a tree. Analyzing a whole kernel tree
 // per patch is too slow, so the context is: the C files of the touched files' directories,
 // the headers the touched files #include (resolved by path suffix against the tree's file
-// list, two levels deep), and the files that define the functions the touched files call
+// list, their whole include closure as the compiler sees it), and the files that define the functions the touched files call
 // (found with `git grep` over the tree's .c files); then the far side (far-context.ts):
 // callers of the changed functions, their lock partners and the callee chains that take the
 // patch's locks, from a call and lock index of the tree's .c files built once per tree.
@@ -23,7 +23,10 @@ export interface ContextLimits extends Partial<FarLimits> {
   callees: number;
 }
 
-export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { perDirectory: 80, headers: 80, callees: 40, ...DEFAULT_FAR_LIMITS };
+/** Levels of #include followed from the touched files (the closure, in practice). */
+const HEADER_DEPTH = 12;
+
+export const DEFAULT_CONTEXT_LIMITS: ContextLimits = { perDirectory: 80, headers: 400, callees: 40, ...DEFAULT_FAR_LIMITS };
 
 const C_KEYWORDS = new Set([
   'if', 'for', 'while', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', 'defined', 'do', 'else', 'case', 'goto',
@@ -99,7 +102,7 @@ export interface TreeContext {
   /** Repository-relative paths of the context files (touched files excluded). */
   files: string[];
   /** How many came from each source, for the report. */
-  counts: { directory: number; headers: number; callees: number; closingCallers: number; lockChain: number; lockPartners: number; callers: number };
+  counts: { directory: number; headers: number; callees: number; closingCallers: number; lockChain: number; lockPartners: number; contextRoots: number; callers: number };
   /** One line per cap that cut the context (empty: nothing was left out). */
   truncated: string[];
   /** The functions the patch changes, the lock names the far-side search followed, and the index's cost. */
@@ -144,7 +147,7 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
   const all = treeFiles(tree);
   const touchedSet = new Set(touched.keys());
   const chosen = new Set<string>();
-  const counts = { directory: 0, headers: 0, callees: 0, closingCallers: 0, lockChain: 0, lockPartners: 0, callers: 0 };
+  const counts = { directory: 0, headers: 0, callees: 0, closingCallers: 0, lockChain: 0, lockPartners: 0, contextRoots: 0, callers: 0 };
   const truncated: string[] = [];
   // 1. The touched files' directories.
   for (const dir of new Set([...touchedSet].map((p) => posix.dirname(p)))) {
@@ -154,7 +157,8 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
     if (inDir.length > limits.perDirectory) truncated.push(`${dir}/: ${limits.perDirectory} of its ${inDir.length} other .c files (cap perDirectory)`);
   }
   // 2. Included headers, resolved by suffix (`xen/sched.h` -> `xen/include/xen/sched.h`; `asm/`
-  //    headers to the architecture's directory, below), two levels deep.
+  //    headers to the architecture's directory, below), to the include closure: a struct the touched
+  //    code reaches through `d->arch.hvm_domain.x` is often defined four or five headers down.
   const bySuffix = new Map<string, string[]>();
   for (const f of all) {
     if (!f.endsWith('.h')) continue;
@@ -203,7 +207,7 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
   };
   let frontier: { from: string; text: string }[] = [...touched].flatMap(([p, texts]) => texts.map((text) => ({ from: p, text })));
   let headersCut = 0;
-  for (let depth = 0; depth < 2 && frontier.length; depth++) {
+  for (let depth = 0; depth < HEADER_DEPTH && frontier.length; depth++) {
     const next: { from: string; text: string }[] = [];
     for (const { from, text } of frontier) {
       for (const inc of includesOf(text)) {
@@ -215,7 +219,7 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
         }
         chosen.add(h);
         counts.headers++;
-        if (depth + 1 < 2) {
+        if (depth + 1 < HEADER_DEPTH) {
           const src = readSource(join(tree, h));
           if ('text' in src) next.push({ from: h, text: src.text });
         }
@@ -265,11 +269,13 @@ export function selectContext(tree: string, touched: Map<string, string[]>, limi
     indexSeconds = idx.seconds;
     const { changed, own } = changedFunctions(touched, rules, idx.macros);
     changedNames = [...new Set(changed.map((f) => f.name))].sort();
-    const r = selectFar(idx, changed, own, new Set([...chosen, ...touchedSet]), touchedSet, far);
+    const roots = new Set([...rules.contexts.flatMap((c) => c.entries), ...rules.irq.entries]);
+    const r = selectFar(idx, changed, own, new Set([...chosen, ...touchedSet]), touchedSet, far, roots);
     for (const f of r.files) chosen.add(f);
     counts.closingCallers = r.counts.closingCallers;
     counts.lockChain = r.counts.lockChain;
     counts.lockPartners = r.counts.lockPartners;
+    counts.contextRoots = r.counts.contextRoots;
     counts.callers = r.counts.callers;
     locks = r.locks;
     if (r.leftOut) truncated.push(`callers and lock partners: ${r.files.length} files in, ${r.leftOut} more candidate files left out (cap far = ${far.far})`);

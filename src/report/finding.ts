@@ -128,7 +128,8 @@ export interface RunStats {
   configurations?: { name: string; files: number; functions: number; analysed: number; base?: string; findings: number; seconds?: number; skipped?: boolean }[];
   /**
    * A patch analysed against a tree: the context files read beside the touched files, by
-   * source (directory, headers, callees, closingCallers, lockChain, lockPartners, callers),
+   * source (directory, headers, callees, closingCallers, lockChain, lockPartners, contextRoots,
+   * callers),
    * and one line per cap that cut the context (`truncated`, empty when nothing was left out).
    */
   context?: { files: number; counts: Record<string, number>; truncated: string[] };
