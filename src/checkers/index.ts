@@ -21,12 +21,13 @@ import { unguardedAccess, unguardedAccessLowconf } from './unguarded-access.js';
 import { nmiUnsafeLock, nmiUnsafeLockLowconf } from './nmi-unsafe-lock.js';
 import { faultDeadlockLowconf } from './fault-deadlock.js';
 import { freeBeforeReplace, freeBeforeReplaceLowconf } from './free-before-replace.js';
+import { entryDisableWindow, entryDisableWindowLowconf } from './entry-disable-window.js';
 
 export const checkers: Checker[] = [lockInversion, lockInversionLowconf, recursiveLock, recursiveLockLowconf, lockLeak, doubleUnlock, mustHold, mustHoldLowconf];
 // memory-ordering and lifetime rules
 checkers.push(missingBarrier, missingBarrierLowconf, checkThenAct, checkThenActLowconf, doubleFetch, doubleFetchLowconf, nonAtomicRmw, nonAtomicRmwLowconf,
   freeWithPendingCallback, freeWithPendingCallbackLowconf, freeAfterUnlock, freeAfterUnlockLowconf,
-  useAfterUnlock, useAfterUnlockLowconf, tornUpdate, tornUpdateLowconf, useAfterFree, useAfterFreeLowconf, freeBeforeReplace, freeBeforeReplaceLowconf);
+  useAfterUnlock, useAfterUnlockLowconf, tornUpdate, tornUpdateLowconf, entryDisableWindow, entryDisableWindowLowconf, useAfterFree, useAfterFreeLowconf, freeBeforeReplace, freeBeforeReplaceLowconf);
 // lock-order rules beyond plain cycles
 checkers.push(reentryDeadlock, reentryDeadlockLowconf, irqSafety, irqSafetyLowconf, nmiUnsafeLock, nmiUnsafeLockLowconf, faultDeadlockLowconf);
 // missing locks, from the inferred guard of each field (src/analysis/guard-inference.ts)
