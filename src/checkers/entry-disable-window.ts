@@ -12,6 +12,7 @@
 // or a local copy; and the function itself tests that very bit (it switches off an entry it
 // found on: a live one). Without that test the candidate goes to the -lowconf companion.
 import { scoredRules } from './scored-rules.js';
+import { entryType, splitEntry } from './entry-paths.js';
 import { accessIndex, type AccessIndex } from '../analysis/access-index.js';
 import type { FunctionIR, IrEvent } from '../ir/types.js';
 import type { CheckerContext } from './api.js';
@@ -35,19 +36,6 @@ interface Cand {
   score: number;
 }
 
-/** `entry.ptr32->flds.remap_en` -> instance `entry.ptr32`, member `flds.remap_en`. */
-function split(text: string): { inst: string; member: string } | undefined {
-  const i = text.lastIndexOf('->');
-  if (i <= 0) return undefined;
-  return { inst: text.slice(0, i).replace(/\s+/g, ''), member: text.slice(i + 2).replace(/\s+/g, '') };
-}
-
-function typeOf(cls: string): string {
-  const c = cls.replace(/@[^.]*\.[ch]\b/, '');
-  const i = c.indexOf('.');
-  return i < 0 ? '' : c.slice(0, i);
-}
-
 const WHOLE_WRITES = /^(write_atomic|cmpxchg\w*|xchg|atomic_set|atomic64_set|WRITE_ONCE)$/;
 
 const OFF = /^\(?\s*(false|0|0[uU]?[lL]*)\s*\)?$/;
@@ -55,8 +43,8 @@ const OFF = /^\(?\s*(false|0|0[uU]?[lL]*)\s*\)?$/;
 /** A store of an overlay-typed entry reached through `root` (any member, marked or plain). */
 function entryStore(ix: AccessIndex, e: IrEvent, root: string): boolean {
   if (e.k !== 'store' && !(e.k === 'atomic' && e.writes)) return false;
-  if (e.path.root !== root || !split(e.path.text.replace(/^&/, ''))) return false;
-  return ix.program.env.overlays.has(typeOf(ix.cls(e.path)));
+  if (e.path.root !== root || !splitEntry(e.path.text.replace(/^&/, ''))) return false;
+  return ix.program.env.overlays.has(entryType(ix.cls(e.path)));
 }
 
 /**
@@ -70,8 +58,8 @@ function wholeStore(ix: AccessIndex, e: IrEvent, root: string): boolean {
   if (e.k === 'atomic') return WHOLE_WRITES.test(e.op);
   if (e.rmw) return false;
   if (e.once) return true;
-  const ov = ix.program.env.overlays.get(typeOf(ix.cls(e.path)));
-  const member = split(e.path.text)?.member ?? '';
+  const ov = ix.program.env.overlays.get(entryType(ix.cls(e.path)));
+  const member = splitEntry(e.path.text)?.member ?? '';
   return !!ov && (member === ov.raw || member.startsWith(`${ov.raw}[`));
 }
 
@@ -101,9 +89,9 @@ function candidates(ctx: CheckerContext): Cand[] {
     const seen = new Set<string>();
     for (const b of fn.blocks) for (const e of b.events) {
       if (e.k !== 'store' || e.rmw || !memAccess(e) || !OFF.test(e.value.trim())) continue;
-      const s = split(e.path.text);
+      const s = splitEntry(e.path.text);
       if (!s) continue;
-      const type = typeOf(ix.cls(e.path));
+      const type = entryType(ix.cls(e.path));
       const ov = overlays.get(type);
       if (!ov || !ov.bits.includes(s.member)) continue;
       allocs ??= ix.allocLocals(fn);

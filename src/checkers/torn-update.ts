@@ -12,6 +12,7 @@
 // the author ordered with a write barrier (disable first / enable last) is a deliberate protocol
 // and goes to the -lowconf companion, as does a stored-to object passed in by callers we cannot see.
 import { scoredRules } from './scored-rules.js';
+import { entryType, splitEntry } from './entry-paths.js';
 import { accessIndex, type AccessIndex } from '../analysis/access-index.js';
 import type { ChainStep } from '../analysis/summary-types.js';
 import type { AccessPath, FunctionIR, IrEvent, Loc } from '../ir/types.js';
@@ -43,19 +44,6 @@ interface Cand {
   overlay?: { raw: string; file: string; line: number };
 }
 
-/** `entry.ptr128->raw[1]` -> instance `entry.ptr128`, member `raw[1]`; no `->`: not through a pointer. */
-function split(text: string): { inst: string; member: string } | undefined {
-  const i = text.lastIndexOf('->');
-  if (i <= 0) return undefined;
-  return { inst: text.slice(0, i).replace(/\s+/g, ''), member: text.slice(i + 2).replace(/\s+/g, '') };
-}
-
-function typeOf(cls: string): string {
-  const c = cls.replace(/@[^.]*\.[ch]\b/, '');
-  const i = c.indexOf('.');
-  return i < 0 ? '' : c.slice(0, i);
-}
-
 const WHOLE_WRITES = /^(write_atomic|cmpxchg|cmpxchg16b|xchg|atomic_set|atomic64_set|WRITE_ONCE)$/;
 
 /** Types some function writes whole from a local copy of the same member, with a marked access. */
@@ -68,11 +56,11 @@ function wholeWritten(ix: AccessIndex): Map<string, Evidence> {
       if (e.k === 'store' && e.once && !e.rmw) [value, op] = [e.value, 'ACCESS_ONCE'];
       else if (e.k === 'atomic' && e.writes && WHOLE_WRITES.test(e.op)) [value, op] = [e.operand, e.op];
       if (!value || (e.k !== 'store' && e.k !== 'atomic')) continue;
-      const s = split(e.path.text.replace(/^&/, ''));
+      const s = splitEntry(e.path.text.replace(/^&/, ''));
       if (!s) continue;
       const m = /^[A-Za-z_]\w*/.exec(s.member)?.[0];
       if (!m || !new RegExp(`\\.\\s*${m}\\b`).test(value)) continue;
-      const t = typeOf(ix.cls(e.path));
+      const t = entryType(ix.cls(e.path));
       if (t && !out.has(t)) out.set(t, { fn, e, op });
     }
   }
@@ -110,10 +98,10 @@ function liveCaller(ix: AccessIndex, fn: FunctionIR, i: number): { caller: Funct
  */
 function publishes(ix: AccessIndex, e: IrEvent, type: string): boolean {
   if (e.k === 'barrier') return e.kind === 'wmb' || e.kind === 'full' || e.kind === 'release';
-  if (e.k === 'atomic') return e.writes && WHOLE_WRITES.test(e.op) && typeOf(ix.cls(e.path)) === type;
+  if (e.k === 'atomic') return e.writes && WHOLE_WRITES.test(e.op) && entryType(ix.cls(e.path)) === type;
   if (e.k !== 'store' || e.rmw) return false;
-  if (e.once) return typeOf(ix.cls(e.path)) === type;
-  if (split(e.path.text) || !/^\*\s*[A-Za-z_]\w*$/.test(e.path.text.trim()) || !/^[A-Za-z_]\w*$/.test(e.value.trim())) return false;
+  if (e.once) return entryType(ix.cls(e.path)) === type;
+  if (splitEntry(e.path.text) || !/^\*\s*[A-Za-z_]\w*$/.test(e.path.text.trim()) || !/^[A-Za-z_]\w*$/.test(e.value.trim())) return false;
   const rt = e.path.rootType ?? '';
   const t = ix.program.env.resolve(rt);
   return rt.replace(/\s*\*$/, '') === type || (!!t && t.ptr === 1 && t.name === type);
@@ -153,7 +141,7 @@ function markedMacros(ix: AccessIndex): Map<string, number[]> {
 
 /** The struct type a pointer argument points to (`ept_entry_t*` -> `ept_entry_t` and its resolved name). */
 function pointeeTypes(ix: AccessIndex, a: AccessPath): string[] {
-  if (a.fields.length) return [typeOf(ix.cls(a)) || ''];
+  if (a.fields.length) return [entryType(ix.cls(a)) || ''];
   const rt = (a.rootType ?? '').trim();
   if (!rt.endsWith('*')) return [];
   const t = ix.program.env.resolve(rt);
@@ -172,8 +160,8 @@ function markedTypes(ix: AccessIndex, macros: Map<string, number[]>, memo: Map<s
   const out = new Set<string>();
   memo.set(key, out);
   for (const b of fn.blocks) for (const e of b.events) {
-    if ((e.k === 'load' || e.k === 'store') && e.once) out.add(typeOf(ix.cls(e.path)));
-    else if (e.k === 'atomic') out.add(typeOf(ix.cls(e.path)));
+    if ((e.k === 'load' || e.k === 'store') && e.once) out.add(entryType(ix.cls(e.path)));
+    else if (e.k === 'atomic') out.add(entryType(ix.cls(e.path)));
     else if (e.k === 'call') {
       const c = ix.program.resolveCallee(fn, e.callee);
       if (c && depth > 0) for (const t of markedTypes(ix, macros, memo, c, depth - 1)) out.add(t);
@@ -187,7 +175,7 @@ function markedTypes(ix: AccessIndex, macros: Map<string, number[]>, memo: Map<s
 function readsEntry(fn: FunctionIR, root: string, inst: string): boolean {
   for (const b of fn.blocks) for (const e of b.events) {
     if (e.k !== 'load' || e.path.root !== root) continue;
-    if (split(e.path.text.replace(/^&/, ''))?.inst === inst) return true;
+    if (splitEntry(e.path.text.replace(/^&/, ''))?.inst === inst) return true;
   }
   return false;
 }
@@ -208,9 +196,9 @@ function candidates(ctx: CheckerContext): Cand[] {
     const groups = new Map<string, { type: string; stores: Store[]; members: Set<string>; plain: boolean }>();
     for (const b of fn.blocks) for (const e of b.events) {
       if (e.k !== 'store' || e.rmw || !memAccess(e)) continue;
-      const s = split(e.path.text);
+      const s = splitEntry(e.path.text);
       if (!s) continue;
-      const type = typeOf(ix.cls(e.path));
+      const type = entryType(ix.cls(e.path));
       if (!type || (!whole.has(type) && !overlaid(type, s.member))) continue;
       if (e.path.root.startsWith('local:') && allocs.has(e.path.root.slice(6))) continue;
       if (ix.freshParam(fn, e.path)) continue;

@@ -168,7 +168,7 @@ export function selectFar(
     const v = w.via;
     if (!v || !outside(w.fn)) return;
     // an interrupting context's entry above the patch (its locks are taken from that context too)
-    if (roots.has(w.fn.name)) cands.push({ file: w.fn.file, kind: 'context-root', why: `${w.fn.name} (an interrupting context's entry) reaches ${changed.find((c) => c.name === chainTail(w))?.name ?? 'the patch'}`, score: 450 - w.depth, needs: chainFiles(v) });
+    if (roots.has(w.fn.name)) cands.push({ file: w.fn.file, kind: 'context-root', why: `${w.fn.name} (an interrupting context's entry) reaches ${chainTail(w)}`, score: 450 - w.depth, needs: chainFiles(v) });
     const shared = [...w.fn.locks].filter((l) => locks.has(l));
     if (shared.length) {
       const best = shared.sort((x, y) => weight(y) - weight(x))[0]!;

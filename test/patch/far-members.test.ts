@@ -1,38 +1,14 @@
 // Patch mode's context through what a textual call index cannot see by name: a changed
 // function called only through an ops table (`h->ops->accept(h)`), a changed function reached
 // from an NMI entry, and a struct the touched code reaches four headers down.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzePatch, type PatchInput } from '../../src/patch/analyze-patch.js';
+import { analyzePatch } from '../../src/patch/analyze-patch.js';
 import { memberStores } from '../../src/patch/call-index.js';
-import { parseUnifiedDiff } from '../../src/patch/diff.js';
 import { clearTreeCache, DEFAULT_CONTEXT_LIMITS, selectContext } from '../../src/patch/tree-context.js';
 import { loadRules } from '../../src/rules/load.js';
+import { gitTree, patchOf } from '../helpers/git-tree.js';
 
 const rules = loadRules([]);
-
-function gitTree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'lockcheck-members-'));
-  for (const [p, t] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), t);
-  }
-  const git = (...args: string[]) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.org', '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'tree');
-  return root;
-}
-
-function patchOf(root: string, path: string, post: string): PatchInput {
-  writeFileSync(join(root, path), post);
-  const diffText = execFileSync('git', ['-C', root, 'diff', '--', path], { encoding: 'utf8' });
-  execFileSync('git', ['-C', root, 'checkout', '--', path]);
-  return { messageId: '<members@example.org>', subject: '[PATCH] drv: lock the device in accept', diffText, files: parseUnifiedDiff(diffText).files };
-}
 
 const HEADER = `#ifndef IO_H
 #define IO_H
@@ -102,7 +78,7 @@ describe('patch context: calls through function-pointer members', () => {
   it('the inversion closed through the ops call is introduced, naming the dispatcher', () => {
     const tree = gitTree({ 'include/io.h': HEADER, 'drv/dev.c': DEV_PRE, 'core/io.c': CORE });
     clearTreeCache();
-    const res = analyzePatch(patchOf(tree, 'drv/dev.c', DEV_POST), { tree, analyze: { rules, confirm: false } });
+    const res = analyzePatch(patchOf(tree, 'drv/dev.c', DEV_POST, '[PATCH] drv: lock the device in accept', '<members@example.org>'), { tree, analyze: { rules, confirm: false } });
     const inv = res.classified.introduced.filter((f) => f.rule === 'lock-inversion');
     expect(inv.length, JSON.stringify(res.findings.map((f) => f.message))).toBe(1);
     expect(inv[0]!.functions).toEqual(expect.arrayContaining(['io_dispatch', 'dev_accept', 'dev_reconfig']));

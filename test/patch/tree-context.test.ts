@@ -3,16 +3,15 @@
 // patch makes `q_send` take `stats_lock` (through `stats_bump`, in lib/) while holding
 // `q_lock`; `far/report.c` holds `stats_lock` and calls `q_send`: nothing in the touched
 // file's directory, its headers or its callees' files shows that order.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { analyzePatch, type PatchInput } from '../../src/patch/analyze-patch.js';
-import { parseUnifiedDiff } from '../../src/patch/diff.js';
+import { analyzePatch } from '../../src/patch/analyze-patch.js';
 import { changedFunctions, clearTreeCache, DEFAULT_CONTEXT_LIMITS, selectContext } from '../../src/patch/tree-context.js';
 import { loadRules } from '../../src/rules/load.js';
+import { gitTree, patchOf } from '../helpers/git-tree.js';
 
 const HEADER = `#ifndef DEV_H
 #define DEV_H
@@ -91,32 +90,11 @@ void tune_queue(struct queue *q)
 `,
 };
 
-function gitTree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'lockcheck-ctx-'));
-  for (const [p, t] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), t);
-  }
-  const git = (...args: string[]) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.org', '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'tree');
-  return root;
-}
-
-/** The diff that turns the tree's `path` into `post` (the checkout is left as it was). */
-function patchOf(root: string, path: string, post: string): PatchInput {
-  writeFileSync(join(root, path), post);
-  const diffText = execFileSync('git', ['-C', root, 'diff', '--', path], { encoding: 'utf8' });
-  execFileSync('git', ['-C', root, 'checkout', '--', path]);
-  return { messageId: '<ctx@example.org>', subject: '[PATCH] net: count sent packets', diffText, files: parseUnifiedDiff(diffText).files };
-}
-
 const rules = loadRules([]);
 
 describe('patch context: callers and lock partners beyond the touched directory', () => {
   const tree = gitTree(FILES);
-  const patch = patchOf(tree, 'net/queue.c', QUEUE_POST);
+  const patch = patchOf(tree, 'net/queue.c', QUEUE_POST, '[PATCH] net: count sent packets');
 
   it('the changed functions are the ones whose code differs (a comment or blank line is no change)', () => {
     const { changed } = changedFunctions(new Map([['net/queue.c', [QUEUE_PRE, QUEUE_POST]]]), rules);
